@@ -1,0 +1,42 @@
+//! # eventsource-wasm
+//!
+//! A Server-Sent Events (`EventSource`) implementation in Rust, exact to the
+//! WHATWG HTML Living Standard, section "Server-sent events".
+//!
+//! This crate's core is [`parser`]: a sans-IO, byte-level, incremental
+//! event-stream parser that is `no_std` + `alloc`, shared by the native tools
+//! (tests, fuzzing, benchmarks, the `sse-dump` example) and the WebAssembly
+//! build that drives the browser `EventSource` class.
+//!
+//! ```
+//! use eventsource_wasm::parser::{Item, OwnedEvent, Parser, Status};
+//!
+//! let mut parser = Parser::new();
+//! let mut items = Vec::new();
+//! // Chunks may split the stream anywhere, even inside a CRLF.
+//! for chunk in [&b"retry: 1000\r"[..], b"\nid: 7\ndata: hello\ndata: wor", b"ld\n\n"] {
+//!     assert_eq!(parser.feed(chunk, &mut items), Ok(Status::Done));
+//! }
+//! assert_eq!(items, [
+//!     Item::Retry(1000),
+//!     Item::Event(OwnedEvent {
+//!         event_type: "message".into(),
+//!         data: "hello\nworld".into(),
+//!         last_event_id: "7".into(),
+//!     }),
+//! ]);
+//! // On reconnection, send `Last-Event-ID: 7` and start afresh.
+//! assert_eq!(parser.last_event_id(), "7");
+//! parser.reset();
+//! ```
+#![no_std]
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod parser;
+
+pub use parser::{Event, ParseError, Parser, Sink, Status};

@@ -1,0 +1,536 @@
+//! The event-stream parser: bytes in, events out, no I/O.
+//!
+//! This implements "Interpreting an event stream" from the WHATWG HTML
+//! Living Standard (section 9.2.6), whose grammar is:
+//!
+//! ```text
+//! stream        = [ bom ] *event
+//! event         = *( comment / field ) end-of-line
+//! comment       = colon *any-char end-of-line
+//! field         = 1*name-char [ colon [ space ] *any-char ] end-of-line
+//! end-of-line   = ( cr lf / cr / lf )
+//! ```
+//!
+//! # How to use it
+//!
+//! 1. Create a [`Parser`] (one per event source).
+//! 2. Call [`Parser::feed`] with each chunk of the response body as it
+//!    arrives, passing a [`Sink`] that receives events, `retry` values and
+//!    comments. Chunks may be split anywhere, even inside a CRLF, a BOM or a
+//!    multi-byte character: the result is the same as feeding the whole body.
+//! 3. When the body ends (or fails) and you reconnect, call
+//!    [`Parser::reset`]: the event being assembled is discarded (spec: "any
+//!    pending data must be discarded"), a BOM is expected again, and the
+//!    last event ID is kept for the `Last-Event-ID` header.
+//!
+//! A sink may return [`ControlFlow::Break`] to stop at once (for example
+//! when `close()` is called from an event handler); [`Parser::feed`] then
+//! reports how many bytes it consumed, and the rest of the chunk may be fed
+//! later or dropped.
+//!
+//! # Why it is fast
+//!
+//! Each byte is scanned for a line ending exactly once, eight bytes at a
+//! time. A line that lies inside one chunk is parsed in place, without
+//! copying; only a line that spans chunks is gathered in a buffer, and only
+//! the new bytes of each chunk are scanned, so a 100 MiB line arriving in
+//! 64 KiB chunks costs linear time. Field values are appended to reused
+//! buffers, and events are handed to the sink as borrowed `&str`s: after the
+//! buffers have grown to the size of the largest event, parsing allocates
+//! nothing (invalid UTF-8 costs one small allocation per offending value).
+//!
+//! # Bounded memory
+//!
+//! The bytes held for the event being assembled (an incomplete line plus the
+//! data, event type and ID buffers) may not exceed
+//! [`Parser::max_buffer_size`]. A stream that exceeds it ends with
+//! [`ParseError::BufferFull`], and the parser refuses further input until it
+//! is [`reset`](Parser::reset).
+
+use alloc::borrow::Cow;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+use core::ops::ControlFlow;
+
+/// The default for [`Parser::max_buffer_size`]: 16 MiB.
+///
+/// Large enough for any event a sane server sends in one piece, small enough
+/// that a hostile stream cannot take a browser tab's memory.
+pub const DEFAULT_MAX_BUFFER_SIZE: usize = 16 * 1024 * 1024;
+
+/// A dispatched event, borrowed from the parser's buffers (spec 25).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Event<'a> {
+    /// The event type: the last `event` field's value, or `"message"`.
+    pub event_type: &'a str,
+    /// The data: every `data` field's value joined with `"\n"`.
+    pub data: &'a str,
+    /// The last event ID string at the time of dispatch (spec 22).
+    pub last_event_id: &'a str,
+}
+
+/// What the parser reports, as it parses.
+///
+/// Every method may return [`ControlFlow::Break`] to make [`Parser::feed`]
+/// stop right after the current line.
+pub trait Sink {
+    /// An event was dispatched (spec 22–26).
+    fn event(&mut self, event: Event<'_>) -> ControlFlow<()>;
+
+    /// A `retry` field set the reconnection time, in milliseconds (spec 20).
+    ///
+    /// Values too large for a `u64` saturate to `u64::MAX`; a client clamps
+    /// them to what its timers can hold.
+    fn retry(&mut self, millis: u64) -> ControlFlow<()> {
+        let _ = millis;
+        ControlFlow::Continue(())
+    }
+
+    /// A comment line (`:` and the text after it, less one leading space).
+    ///
+    /// Servers send comments as heartbeats; the spec ignores them (spec 16).
+    fn comment(&mut self, text: &str) -> ControlFlow<()> {
+        let _ = text;
+        ControlFlow::Continue(())
+    }
+}
+
+/// Why parsing stopped. Small and `Copy`: the error path never allocates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParseError {
+    /// The event being assembled would need more than `limit` bytes
+    /// (see [`Parser::max_buffer_size`]).
+    BufferFull {
+        /// The limit in force.
+        limit: usize,
+    },
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ParseError::BufferFull { limit } => write!(
+                f,
+                "event stream exceeded the maximum buffer size of {limit} bytes \
+                 (a line or event too large, or a line that never ends)"
+            ),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for ParseError {}
+
+/// How much of a chunk [`Parser::feed`] consumed.
+#[must_use = "a paused feed has not consumed the whole chunk"]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// The whole chunk was consumed.
+    Done,
+    /// The sink returned [`ControlFlow::Break`]; the first `consumed` bytes
+    /// of the chunk were parsed and the rest were not looked at.
+    Paused {
+        /// Bytes of the chunk that were consumed.
+        consumed: usize,
+    },
+}
+
+/// The UTF-8 byte order mark, stripped once at the start of a stream (spec 14).
+const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
+/// `bom_state` once the start of the stream is behind us.
+const BOM_DECIDED: u8 = u8::MAX;
+
+/// An incremental, byte-level event-stream parser. See the [module docs](self).
+#[derive(Debug, Clone)]
+pub struct Parser {
+    max_buffer_size: usize,
+    /// An incomplete line carried over from earlier chunks.
+    line: Vec<u8>,
+    /// The previous chunk ended in CR: an LF starting the next one belongs
+    /// to the same line ending (spec 15).
+    after_cr: bool,
+    /// How many bytes of a BOM have been seen at the start of the stream, or
+    /// [`BOM_DECIDED`].
+    bom_state: u8,
+    data: String,
+    event_type: String,
+    id_buffer: String,
+    last_event_id: String,
+    error: Option<ParseError>,
+}
+
+impl Default for Parser {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Parser {
+    /// A parser with the default maximum buffer size.
+    pub fn new() -> Self {
+        Self::with_max_buffer_size(DEFAULT_MAX_BUFFER_SIZE)
+    }
+
+    /// A parser that holds at most `limit` bytes for the event being
+    /// assembled (see the [module docs](self#bounded-memory)).
+    pub fn with_max_buffer_size(limit: usize) -> Self {
+        Parser {
+            max_buffer_size: limit,
+            line: Vec::new(),
+            after_cr: false,
+            bom_state: 0,
+            data: String::new(),
+            event_type: String::new(),
+            id_buffer: String::new(),
+            last_event_id: String::new(),
+            error: None,
+        }
+    }
+
+    /// The limit on bytes held for the event being assembled.
+    pub fn max_buffer_size(&self) -> usize {
+        self.max_buffer_size
+    }
+
+    /// The last event ID string (spec 22): what a reconnection sends as
+    /// `Last-Event-ID` when it is not empty.
+    pub fn last_event_id(&self) -> &str {
+        &self.last_event_id
+    }
+
+    /// Sets the last event ID string, e.g. one the application restored.
+    ///
+    /// Takes effect as if an event with that ID had just been dispatched.
+    pub fn set_last_event_id(&mut self, id: &str) {
+        self.last_event_id.clear();
+        self.last_event_id.push_str(id);
+        self.id_buffer.clone_from(&self.last_event_id);
+    }
+
+    /// The error that stopped the parser, if any.
+    pub fn error(&self) -> Option<ParseError> {
+        self.error
+    }
+
+    /// Prepares for a new connection: discards the event being assembled and
+    /// any incomplete line (spec 21), expects a BOM again, clears an error,
+    /// and keeps the last event ID string (an `id` field of an event that
+    /// was never dispatched is forgotten, as in browsers).
+    pub fn reset(&mut self) {
+        self.line.clear();
+        self.after_cr = false;
+        self.bom_state = 0;
+        self.data.clear();
+        self.event_type.clear();
+        self.id_buffer.clone_from(&self.last_event_id);
+        self.error = None;
+    }
+
+    /// Parses the next chunk of the stream, reporting to `sink`.
+    ///
+    /// Returns [`Status::Done`] once the whole chunk is consumed, or
+    /// [`Status::Paused`] if the sink asked to stop. Returns an error, now
+    /// and on every later call until [`reset`](Self::reset), if the stream
+    /// exceeds the maximum buffer size.
+    pub fn feed<S: Sink + ?Sized>(
+        &mut self,
+        chunk: &[u8],
+        sink: &mut S,
+    ) -> Result<Status, ParseError> {
+        if let Some(error) = self.error {
+            return Err(error);
+        }
+        let mut pos = 0;
+        if self.bom_state != BOM_DECIDED {
+            pos = self.skip_bom(chunk)?;
+        }
+        if self.after_cr && pos < chunk.len() {
+            self.after_cr = false;
+            if chunk[pos] == b'\n' {
+                pos += 1;
+            }
+        }
+        while pos < chunk.len() {
+            let rest = &chunk[pos..];
+            let Some(len) = find_line_end(rest) else {
+                self.hold(rest)?;
+                break;
+            };
+            let mut next = pos + len + 1;
+            if rest[len] == b'\r' {
+                match chunk.get(next) {
+                    Some(b'\n') => next += 1,
+                    Some(_) => {}
+                    None => self.after_cr = true,
+                }
+            }
+            let flow = if self.line.is_empty() {
+                self.line(&rest[..len], sink)?
+            } else {
+                self.hold(&rest[..len])?;
+                let line = core::mem::take(&mut self.line);
+                let flow = self.line(&line, sink);
+                self.line = line;
+                self.line.clear();
+                flow?
+            };
+            pos = next;
+            if flow.is_break() {
+                return Ok(Status::Paused { consumed: pos });
+            }
+        }
+        Ok(Status::Done)
+    }
+
+    /// Consumes the bytes of a BOM at the start of the stream, even when it
+    /// is split across chunks, and returns where the stream proper begins.
+    fn skip_bom(&mut self, chunk: &[u8]) -> Result<usize, ParseError> {
+        let mut pos = 0;
+        while let Some(&byte) = chunk.get(pos) {
+            let seen = usize::from(self.bom_state);
+            if byte != BOM[seen] {
+                // Not a BOM after all: the bytes taken for one are the start
+                // of the first line (they are not line endings).
+                self.bom_state = BOM_DECIDED;
+                self.hold(&BOM[..seen])?;
+                return Ok(pos);
+            }
+            pos += 1;
+            if seen + 1 == BOM.len() {
+                self.bom_state = BOM_DECIDED;
+                return Ok(pos);
+            }
+            self.bom_state += 1;
+        }
+        Ok(pos)
+    }
+
+    /// Keeps part of a line that continues in a later chunk.
+    fn hold(&mut self, bytes: &[u8]) -> Result<(), ParseError> {
+        self.check_room(self.line.len() + bytes.len())?;
+        self.line.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    /// Fails if holding `extra` more bytes would pass the limit.
+    fn check_room(&mut self, extra: usize) -> Result<(), ParseError> {
+        let held = self.data.len() + self.event_type.len() + self.id_buffer.len();
+        if held.saturating_add(extra) <= self.max_buffer_size {
+            return Ok(());
+        }
+        let error = ParseError::BufferFull {
+            limit: self.max_buffer_size,
+        };
+        self.error = Some(error);
+        // Give the memory back: nothing more will be parsed until `reset`.
+        self.line = Vec::new();
+        self.data = String::new();
+        self.event_type = String::new();
+        Err(error)
+    }
+
+    /// Interprets one line, without its line ending (spec 16–20).
+    fn line<S: Sink + ?Sized>(
+        &mut self,
+        line: &[u8],
+        sink: &mut S,
+    ) -> Result<ControlFlow<()>, ParseError> {
+        let (name, value) = match line.iter().position(|&b| b == b':') {
+            None if line.is_empty() => return Ok(self.dispatch(sink)),
+            None => (line, &[][..]),
+            Some(0) => return Ok(sink.comment(&decode(strip_space(&line[1..])))),
+            Some(colon) => (&line[..colon], strip_space(&line[colon + 1..])),
+        };
+        match name {
+            b"data" => {
+                self.check_room(value.len() + 1)?;
+                push_decoded(&mut self.data, value);
+                self.data.push('\n');
+            }
+            b"event" => {
+                self.event_type.clear();
+                self.check_room(value.len())?;
+                push_decoded(&mut self.event_type, value);
+            }
+            b"id" if !value.contains(&0) => {
+                self.id_buffer.clear();
+                self.check_room(value.len())?;
+                push_decoded(&mut self.id_buffer, value);
+            }
+            b"retry" if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
+                let millis = value.iter().fold(0u64, |n, &d| {
+                    n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+                });
+                return Ok(sink.retry(millis));
+            }
+            _ => {}
+        }
+        Ok(ControlFlow::Continue(()))
+    }
+
+    /// Dispatches the event (spec 22–26).
+    fn dispatch<S: Sink + ?Sized>(&mut self, sink: &mut S) -> ControlFlow<()> {
+        self.last_event_id.clone_from(&self.id_buffer);
+        if self.data.is_empty() {
+            self.event_type.clear();
+            return ControlFlow::Continue(());
+        }
+        self.data.pop();
+        let event_type = if self.event_type.is_empty() {
+            "message"
+        } else {
+            &self.event_type
+        };
+        let flow = sink.event(Event {
+            event_type,
+            data: &self.data,
+            last_event_id: &self.last_event_id,
+        });
+        self.data.clear();
+        self.event_type.clear();
+        flow
+    }
+}
+
+/// Removes the one space that may follow the colon (spec 17).
+fn strip_space(value: &[u8]) -> &[u8] {
+    value.strip_prefix(b" ").unwrap_or(value)
+}
+
+/// Decodes like the Encoding standard's "UTF-8 decode": each maximal invalid
+/// subsequence becomes one U+FFFD, exactly as `TextDecoder` does (spec 14).
+///
+/// Decoding line by line equals decoding the whole stream: CR, LF and `:` are
+/// ASCII, and an ASCII byte always ends an invalid sequence in that algorithm.
+fn push_decoded(out: &mut String, bytes: &[u8]) {
+    match core::str::from_utf8(bytes) {
+        Ok(text) => out.push_str(text),
+        Err(_) => {
+            for chunk in bytes.utf8_chunks() {
+                out.push_str(chunk.valid());
+                if !chunk.invalid().is_empty() {
+                    out.push(char::REPLACEMENT_CHARACTER);
+                }
+            }
+        }
+    }
+}
+
+/// [`push_decoded`] for a value that is only passed on, borrowing when valid.
+fn decode(bytes: &[u8]) -> Cow<'_, str> {
+    match core::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => {
+            let mut out = String::with_capacity(bytes.len() + 2);
+            push_decoded(&mut out, bytes);
+            Cow::Owned(out)
+        }
+    }
+}
+
+/// The index of the first CR or LF, scanning eight bytes at a time
+/// ("SWAR": the classic has-zero-byte trick on `word ^ pattern`).
+fn find_line_end(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    const LF: u64 = u64::from_ne_bytes([b'\n'; 8]);
+    const CR: u64 = u64::from_ne_bytes([b'\r'; 8]);
+    #[inline(always)]
+    fn zero_bytes(word: u64) -> u64 {
+        word.wrapping_sub(ONES) & !word & HIGHS
+    }
+    let mut words = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for word in &mut words {
+        let word = u64::from_le_bytes([
+            word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7],
+        ]);
+        let found = zero_bytes(word ^ LF) | zero_bytes(word ^ CR);
+        if found != 0 {
+            // Little-endian load: the lowest flagged byte is the first match
+            // (false positives of the trick only occur above a true match).
+            return Some(offset + (found.trailing_zeros() / 8) as usize);
+        }
+        offset += 8;
+    }
+    words
+        .remainder()
+        .iter()
+        .position(|&b| b == b'\n' || b == b'\r')
+        .map(|i| offset + i)
+}
+
+/// An event that owns its strings, for code that keeps events around.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OwnedEvent {
+    /// See [`Event::event_type`].
+    pub event_type: String,
+    /// See [`Event::data`].
+    pub data: String,
+    /// See [`Event::last_event_id`].
+    pub last_event_id: String,
+}
+
+impl From<Event<'_>> for OwnedEvent {
+    fn from(event: Event<'_>) -> Self {
+        OwnedEvent {
+            event_type: event.event_type.into(),
+            data: event.data.into(),
+            last_event_id: event.last_event_id.into(),
+        }
+    }
+}
+
+/// Everything a [`Sink`] can be told, owned: `Vec<Item>` is a sink that
+/// collects it all, handy for tests and tools.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Item {
+    /// See [`Sink::event`].
+    Event(OwnedEvent),
+    /// See [`Sink::retry`].
+    Retry(u64),
+    /// See [`Sink::comment`].
+    Comment(String),
+}
+
+impl Sink for Vec<Item> {
+    fn event(&mut self, event: Event<'_>) -> ControlFlow<()> {
+        self.push(Item::Event(event.into()));
+        ControlFlow::Continue(())
+    }
+    fn retry(&mut self, millis: u64) -> ControlFlow<()> {
+        self.push(Item::Retry(millis));
+        ControlFlow::Continue(())
+    }
+    fn comment(&mut self, text: &str) -> ControlFlow<()> {
+        self.push(Item::Comment(text.into()));
+        ControlFlow::Continue(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn find_line_end_matches_a_plain_scan_at_every_position() {
+        for len in 0..40 {
+            for at in 0..=len {
+                for byte in [b'\n', b'\r'] {
+                    let mut bytes = alloc::vec![b'a'; len];
+                    // Bytes that trip naive SWAR variants: 0x0B, 0x0E, 0x8A, 0x8D.
+                    for (i, b) in bytes.iter_mut().enumerate() {
+                        *b = [b'a', 0x0B, 0x0E, 0x8A, 0x8D, 0x00, 0xFF][i % 7];
+                    }
+                    if at < len {
+                        bytes[at] = byte;
+                        bytes[(at + 1)..].iter_mut().for_each(|b| *b = b'\r');
+                    }
+                    let expected = bytes.iter().position(|&b| b == b'\n' || b == b'\r');
+                    assert_eq!(find_line_end(&bytes), expected, "len {len} at {at}");
+                }
+            }
+        }
+    }
+}
