@@ -41,9 +41,11 @@
 //!
 //! # Bounded memory
 //!
-//! The bytes held for the event being assembled (an incomplete line plus the
+//! The bytes held for the event being assembled (the current line plus the
 //! data, event type and ID buffers) may not exceed
-//! [`Parser::max_buffer_size`]. A stream that exceeds it ends with
+//! [`Parser::max_buffer_size`]. Every line counts, whether it had to be
+//! gathered from several chunks or not, so the outcome does not depend on
+//! how the stream was split. A stream that exceeds it ends with
 //! [`ParseError::BufferFull`], and the parser refuses further input until it
 //! is [`reset`](Parser::reset).
 
@@ -233,11 +235,7 @@ impl Parser {
     /// [`Status::Paused`] if the sink asked to stop. Returns an error, now
     /// and on every later call until [`reset`](Self::reset), if the stream
     /// exceeds the maximum buffer size.
-    pub fn feed<S: Sink + ?Sized>(
-        &mut self,
-        chunk: &[u8],
-        sink: &mut S,
-    ) -> Result<Status, ParseError> {
+    pub fn feed<S: Sink + ?Sized>(&mut self, chunk: &[u8], sink: &mut S) -> Result<Status, ParseError> {
         if let Some(error) = self.error {
             return Err(error);
         }
@@ -266,6 +264,9 @@ impl Parser {
                 }
             }
             let flow = if self.line.is_empty() {
+                // Counted as if held, so that the limit does not depend on
+                // where the chunks happen to split.
+                self.check_room(len)?;
                 self.line(&rest[..len], sink)?
             } else {
                 self.hold(&rest[..len])?;
@@ -319,9 +320,7 @@ impl Parser {
         if held.saturating_add(extra) <= self.max_buffer_size {
             return Ok(());
         }
-        let error = ParseError::BufferFull {
-            limit: self.max_buffer_size,
-        };
+        let error = ParseError::BufferFull { limit: self.max_buffer_size };
         self.error = Some(error);
         // Give the memory back: nothing more will be parsed until `reset`.
         self.line = Vec::new();
@@ -331,11 +330,7 @@ impl Parser {
     }
 
     /// Interprets one line, without its line ending (spec 16–20).
-    fn line<S: Sink + ?Sized>(
-        &mut self,
-        line: &[u8],
-        sink: &mut S,
-    ) -> Result<ControlFlow<()>, ParseError> {
+    fn line<S: Sink + ?Sized>(&mut self, line: &[u8], sink: &mut S) -> Result<ControlFlow<()>, ParseError> {
         let (name, value) = match line.iter().position(|&b| b == b':') {
             None if line.is_empty() => return Ok(self.dispatch(sink)),
             None => (line, &[][..]),
@@ -359,9 +354,7 @@ impl Parser {
                 push_decoded(&mut self.id_buffer, value);
             }
             b"retry" if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
-                let millis = value.iter().fold(0u64, |n, &d| {
-                    n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
-                });
+                let millis = value.iter().fold(0u64, |n, &d| n.saturating_mul(10).saturating_add(u64::from(d - b'0')));
                 return Ok(sink.retry(millis));
             }
             _ => {}
@@ -377,16 +370,8 @@ impl Parser {
             return ControlFlow::Continue(());
         }
         self.data.pop();
-        let event_type = if self.event_type.is_empty() {
-            "message"
-        } else {
-            &self.event_type
-        };
-        let flow = sink.event(Event {
-            event_type,
-            data: &self.data,
-            last_event_id: &self.last_event_id,
-        });
+        let event_type = if self.event_type.is_empty() { "message" } else { &self.event_type };
+        let flow = sink.event(Event { event_type, data: &self.data, last_event_id: &self.last_event_id });
         self.data.clear();
         self.event_type.clear();
         flow
@@ -443,9 +428,7 @@ fn find_line_end(bytes: &[u8]) -> Option<usize> {
     let mut words = bytes.chunks_exact(8);
     let mut offset = 0;
     for word in &mut words {
-        let word = u64::from_le_bytes([
-            word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7],
-        ]);
+        let word = u64::from_le_bytes([word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7]]);
         let found = zero_bytes(word ^ LF) | zero_bytes(word ^ CR);
         if found != 0 {
             // Little-endian load: the lowest flagged byte is the first match
@@ -454,11 +437,7 @@ fn find_line_end(bytes: &[u8]) -> Option<usize> {
         }
         offset += 8;
     }
-    words
-        .remainder()
-        .iter()
-        .position(|&b| b == b'\n' || b == b'\r')
-        .map(|i| offset + i)
+    words.remainder().iter().position(|&b| b == b'\n' || b == b'\r').map(|i| offset + i)
 }
 
 /// An event that owns its strings, for code that keeps events around.
