@@ -210,6 +210,12 @@ impl Parser {
         self.id_buffer.clone_from(&self.last_event_id);
     }
 
+    /// Bytes of an event still being assembled (an incomplete line, data, an
+    /// event type): what the end of the stream would discard (spec 21).
+    pub fn pending_bytes(&self) -> usize {
+        self.line.len() + self.data.len() + self.event_type.len()
+    }
+
     /// The error that stopped the parser, if any.
     pub fn error(&self) -> Option<ParseError> {
         self.error
