@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Installs what the project needs on a fresh machine, and nothing twice:
+# every step first checks whether its tool is already there (a second run
+# takes about a second). Run by `npm test` and `npm start`; safe to run by hand.
+#
+#   - Rust: the wasm32-unknown-unknown target, the nightly toolchain (for
+#     cargo-fuzz), wasm-bindgen-cli pinned to the wasm-bindgen in Cargo.lock,
+#     wasm-pack, cargo-fuzz, geckodriver;
+#   - Debian packages: chromium, chromium-driver, firefox-esr (browser tests);
+#   - npm dependencies (npm ci), when package-lock.json is newer than them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf 'setup: %s\n' "$*" >&2; }
+have() { command -v "$1" >/dev/null 2>&1; }
+export PATH="$HOME/.cargo/bin:$PATH"
+
+have cargo && have rustup || { say "cargo and rustup are required (https://rustup.rs)"; exit 1; }
+have node && have npm || { say "Node.js >= 20 and npm are required"; exit 1; }
+node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' ||
+  { say "Node.js >= 20 is required, found $(node --version)"; exit 1; }
+
+# --- Rust targets and toolchains -------------------------------------------
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+for component in rustfmt clippy; do
+  rustup component list --installed | grep -q "^$component" || rustup component add "$component"
+done
+if ! rustup toolchain list | grep -q '^nightly'; then
+  say "installing the nightly toolchain (for cargo-fuzz)"
+  rustup toolchain install nightly --profile minimal
+fi
+
+# --- Cargo-installed tools --------------------------------------------------
+# cargo_install BINARY CHECK-COMMAND EXPECTED-OUTPUT CRATE [ARGS...]
+cargo_install() {
+  local bin=$1 expect=$2 crate=$3
+  shift 3
+  if have "$bin" && [[ "$("$bin" --version 2>/dev/null)" == *"$expect"* ]]; then
+    return
+  fi
+  say "installing $crate $*"
+  cargo install --quiet "$crate" "$@"
+}
+
+# The CLI must match the wasm-bindgen crate exactly; the registry lags one of
+# its pinned dependencies, so it installs without --locked.
+bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock 2>/dev/null || true)
+if [[ -z "$bindgen_version" ]]; then
+  cargo generate-lockfile --quiet
+  bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
+fi
+cargo_install wasm-bindgen "wasm-bindgen $bindgen_version" wasm-bindgen-cli --version "$bindgen_version"
+cargo_install wasm-pack "wasm-pack" wasm-pack --locked
+cargo_install cargo-fuzz "cargo-fuzz" cargo-fuzz
+cargo_install geckodriver "geckodriver" geckodriver
+
+# --- Browsers and their drivers (Debian packages) ---------------------------
+missing=()
+have chromium || missing+=(chromium)
+have chromedriver || missing+=(chromium-driver)
+have firefox-esr || have firefox || missing+=(firefox-esr)
+if ((${#missing[@]})); then
+  sudo=()
+  [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+  say "installing ${missing[*]} with apt-get"
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# --- npm dependencies --------------------------------------------------------
+if [[ -f package-lock.json ]] &&
+  { [[ ! -f node_modules/.package-lock.json ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; }; then
+  say "installing npm dependencies"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+say "ready"

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Every test suite of the project, in order of speed. `npm test` runs
+# scripts/setup.sh first; run this directly when the machine is already set up.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+step() { printf '\n=== %s\n' "$*" >&2; }
+
+step "native: unit, spec, property, sse-dump and fuzz-corpus tests, doctests"
+cargo test --quiet
+
+step "native: benchmarks, run once each as tests (numbers come from npm run bench)"
+cargo test --quiet --benches
+
+step "wasm32: the crate builds for the browser"
+cargo build --quiet --release --target wasm32-unknown-unknown
+
+step "fuzz: a short, seeded run of each cargo-fuzz target (see README to run them long)"
+for target in $(cargo +nightly fuzz list --fuzz-dir fuzz); do
+  cargo +nightly fuzz run --fuzz-dir fuzz "$target" -- -seed=1 -runs=200000 -max_len=4096 2>&1 | tail -n 3
+done
