@@ -149,13 +149,22 @@ pub struct Parser {
     max_buffer_size: usize,
     /// An incomplete line carried over from earlier chunks.
     line: Vec<u8>,
+    /// While an incomplete `data` line is being copied straight into `data`
+    /// (so that a large value is copied once, not twice): the length of its
+    /// `data:` or `data: ` prefix, which counts against the limit as if held.
+    streaming_prefix: Option<usize>,
     /// The previous chunk ended in CR: an LF starting the next one belongs
     /// to the same line ending (spec 15).
     after_cr: bool,
     /// How many bytes of a BOM have been seen at the start of the stream, or
     /// [`BOM_DECIDED`].
     bom_state: u8,
-    data: String,
+    /// The data buffer, as raw bytes: it is decoded once per event, at
+    /// dispatch, which gives the same text as decoding each line (see
+    /// [`push_decoded`]).
+    data: Vec<u8>,
+    /// Where data that is not valid UTF-8 is decoded, with replacements.
+    decoded: String,
     event_type: String,
     id_buffer: String,
     last_event_id: String,
@@ -180,9 +189,11 @@ impl Parser {
         Parser {
             max_buffer_size: limit,
             line: Vec::new(),
+            streaming_prefix: None,
             after_cr: false,
             bom_state: 0,
-            data: String::new(),
+            data: Vec::new(),
+            decoded: String::new(),
             event_type: String::new(),
             id_buffer: String::new(),
             last_event_id: String::new(),
@@ -213,7 +224,7 @@ impl Parser {
     /// Bytes of an event still being assembled (an incomplete line, data, an
     /// event type): what the end of the stream would discard (spec 21).
     pub fn pending_bytes(&self) -> usize {
-        self.line.len() + self.data.len() + self.event_type.len()
+        self.line.len() + self.streaming_prefix.unwrap_or(0) + self.data.len() + self.event_type.len()
     }
 
     /// The error that stopped the parser, if any.
@@ -227,6 +238,7 @@ impl Parser {
     /// was never dispatched is forgotten, as in browsers).
     pub fn reset(&mut self) {
         self.line.clear();
+        self.streaming_prefix = None;
         self.after_cr = false;
         self.bom_state = 0;
         self.data.clear();
@@ -258,7 +270,14 @@ impl Parser {
         while pos < chunk.len() {
             let rest = &chunk[pos..];
             let Some(len) = find_line_end(rest) else {
-                self.hold(rest)?;
+                // The line goes on in the next chunk.
+                if self.streaming_prefix.is_some() {
+                    self.check_room(rest.len())?;
+                    self.data.extend_from_slice(rest);
+                } else {
+                    self.hold(rest)?;
+                    self.start_streaming();
+                }
                 break;
             };
             let mut next = pos + len + 1;
@@ -269,13 +288,22 @@ impl Parser {
                     None => self.after_cr = true,
                 }
             }
-            let flow = if self.line.is_empty() {
+            let line = &rest[..len];
+            let flow = if self.streaming_prefix.is_some() {
+                // The end of a data line that was copied as it came.
+                self.check_room(len)?;
+                self.data.extend_from_slice(line);
+                self.streaming_prefix = None;
+                self.check_room(1)?;
+                self.data.push(b'\n');
+                ControlFlow::Continue(())
+            } else if self.line.is_empty() {
                 // Counted as if held, so that the limit does not depend on
                 // where the chunks happen to split.
                 self.check_room(len)?;
-                self.line(&rest[..len], sink)?
+                self.line(line, sink)?
             } else {
-                self.hold(&rest[..len])?;
+                self.hold(line)?;
                 let line = core::mem::take(&mut self.line);
                 let flow = self.line(&line, sink);
                 self.line = line;
@@ -315,14 +343,32 @@ impl Parser {
 
     /// Keeps part of a line that continues in a later chunk.
     fn hold(&mut self, bytes: &[u8]) -> Result<(), ParseError> {
-        self.check_room(self.line.len() + bytes.len())?;
+        self.check_room(bytes.len())?;
         self.line.extend_from_slice(bytes);
         Ok(())
     }
 
+    /// Once an incomplete line is known to be a `data` field, and whether one
+    /// space follows the colon is known too, moves its value to the data
+    /// buffer, where the rest of the line will be appended as it arrives.
+    fn start_streaming(&mut self) {
+        if let Some(value) = self.line.strip_prefix(b"data:") {
+            if let Some(&first) = value.first() {
+                let prefix = if first == b' ' { 6 } else { 5 };
+                self.data.extend_from_slice(&self.line[prefix..]);
+                self.streaming_prefix = Some(prefix);
+                self.line.clear();
+            }
+        }
+    }
+
     /// Fails if holding `extra` more bytes would pass the limit.
     fn check_room(&mut self, extra: usize) -> Result<(), ParseError> {
-        let held = self.data.len() + self.event_type.len() + self.id_buffer.len();
+        let held = self.line.len()
+            + self.streaming_prefix.unwrap_or(0)
+            + self.data.len()
+            + self.event_type.len()
+            + self.id_buffer.len();
         if held.saturating_add(extra) <= self.max_buffer_size {
             return Ok(());
         }
@@ -330,7 +376,9 @@ impl Parser {
         self.error = Some(error);
         // Give the memory back: nothing more will be parsed until `reset`.
         self.line = Vec::new();
-        self.data = String::new();
+        self.streaming_prefix = None;
+        self.data = Vec::new();
+        self.decoded = String::new();
         self.event_type = String::new();
         Err(error)
     }
@@ -346,8 +394,8 @@ impl Parser {
         match name {
             b"data" => {
                 self.check_room(value.len() + 1)?;
-                push_decoded(&mut self.data, value);
-                self.data.push('\n');
+                self.data.extend_from_slice(value);
+                self.data.push(b'\n');
             }
             b"event" => {
                 self.event_type.clear();
@@ -376,8 +424,16 @@ impl Parser {
             return ControlFlow::Continue(());
         }
         self.data.pop();
+        let data = match core::str::from_utf8(&self.data) {
+            Ok(data) => data,
+            Err(_) => {
+                self.decoded.clear();
+                push_decoded(&mut self.decoded, &self.data);
+                &self.decoded
+            }
+        };
         let event_type = if self.event_type.is_empty() { "message" } else { &self.event_type };
-        let flow = sink.event(Event { event_type, data: &self.data, last_event_id: &self.last_event_id });
+        let flow = sink.event(Event { event_type, data, last_event_id: &self.last_event_id });
         self.data.clear();
         self.event_type.clear();
         flow
@@ -392,8 +448,9 @@ fn strip_space(value: &[u8]) -> &[u8] {
 /// Decodes like the Encoding standard's "UTF-8 decode": each maximal invalid
 /// subsequence becomes one U+FFFD, exactly as `TextDecoder` does (spec 14).
 ///
-/// Decoding line by line equals decoding the whole stream: CR, LF and `:` are
-/// ASCII, and an ASCII byte always ends an invalid sequence in that algorithm.
+/// Decoding line by line (or the data lines of an event joined with LF)
+/// equals decoding the whole stream: CR, LF and `:` are ASCII, and an ASCII
+/// byte always ends an invalid sequence in that algorithm.
 fn push_decoded(out: &mut String, bytes: &[u8]) {
     match core::str::from_utf8(bytes) {
         Ok(text) => out.push_str(text),
@@ -420,30 +477,69 @@ fn decode(bytes: &[u8]) -> Cow<'_, str> {
     }
 }
 
-/// The index of the first CR or LF, scanning eight bytes at a time
-/// ("SWAR": the classic has-zero-byte trick on `word ^ pattern`).
+/// The index of the first CR or LF.
+///
+/// "SWAR": the classic has-zero-byte trick on `word ^ pattern`, eight bytes
+/// at a time over the first 32 bytes (where most lines end), then 32 bytes a
+/// step with one branch, for long lines.
 fn find_line_end(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    const LF: u64 = u64::from_ne_bytes([b'\n'; 8]);
-    const CR: u64 = u64::from_ne_bytes([b'\r'; 8]);
-    #[inline(always)]
-    fn zero_bytes(word: u64) -> u64 {
-        word.wrapping_sub(ONES) & !word & HIGHS
+    const HEAD: usize = 32;
+    let head = bytes.len().min(HEAD);
+    if let Some(found) = find_line_end_by_words(&bytes[..head]) {
+        return Some(found);
     }
+    let mut blocks = bytes[head..].chunks_exact(HEAD);
+    let mut offset = head;
+    for block in &mut blocks {
+        let masks = [0, 8, 16, 24].map(|at| line_end_mask(word_at(block, at)));
+        if masks.iter().any(|&mask| mask != 0) {
+            // One of the four words has a match: the first one that does.
+            let (index, mask) = masks.iter().enumerate().find(|(_, mask)| **mask != 0)?;
+            return Some(offset + index * 8 + first_flagged(*mask));
+        }
+        offset += HEAD;
+    }
+    find_line_end_by_words(blocks.remainder()).map(|found| offset + found)
+}
+
+/// [`find_line_end`], eight bytes at a time.
+fn find_line_end_by_words(bytes: &[u8]) -> Option<usize> {
     let mut words = bytes.chunks_exact(8);
     let mut offset = 0;
     for word in &mut words {
-        let word = u64::from_le_bytes([word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7]]);
-        let found = zero_bytes(word ^ LF) | zero_bytes(word ^ CR);
-        if found != 0 {
-            // Little-endian load: the lowest flagged byte is the first match
-            // (false positives of the trick only occur above a true match).
-            return Some(offset + (found.trailing_zeros() / 8) as usize);
+        let mask = line_end_mask(word_at(word, 0));
+        if mask != 0 {
+            return Some(offset + first_flagged(mask));
         }
         offset += 8;
     }
     words.remainder().iter().position(|&b| b == b'\n' || b == b'\r').map(|i| offset + i)
+}
+
+/// Eight bytes from `bytes[at..]`, the first in the lowest bits.
+#[inline(always)]
+fn word_at(bytes: &[u8], at: usize) -> u64 {
+    let b = &bytes[at..at + 8];
+    u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
+}
+
+/// The high bit of each byte of `word` that may be CR or LF. It is exact
+/// about whether there is one and about the first one: the trick's false
+/// positives only occur in bytes above a true match.
+#[inline(always)]
+fn line_end_mask(word: u64) -> u64 {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    const LF: u64 = u64::from_ne_bytes([b'\n'; 8]);
+    const CR: u64 = u64::from_ne_bytes([b'\r'; 8]);
+    let zero_bytes = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS;
+    zero_bytes(word ^ LF) | zero_bytes(word ^ CR)
+}
+
+/// The byte index of the lowest flagged byte of a non-zero mask.
+#[inline(always)]
+fn first_flagged(mask: u64) -> usize {
+    (mask.trailing_zeros() / 8) as usize
 }
 
 /// An event that owns its strings, for code that keeps events around.
@@ -500,7 +596,8 @@ mod tests {
 
     #[test]
     fn find_line_end_matches_a_plain_scan_at_every_position() {
-        for len in 0..40 {
+        // Past 32 + 32 + 8 bytes, so that every path of the scan is taken.
+        for len in 0..110 {
             for at in 0..=len {
                 for byte in [b'\n', b'\r'] {
                     let mut bytes = alloc::vec![b'a'; len];
