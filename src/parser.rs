@@ -609,7 +609,13 @@ impl Sink for Vec<Item> {
 mod tests {
     use super::*;
 
-    #[test]
+    // Also run in browsers (tests/wasm.rs explains), where the scan takes its
+    // non-SIMD path.
+    #[cfg(target_arch = "wasm32")]
+    wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn find_line_end_matches_a_plain_scan_at_every_position() {
         // Past 32 + 32 + 8 bytes, so that every path of the scan is taken.
         for len in 0..110 {

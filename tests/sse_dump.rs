@@ -1,4 +1,5 @@
 //! The `sse-dump` example, run as a developer would run it.
+#![cfg(not(target_arch = "wasm32"))] // it runs a native process
 
 use std::io::Write;
 use std::path::PathBuf;
