@@ -15,7 +15,13 @@ cargo test --quiet --benches
 step "wasm32: the crate builds for the browser"
 cargo build --quiet --release --target wasm32-unknown-unknown
 
+step "browsers: the parser compiled to wasm32, its tests in headless Chromium and Firefox"
+# One browser per run: wasm-bindgen-test-runner picks the driver from whichever
+# of GECKODRIVER / CHROMEDRIVER is set, so only one may be.
+env -u GECKODRIVER CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}" wasm-pack test --headless --chrome
+env -u CHROMEDRIVER GECKODRIVER="${GECKODRIVER:-$(command -v geckodriver)}" wasm-pack test --headless --firefox
+
 step "fuzz: a short, seeded run of each cargo-fuzz target (see README to run them long)"
 for target in $(cargo +nightly fuzz list --fuzz-dir fuzz); do
-  cargo +nightly fuzz run --fuzz-dir fuzz "$target" -- -seed=1 -runs=200000 -max_len=4096 2>&1 | tail -n 3
+  cargo +nightly fuzz run --fuzz-dir fuzz "$target" -- -seed=1 -runs=200000 -max_len=4096 -dict=fuzz/sse.dict 2>&1 | tail -n 3
 done

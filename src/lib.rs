@@ -40,3 +40,8 @@ extern crate std;
 pub mod parser;
 
 pub use parser::{Event, ParseError, Parser, Sink, Status};
+
+/// The README's Rust examples, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
