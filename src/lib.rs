@@ -37,7 +37,10 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod machine;
 pub mod parser;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
 
 pub use parser::{Event, ParseError, Parser, Sink, Status};
 

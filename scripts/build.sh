@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# `npm run build`: the npm package in dist/.
+#
+#   cargo (wasm32, release) -> wasm-bindgen (pinned, --target web) -> wasm-opt -Oz
+#   (npm package binaryen) -> the hand-written JS of js/ beside the glue,
+#   minified by esbuild -> the classic script with the wasm inlined.
+#
+# The wasm may use only the features of the engines the README lists:
+# wasm-opt is given exactly those, and fails on anything else.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+
+# Features of Chrome 91+, Firefox 89+, Safari 15+, Node.js 20+ (all on by
+# default in rustc's wasm32 target today but reference types, which
+# wasm-bindgen uses when present).
+WASM_FEATURES=(--enable-bulk-memory --enable-mutable-globals --enable-nontrapping-float-to-int
+  --enable-sign-ext --enable-multivalue --enable-reference-types)
+
+cargo build --quiet --release --target wasm32-unknown-unknown --lib
+rm -rf dist target/bindgen
+wasm-bindgen --target web --no-typescript --out-name eventsource_wasm --out-dir target/bindgen \
+  target/wasm32-unknown-unknown/release/eventsource_wasm.wasm
+mkdir -p dist
+wasm-opt -Oz --strip-debug --strip-producers "${WASM_FEATURES[@]}" \
+  target/bindgen/eventsource_wasm_bg.wasm -o dist/eventsource_wasm_bg.wasm
+
+# ES modules, one file each (so the wasm URL stays relative to them).
+cp target/bindgen/eventsource_wasm.js js/eventsource.js js/index.js js/node.js dist/
+sed "s|from 'eventsource-wasm'|from './index.js'|" js/polyfill.js > dist/polyfill.js
+sed "s|from 'eventsource-wasm'|from './node.js'|" js/polyfill.js > dist/polyfill-node.js
+esbuild --log-level=warning --minify --format=esm --target=es2022 --allow-overwrite --outdir=dist \
+  dist/eventsource_wasm.js dist/eventsource.js dist/index.js dist/node.js dist/polyfill.js dist/polyfill-node.js
+cp js/index.d.ts dist/index.d.ts
+
+# The classic script: one file, the wasm inlined, instantiated synchronously.
+cp js/classic.js target/bindgen/classic.js
+cp js/eventsource.js target/bindgen/eventsource.js
+cp dist/eventsource_wasm_bg.wasm target/bindgen/eventsource_wasm_bg.wasm
+esbuild --log-level=error --bundle --minify --format=iife --target=es2022 --loader:.wasm=binary \
+  target/bindgen/classic.js --outfile=dist/eventsource-wasm.js
+
+wasm=$(gzip -9c dist/eventsource_wasm_bg.wasm | wc -c)
+js=$(cat dist/index.js dist/eventsource.js dist/eventsource_wasm.js | gzip -9c | wc -c)
+printf 'build: dist/ ready; ES entry %s B gzipped (wasm %s B + JS %s B)\n' $((wasm + js)) "$wasm" "$js" >&2

@@ -1,0 +1,376 @@
+//! The life of an `EventSource` as a pure state machine: no I/O, no clock.
+//!
+//! The machine decides; a driver (the browser glue in `wasm`, or a test)
+//! performs. It owns the [`ReadyState`], the reconnection time and the
+//! [`Parser`] (and so the last event ID), and implements items 4–13 and 22
+//! of the spec checklist:
+//!
+//! | driver saw | call | the driver then |
+//! | --- | --- | --- |
+//! | start, or a reconnection timer fired | [`Machine::connect`] | fetches, if it returns `true`, sending [`Machine::last_event_id`] as `Last-Event-ID` when not empty |
+//! | response headers | [`Machine::response`] | on [`Transition::Open`], fires `open` and reads the body |
+//! | a body chunk | [`Machine::feed`] | (events go to the sink as they complete) |
+//! | the body ended | [`Machine::end_of_body`] | carries out the transition |
+//! | fetch or read rejected | [`Machine::network_error`] | carries out the transition |
+//! | `close()` | [`Machine::close`] | aborts the fetch, cancels the timer |
+//!
+//! A [`Transition`] says what to tell the page: [`Transition::Reconnect`]
+//! means "set CONNECTING, fire `error`, wait `delay_ms`, then
+//! [`connect`](Machine::connect)"; [`Transition::Fail`] means "set CLOSED,
+//! fire `error`". Once CLOSED, every input returns [`Transition::None`].
+
+use core::ops::ControlFlow;
+
+use crate::parser::{Event, ParseError, Parser, Sink, Status};
+
+/// The reconnection time before any `retry` field: 3 seconds, as browsers do.
+pub const DEFAULT_RECONNECTION_TIME: u32 = 3000;
+
+/// The longest delay a JavaScript timer can hold (2³¹ − 1 ms, about 24.8
+/// days); longer ones fire at once. Larger `retry` values are clamped to it.
+pub const MAX_TIMER_DELAY: u32 = i32::MAX as u32;
+
+/// The `readyState` of an `EventSource`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum ReadyState {
+    /// Connecting, or waiting to reconnect.
+    Connecting = 0,
+    /// Connected: events are being received.
+    Open = 1,
+    /// Closed for good: by `close()`, or the connection failed.
+    Closed = 2,
+}
+
+/// What a network error was, as far as the driver can tell (spec 4, 5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetworkError {
+    /// The fetch was aborted (by `close()`): fail.
+    Aborted,
+    /// Retrying cannot help: a CORS failure, or a URL whose scheme fetch
+    /// cannot load. Fail.
+    Futile,
+    /// Anything else: the server is unreachable, the connection was reset.
+    /// Reestablish.
+    Transient,
+}
+
+/// What the driver must carry out after an input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    /// Nothing.
+    None,
+    /// The readyState is now OPEN: fire `open` (spec 7).
+    Open,
+    /// The readyState is now CONNECTING: fire `error`, then wait `delay_ms`
+    /// and call [`Machine::connect`] (spec 9–11).
+    Reconnect {
+        /// The reconnection time, clamped to [`MAX_TIMER_DELAY`].
+        delay_ms: u32,
+    },
+    /// The readyState is now CLOSED: fire `error`; never reconnect (spec 12).
+    Fail(FailReason),
+}
+
+/// Why the connection failed, for richer error reporting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailReason {
+    /// The response status was not 200 (the status).
+    Status(u16),
+    /// The Content-Type was not `text/event-stream`.
+    ContentType,
+    /// A network error that retrying cannot fix (see [`NetworkError`]).
+    Network(NetworkError),
+    /// The stream exceeded the parser's maximum buffer size.
+    Parse(ParseError),
+}
+
+/// The state machine of one event source. See the [module docs](self).
+#[derive(Debug, Clone)]
+pub struct Machine {
+    ready_state: ReadyState,
+    reconnection_time: u32,
+    parser: Parser,
+    /// A fetch or response body is in flight (between `connect` and its
+    /// end), so that a late callback after close or failure is ignored.
+    connected: bool,
+}
+
+impl Default for Machine {
+    fn default() -> Self {
+        Self::new(Parser::new())
+    }
+}
+
+impl Machine {
+    /// A machine in CONNECTING that has not fetched yet, parsing with `parser`
+    /// (whose last event ID, if set, is the initial one).
+    pub fn new(parser: Parser) -> Self {
+        Machine {
+            ready_state: ReadyState::Connecting,
+            reconnection_time: DEFAULT_RECONNECTION_TIME,
+            parser,
+            connected: false,
+        }
+    }
+
+    /// The current `readyState`.
+    pub fn ready_state(&self) -> ReadyState {
+        self.ready_state
+    }
+
+    /// The reconnection time in milliseconds, clamped to [`MAX_TIMER_DELAY`].
+    pub fn reconnection_time(&self) -> u32 {
+        self.reconnection_time
+    }
+
+    /// The last event ID string: sent as `Last-Event-ID` when not empty.
+    pub fn last_event_id(&self) -> &str {
+        self.parser.last_event_id()
+    }
+
+    /// Starts a fetch (the first, or after the reconnection delay). Returns
+    /// whether the driver should fetch: `false` once CLOSED (spec 11: "if
+    /// the readyState is not CONNECTING, return").
+    pub fn connect(&mut self) -> bool {
+        if self.ready_state != ReadyState::Connecting {
+            return false;
+        }
+        self.parser.reset();
+        self.connected = true;
+        true
+    }
+
+    /// The fetch gave a response: `status` and the `Content-Type` header.
+    ///
+    /// A 200 whose MIME type essence is `text/event-stream` opens the
+    /// connection; anything else fails it (spec 6, 7).
+    pub fn response(&mut self, status: u16, content_type: Option<&str>) -> Transition {
+        if !self.connected {
+            return Transition::None;
+        }
+        if status != 200 {
+            return self.fail(FailReason::Status(status));
+        }
+        if !content_type.is_some_and(is_event_stream) {
+            return self.fail(FailReason::ContentType);
+        }
+        self.ready_state = ReadyState::Open;
+        Transition::Open
+    }
+
+    /// Parses a chunk of the body, reporting events and comments to `sink`
+    /// (a `retry` field also updates the reconnection time).
+    ///
+    /// Stops when the sink breaks, or as soon as the machine is CLOSED. A
+    /// parse error fails the connection: the returned transition is
+    /// [`Transition::Fail`].
+    pub fn feed<S: Sink + ?Sized>(&mut self, chunk: &[u8], sink: &mut S) -> (Status, Transition) {
+        if !self.connected || self.ready_state != ReadyState::Open {
+            return (Status::Paused { consumed: 0 }, Transition::None);
+        }
+        let mut sink = RetryTap { sink, reconnection_time: &mut self.reconnection_time };
+        match self.parser.feed(chunk, &mut sink) {
+            Ok(status) => (status, Transition::None),
+            Err(error) => (Status::Paused { consumed: 0 }, self.fail(FailReason::Parse(error))),
+        }
+    }
+
+    /// The body ended without a network error: reestablish (spec 8).
+    pub fn end_of_body(&mut self) -> Transition {
+        self.reestablish()
+    }
+
+    /// The fetch, or reading the body, failed (spec 4, 5).
+    pub fn network_error(&mut self, error: NetworkError) -> Transition {
+        match error {
+            NetworkError::Transient => self.reestablish(),
+            NetworkError::Aborted | NetworkError::Futile => {
+                if !self.connected {
+                    return Transition::None;
+                }
+                self.fail(FailReason::Network(error))
+            }
+        }
+    }
+
+    /// `close()`: CLOSED at once; the driver aborts the fetch and cancels any
+    /// timer, and fires nothing (spec 13).
+    pub fn close(&mut self) {
+        self.ready_state = ReadyState::Closed;
+        self.connected = false;
+    }
+
+    fn reestablish(&mut self) -> Transition {
+        if !self.connected || self.ready_state == ReadyState::Closed {
+            return Transition::None;
+        }
+        self.connected = false;
+        self.ready_state = ReadyState::Connecting;
+        Transition::Reconnect { delay_ms: self.reconnection_time }
+    }
+
+    fn fail(&mut self, reason: FailReason) -> Transition {
+        if self.ready_state == ReadyState::Closed {
+            return Transition::None;
+        }
+        self.ready_state = ReadyState::Closed;
+        self.connected = false;
+        Transition::Fail(reason)
+    }
+}
+
+/// Passes everything on, and keeps `retry` values as the reconnection time.
+struct RetryTap<'a, S: ?Sized> {
+    sink: &'a mut S,
+    reconnection_time: &'a mut u32,
+}
+
+impl<S: Sink + ?Sized> Sink for RetryTap<'_, S> {
+    fn event(&mut self, event: Event<'_>) -> ControlFlow<()> {
+        self.sink.event(event)
+    }
+    fn retry(&mut self, millis: u64) -> ControlFlow<()> {
+        *self.reconnection_time = u32::try_from(millis).unwrap_or(MAX_TIMER_DELAY).min(MAX_TIMER_DELAY);
+        self.sink.retry(millis)
+    }
+    fn comment(&mut self, text: &str) -> ControlFlow<()> {
+        self.sink.comment(text)
+    }
+}
+
+/// Whether a `Content-Type` value's MIME type essence is `text/event-stream`
+/// (MIME Sniffing standard, "parse a MIME type"): type and subtype are
+/// ASCII case-insensitive, surrounded by HTTP whitespace, and may be
+/// followed by parameters (`;charset=utf-8`) or a lone `;`.
+pub fn is_event_stream(content_type: &str) -> bool {
+    const HTTP_WHITESPACE: &[char] = &[' ', '\t', '\n', '\r'];
+    let essence = content_type.split(';').next().unwrap_or("");
+    essence.trim_matches(HTTP_WHITESPACE).eq_ignore_ascii_case("text/event-stream")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parser::Item;
+    use alloc::vec::Vec;
+
+    fn open_machine() -> Machine {
+        let mut machine = Machine::default();
+        assert!(machine.connect());
+        assert_eq!(machine.response(200, Some("text/event-stream")), Transition::Open);
+        machine
+    }
+
+    #[test]
+    fn spec_3_starts_connecting() {
+        assert_eq!(Machine::default().ready_state(), ReadyState::Connecting);
+        assert_eq!(Machine::default().reconnection_time(), 3000);
+    }
+
+    #[test]
+    fn spec_6_content_type_essence() {
+        for ok in [
+            "text/event-stream",
+            "TEXT/Event-Stream",
+            "text/event-stream;charset=utf-8",
+            "text/event-stream;",
+            " text/event-stream ; x=y",
+        ] {
+            assert!(is_event_stream(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "text/plain",
+            "text/event-stream-x",
+            "text/event-streams",
+            "text /event-stream",
+            "text/html;text/event-stream",
+        ] {
+            assert!(!is_event_stream(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn spec_6_bad_responses_fail() {
+        for (status, content_type, reason) in [
+            (204, Some("text/event-stream"), FailReason::Status(204)),
+            (404, Some("text/event-stream"), FailReason::Status(404)),
+            (500, None, FailReason::Status(500)),
+            (301, None, FailReason::Status(301)),
+            (200, Some("text/plain"), FailReason::ContentType),
+            (200, None, FailReason::ContentType),
+        ] {
+            let mut machine = Machine::default();
+            assert!(machine.connect());
+            assert_eq!(machine.response(status, content_type), Transition::Fail(reason));
+            assert_eq!(machine.ready_state(), ReadyState::Closed);
+            // spec 12: never reconnect.
+            assert!(!machine.connect());
+        }
+    }
+
+    #[test]
+    fn spec_8_to_11_end_of_body_reconnects_with_the_last_event_id() {
+        let mut machine = open_machine();
+        let mut items = Vec::new();
+        let (status, transition) = machine.feed(b"retry: 1500\nid: 4\ndata: a\n\nid: 5\ndata: lost", &mut items);
+        assert_eq!((status, transition), (Status::Done, Transition::None));
+        assert_eq!(items.len(), 2);
+        assert_eq!(machine.end_of_body(), Transition::Reconnect { delay_ms: 1500 });
+        assert_eq!(machine.ready_state(), ReadyState::Connecting);
+        assert!(machine.connect());
+        assert_eq!(machine.last_event_id(), "4");
+        // The next connection opens as the first did.
+        assert_eq!(machine.response(200, Some("text/event-stream")), Transition::Open);
+    }
+
+    #[test]
+    fn spec_5_network_errors() {
+        let mut machine = open_machine();
+        assert_eq!(machine.network_error(NetworkError::Transient), Transition::Reconnect { delay_ms: 3000 });
+        // The same failure reported twice (fetch and reader) counts once.
+        assert_eq!(machine.network_error(NetworkError::Transient), Transition::None);
+        assert!(machine.connect());
+        assert_eq!(
+            machine.network_error(NetworkError::Futile),
+            Transition::Fail(FailReason::Network(NetworkError::Futile))
+        );
+        assert_eq!(machine.ready_state(), ReadyState::Closed);
+    }
+
+    #[test]
+    fn spec_13_close_silences_everything() {
+        let mut machine = open_machine();
+        machine.close();
+        assert_eq!(machine.ready_state(), ReadyState::Closed);
+        let mut items: Vec<Item> = Vec::new();
+        assert_eq!(machine.feed(b"data: x\n\n", &mut items).1, Transition::None);
+        assert!(items.is_empty());
+        assert_eq!(machine.network_error(NetworkError::Aborted), Transition::None);
+        assert_eq!(machine.end_of_body(), Transition::None);
+        assert_eq!(machine.response(200, Some("text/event-stream")), Transition::None);
+        assert!(!machine.connect());
+    }
+
+    #[test]
+    fn retry_is_clamped_to_what_a_timer_can_hold() {
+        let mut machine = open_machine();
+        let mut items = Vec::new();
+        let _ = machine.feed(b"retry: 99999999999999\n", &mut items);
+        assert_eq!(machine.reconnection_time(), MAX_TIMER_DELAY);
+        let _ = machine.feed(b"retry: 0\n", &mut items);
+        assert_eq!(machine.end_of_body(), Transition::Reconnect { delay_ms: 0 });
+    }
+
+    #[test]
+    fn a_parse_error_fails_the_connection() {
+        let mut machine = Machine::new(Parser::with_max_buffer_size(8));
+        assert!(machine.connect());
+        assert_eq!(machine.response(200, Some("text/event-stream")), Transition::Open);
+        let mut items = Vec::new();
+        let (_, transition) = machine.feed(b"data: 0123456789", &mut items);
+        assert_eq!(transition, Transition::Fail(FailReason::Parse(ParseError::BufferFull { limit: 8 })));
+        assert_eq!(machine.ready_state(), ReadyState::Closed);
+    }
+}
