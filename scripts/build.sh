@@ -11,16 +11,21 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 
-# Features of Chrome 91+, Firefox 89+, Safari 15+, Node.js 20+ (all on by
-# default in rustc's wasm32 target today but reference types, which
-# wasm-bindgen uses when present).
-WASM_FEATURES=(--enable-bulk-memory --enable-mutable-globals --enable-nontrapping-float-to-int
+# Exactly the wasm features of the engines the README supports (Chrome 96,
+# Firefox 90, Safari 15, Node.js 20), on top of the MVP; wasm-opt refuses a
+# module that uses any other, so a toolchain that starts emitting one (a new
+# rustc default) fails the build instead of the users.
+WASM_FEATURES=(--mvp-features --enable-bulk-memory --enable-mutable-globals --enable-nontrapping-float-to-int
   --enable-sign-ext --enable-multivalue --enable-reference-types)
 
-cargo build --quiet --release --target wasm32-unknown-unknown --lib
+# Size: the standard library rebuilt with panics that abort at once, with no
+# message formatting (nightly only; -4.7 KB gzipped, measured). Its own target
+# directory, so that it does not invalidate the stable builds.
+RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" cargo +nightly build --quiet --release \
+  --target wasm32-unknown-unknown --lib -Zbuild-std=std,panic_abort --target-dir target/nightly
 rm -rf dist target/bindgen
 wasm-bindgen --target web --no-typescript --out-name eventsource_wasm --out-dir target/bindgen \
-  target/wasm32-unknown-unknown/release/eventsource_wasm.wasm
+  target/nightly/wasm32-unknown-unknown/release/eventsource_wasm.wasm
 mkdir -p dist
 wasm-opt -Oz --strip-debug --strip-producers "${WASM_FEATURES[@]}" \
   target/bindgen/eventsource_wasm_bg.wasm -o dist/eventsource_wasm_bg.wasm

@@ -3,8 +3,8 @@
 # every step first checks whether its tool is already there (a second run
 # takes about a second). Run by `npm test` and `npm start`; safe to run by hand.
 #
-#   - Rust: the wasm32-unknown-unknown target, the nightly toolchain (for
-#     cargo-fuzz), wasm-bindgen-cli pinned to the wasm-bindgen in Cargo.lock,
+#   - Rust: the wasm32-unknown-unknown target, the nightly toolchain with
+#     rust-src and wasm32 (cargo-fuzz, scripts/build.sh), wasm-bindgen-cli pinned to the wasm-bindgen in Cargo.lock,
 #     wasm-pack, cargo-fuzz, geckodriver;
 #   - Debian packages: chromium, chromium-driver, firefox-esr (browser tests);
 #   - npm dependencies (npm ci), when package-lock.json is newer than them.
@@ -29,9 +29,14 @@ for component in rustfmt clippy; do
   rustup component list --installed | grep -q "^$component" || rustup component add "$component"
 done
 if ! rustup toolchain list | grep -q '^nightly'; then
-  say "installing the nightly toolchain (for cargo-fuzz)"
+  say "installing the nightly toolchain (for cargo-fuzz and the size-optimized wasm build)"
   rustup toolchain install nightly --profile minimal
 fi
+# The release wasm rebuilds the standard library (scripts/build.sh).
+rustup component list --toolchain nightly --installed | grep -q '^rust-src' ||
+  rustup component add rust-src --toolchain nightly
+rustup target list --toolchain nightly --installed | grep -qx wasm32-unknown-unknown ||
+  rustup target add wasm32-unknown-unknown --toolchain nightly
 
 # --- Cargo-installed tools --------------------------------------------------
 # cargo_install BINARY CHECK-COMMAND EXPECTED-OUTPUT CRATE [ARGS...]

@@ -12,14 +12,14 @@ cargo test --quiet
 step "native: benchmarks, run once each as tests (numbers come from npm run bench)"
 cargo test --quiet --benches
 
-step "wasm32: the crate builds for the browser"
-cargo build --quiet --release --target wasm32-unknown-unknown
-
-step "browsers: the parser compiled to wasm32, its tests in headless Chromium and Firefox"
+step "browsers: the parser and the glue compiled to wasm32, their tests in headless Chromium and Firefox"
 # One browser per run: wasm-bindgen-test-runner picks the driver from whichever
 # of GECKODRIVER / CHROMEDRIVER is set, so only one may be.
 env -u GECKODRIVER CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}" wasm-pack test --headless --chrome
 env -u CHROMEDRIVER GECKODRIVER="${GECKODRIVER:-$(command -v geckodriver)}" wasm-pack test --headless --firefox
+
+step "npm package: npm run build (cargo, wasm-bindgen, wasm-opt, esbuild) into dist/"
+bash scripts/build.sh
 
 step "fuzz: a short, seeded run of each cargo-fuzz target (see README to run them long)"
 for target in $(cargo +nightly fuzz list --fuzz-dir fuzz); do
