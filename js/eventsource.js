@@ -31,12 +31,20 @@ export function defineEventSource(load) {
 
     constructor(url, eventSourceInitDict = undefined) {
       super();
+      // WebIDL: `url` is required; the init dictionary is undefined, null or an object.
+      if (arguments.length < 1) {
+        throw new TypeError("Failed to construct 'EventSource': 1 argument required, but only 0 present.");
+      }
+      const init = eventSourceInitDict ?? {};
+      if (typeof init !== 'object' && typeof init !== 'function') {
+        throw new TypeError("Failed to construct 'EventSource': The provided value is not of type 'EventSourceInit'.");
+      }
       try {
         this.#url = new URL(String(url), baseURL()).href;
       } catch {
         throw new DOMException(`The URL '${url}' is invalid.`, 'SyntaxError');
       }
-      this.#withCredentials = Boolean(eventSourceInitDict?.withCredentials);
+      this.#withCredentials = Boolean(init.withCredentials);
       const hooks = {
         open: (origin) => {
           if (this.#readyState === CLOSED) return;
@@ -151,6 +159,8 @@ export function defineEventSource(load) {
 
   const constant = (value) => ({ value, enumerable: true, writable: false, configurable: false });
   const constants = { CONNECTING: constant(CONNECTING), OPEN: constant(OPEN), CLOSED: constant(CLOSED) };
+  // Minifiers rename classes; the name is part of the interface.
+  Object.defineProperty(EventSource, 'name', { value: 'EventSource' });
   Object.defineProperties(EventSource, constants);
   Object.defineProperties(EventSource.prototype, {
     ...constants,

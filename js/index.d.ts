@@ -7,6 +7,17 @@ export interface EventSourceInit {
   withCredentials?: boolean;
 }
 
+/** The listener types of the DOM, spelled out so that no lib "dom" is needed. */
+export type EventSourceListener = ((event: Event) => any) | { handleEvent(event: Event): any };
+export interface EventSourceListenerOptions {
+  capture?: boolean;
+}
+export interface EventSourceAddListenerOptions extends EventSourceListenerOptions {
+  once?: boolean;
+  passive?: boolean;
+  signal?: AbortSignal;
+}
+
 export interface EventSourceEventMap {
   error: Event;
   message: MessageEvent;
@@ -40,32 +51,32 @@ export declare class EventSource extends EventTarget {
   addEventListener<K extends keyof EventSourceEventMap>(
     type: K,
     listener: (this: EventSource, ev: EventSourceEventMap[K]) => any,
-    options?: boolean | AddEventListenerOptions,
+    options?: boolean | EventSourceAddListenerOptions,
   ): void;
   addEventListener(
     type: string,
     listener: (this: EventSource, event: MessageEvent) => any,
-    options?: boolean | AddEventListenerOptions,
+    options?: boolean | EventSourceAddListenerOptions,
   ): void;
   addEventListener(
     type: string,
-    listener: EventListenerOrEventListenerObject,
-    options?: boolean | AddEventListenerOptions,
+    listener: EventSourceListener,
+    options?: boolean | EventSourceAddListenerOptions,
   ): void;
   removeEventListener<K extends keyof EventSourceEventMap>(
     type: K,
     listener: (this: EventSource, ev: EventSourceEventMap[K]) => any,
-    options?: boolean | EventListenerOptions,
+    options?: boolean | EventSourceListenerOptions,
   ): void;
   removeEventListener(
     type: string,
     listener: (this: EventSource, event: MessageEvent) => any,
-    options?: boolean | EventListenerOptions,
+    options?: boolean | EventSourceListenerOptions,
   ): void;
   removeEventListener(
     type: string,
-    listener: EventListenerOrEventListenerObject,
-    options?: boolean | EventListenerOptions,
+    listener: EventSourceListener,
+    options?: boolean | EventSourceListenerOptions,
   ): void;
 }
 
