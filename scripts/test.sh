@@ -21,6 +21,15 @@ env -u CHROMEDRIVER GECKODRIVER="${GECKODRIVER:-$(command -v geckodriver)}" wasm
 step "npm package: npm run build (cargo, wasm-bindgen, wasm-opt, esbuild) into dist/"
 bash scripts/build.sh
 
+step "Node.js: the package imported by name against a real SSE server; its TypeScript types"
+node --test tests/node/*.test.mjs tests/types/*.test.mjs
+
+step "npm package: tarball contents and sizes; installed from the tarball and used from Node.js"
+node tests/package/check.mjs
+
+step "browsers: Vite and webpack apps from the tarball, classic script, ES module, workers (Chromium, Firefox)"
+node tests/vite-app/run.mjs
+
 step "fuzz: a short, seeded run of each cargo-fuzz target (see README to run them long)"
 for target in $(cargo +nightly fuzz list --fuzz-dir fuzz); do
   cargo +nightly fuzz run --fuzz-dir fuzz "$target" -- -seed=1 -runs=200000 -max_len=4096 -dict=fuzz/sse.dict 2>&1 | tail -n 3

@@ -1,0 +1,193 @@
+// The npm package as published: `node tests/package/check.mjs` (needs a
+// built dist/, `npm run build`).
+//
+// 1. `npm pack --dry-run --json`: the tarball holds exactly what users need:
+//    dist's JS, wasm and types, package.json, README and the licenses; every
+//    path package.json points at is in it; nothing else (src/, tests/, js/, ...).
+// 2. The gzipped sizes, printed.
+// 3. The real tarball, installed offline into a fresh temp project, imported
+//    from Node.js there (ESM, CommonJS require, the polyfill, the classic
+//    entry, the types) and receiving events from a local SSE server.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { ROOT, dryRun, tempDir, pack, installInto } from './pack.mjs';
+
+const EXPECTED = [
+  'LICENSE-APACHE',
+  'LICENSE-MIT',
+  'README.md',
+  'dist/eventsource-wasm.js',
+  'dist/eventsource.js',
+  'dist/eventsource_wasm.js',
+  'dist/eventsource_wasm_bg.wasm',
+  'dist/index.d.ts',
+  'dist/index.js',
+  'dist/node.js',
+  'dist/polyfill-node.js',
+  'dist/polyfill.js',
+  'package.json',
+];
+
+const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+const temp = tempDir('eventsource-wasm-package-');
+after(() => fs.rmSync(temp, { recursive: true, force: true }));
+
+test('dist/ is built', () => {
+  const missing = EXPECTED.filter((file) => file.startsWith('dist/') && !fs.existsSync(path.join(ROOT, file)));
+  assert.deepEqual(missing, [], 'run `npm run build` first');
+});
+
+let packed;
+test('npm pack --dry-run: exactly the files users need', () => {
+  packed = dryRun();
+  const files = packed.files.map((f) => f.path).sort();
+  const missing = EXPECTED.filter((f) => !files.includes(f) && !f.startsWith('LICENSE'));
+  const extra = files.filter((f) => !EXPECTED.includes(f));
+  assert.deepEqual({ missing, extra }, { missing: [], extra: [] });
+});
+
+test('the license files are in the tarball', {
+}, () => {
+  const files = (packed ?? dryRun()).files.map((f) => f.path);
+  assert.deepEqual(EXPECTED.filter((f) => f.startsWith('LICENSE') && !files.includes(f)), []);
+});
+
+test('no sources, tests, build output or tooling in the tarball', () => {
+  const files = (packed ?? dryRun()).files.map((f) => f.path);
+  const forbidden = files.filter((f) =>
+    /^(src|js|tests|target|fuzz|benches|examples|scripts|node_modules|pkg|\.ci|\.git)\/|^Cargo\.|\.(rs|map|log)$|^webdriver\.json$/.test(f),
+  );
+  assert.deepEqual(forbidden, []);
+});
+
+test('every path package.json points at is in the tarball', () => {
+  const files = new Set((packed ?? dryRun()).files.map((f) => f.path));
+  const targets = new Set();
+  const walk = (value) => {
+    if (typeof value === 'string') targets.add(value.replace(/^\.\//, ''));
+    else if (value && typeof value === 'object') Object.values(value).forEach(walk);
+  };
+  walk([manifest.main, manifest.module, manifest.browser, manifest.types, manifest.unpkg, manifest.exports]);
+  walk(manifest.sideEffects);
+  const missing = [...targets].filter((t) => !files.has(t));
+  assert.deepEqual(missing, []);
+  assert.ok(targets.size >= 8, `only ${targets.size} targets found`);
+});
+
+test('sizes (gzip -9)', () => {
+  const gz = (file) => zlib.gzipSync(fs.readFileSync(path.join(ROOT, file)), { level: 9 }).length;
+  const raw = (file) => fs.statSync(path.join(ROOT, file)).size;
+  const rows = EXPECTED.filter((f) => f.startsWith('dist/')).map((f) => [f, raw(f), gz(f)]);
+  const esEntry = ['dist/index.js', 'dist/eventsource.js', 'dist/eventsource_wasm.js'];
+  const esJs = zlib.gzipSync(Buffer.concat(esEntry.map((f) => fs.readFileSync(path.join(ROOT, f)))), { level: 9 }).length;
+  const wasm = gz('dist/eventsource_wasm_bg.wasm');
+  const width = Math.max(...rows.map(([f]) => f.length));
+  const lines = rows.map(([f, r, g]) => `  ${f.padEnd(width)} ${String(r).padStart(7)} B  ${String(g).padStart(6)} B gzipped`);
+  lines.push(`  ES entry (index.js + eventsource.js + glue + wasm): ${esJs + wasm} B gzipped (JS ${esJs} B, wasm ${wasm} B)`);
+  lines.push(`  classic script (wasm inlined):                    ${gz('dist/eventsource-wasm.js')} B gzipped`);
+  lines.push(`  tarball: ${packed?.size ?? '?'} B, unpacked ${packed?.unpackedSize ?? '?'} B, ${packed?.entryCount ?? '?'} files`);
+  console.log(`# sizes\n${lines.map((l) => `# ${l}`).join('\n')}`);
+  assert.ok(wasm < 200_000, `wasm ${wasm} B gzipped`);
+});
+
+let project;
+test('the tarball installs offline into a fresh project', { timeout: 120_000 }, () => {
+  const tarball = pack(temp);
+  assert.ok(fs.statSync(tarball).size > 0);
+  project = path.join(temp, 'consumer');
+  const installed = installInto(project, tarball);
+  const installedFiles = execFileSync('find', ['.', '-type', 'f'], { cwd: installed, encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean)
+    .map((f) => f.slice(2))
+    .sort();
+  assert.deepEqual(installedFiles, [...EXPECTED].sort().filter((f) => installedFiles.includes(f)));
+  assert.ok(fs.existsSync(path.join(installed, 'dist/eventsource_wasm_bg.wasm')));
+});
+
+// A consumer script: its own SSE server, the package from node_modules.
+const CONSUMER = String.raw`
+import http from 'node:http';
+import { createRequire } from 'node:module';
+const results = {};
+const server = http.createServer((req, res) => {
+  res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+  res.write('retry: 10\nid: 1\ndata: one\n\nevent: named\ndata: two\n\n');
+});
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const url = 'http://127.0.0.1:' + server.address().port + '/';
+
+const { EventSource } = await import('eventsource-wasm');
+results.resolved = import.meta.resolve('eventsource-wasm').replace(/^.*node_modules/, 'node_modules');
+results.events = await new Promise((resolve) => {
+  const es = new EventSource(url);
+  const got = [];
+  es.onmessage = (e) => got.push([e.type, e.data, e.lastEventId]);
+  es.addEventListener('named', (e) => {
+    got.push([e.type, e.data, e.lastEventId]);
+    es.close();
+    resolve(got);
+  });
+});
+
+const polyfill = await import('eventsource-wasm/polyfill');
+results.polyfill = globalThis.EventSource === EventSource && polyfill.EventSource === EventSource;
+results.classic = import.meta.resolve('eventsource-wasm/classic').replace(/^.*node_modules/, 'node_modules');
+results.packageJson = (await import('eventsource-wasm/package.json', { with: { type: 'json' } })).default.name;
+if (process.features.require_module) {
+  const require = createRequire(import.meta.url);
+  results.require = require('eventsource-wasm').EventSource === EventSource;
+}
+server.closeAllConnections();
+server.close();
+console.log(JSON.stringify(results));
+`;
+
+test('the installed package works from Node.js', { timeout: 30_000 }, () => {
+  assert.ok(project, 'installed');
+  fs.writeFileSync(path.join(project, 'consumer.mjs'), CONSUMER);
+  const out = execFileSync(process.execPath, ['--no-warnings', 'consumer.mjs'], { cwd: project, encoding: 'utf8', timeout: 20_000 });
+  const results = JSON.parse(out);
+  assert.deepEqual(results.events, [
+    ['message', 'one', '1'],
+    ['named', 'two', '1'],
+  ]);
+  assert.equal(results.resolved, 'node_modules/eventsource-wasm/dist/node.js');
+  assert.equal(results.classic, 'node_modules/eventsource-wasm/dist/eventsource-wasm.js');
+  assert.equal(results.polyfill, true);
+  assert.equal(results.packageJson, 'eventsource-wasm');
+  if ('require' in results) assert.equal(results.require, true, 'require() gives the same class');
+  console.log(`# consumer saw: ${JSON.stringify(results)}`);
+});
+
+test('the installed package type-checks from a TypeScript project', { timeout: 60_000 }, () => {
+  assert.ok(project, 'installed');
+  fs.writeFileSync(
+    path.join(project, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: { target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext', lib: ['es2022', 'dom'], types: [], strict: true, noEmit: true },
+      files: ['main.ts'],
+    }),
+  );
+  fs.writeFileSync(
+    path.join(project, 'main.ts'),
+    [
+      "import { EventSource } from 'eventsource-wasm';",
+      "import { EventSource as Polyfilled } from 'eventsource-wasm/polyfill';",
+      'EventSource satisfies typeof globalThis.EventSource;',
+      'Polyfilled satisfies typeof globalThis.EventSource;',
+      "const es = new EventSource('https://example.test/', { withCredentials: true });",
+      "es.addEventListener('named', (e: MessageEvent) => console.log(e.data));",
+      '// @ts-expect-error: readonly',
+      'es.readyState = 2;',
+      '',
+    ].join('\n'),
+  );
+  const tsc = path.join(ROOT, 'node_modules/.bin/tsc');
+  const run = () => execFileSync(tsc, ['-p', '.', '--pretty', 'false'], { cwd: project, encoding: 'utf8' });
+  assert.doesNotThrow(run);
+});
