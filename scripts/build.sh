@@ -27,7 +27,7 @@ rm -rf dist target/bindgen
 wasm-bindgen --target web --no-typescript --out-name eventsource_wasm --out-dir target/bindgen \
   target/nightly/wasm32-unknown-unknown/release/eventsource_wasm.wasm
 mkdir -p dist
-wasm-opt -Oz --strip-debug --strip-producers "${WASM_FEATURES[@]}" \
+wasm-opt -Oz --strip-debug --strip-producers --strip-target-features "${WASM_FEATURES[@]}" \
   target/bindgen/eventsource_wasm_bg.wasm -o dist/eventsource_wasm_bg.wasm
 
 # ES modules, one file each (so the wasm URL stays relative to them).
