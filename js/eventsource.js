@@ -159,6 +159,10 @@ export function defineEventSource(load) {
 
   const constant = (value) => ({ value, enumerable: true, writable: false, configurable: false });
   const constants = { CONNECTING: constant(CONNECTING), OPEN: constant(OPEN), CLOSED: constant(CLOSED) };
+  // WebIDL: attributes and operations are enumerable (class members are not).
+  for (const name of ['url', 'withCredentials', 'readyState', 'onopen', 'onmessage', 'onerror', 'close']) {
+    Object.defineProperty(EventSource.prototype, name, { enumerable: true });
+  }
   // Minifiers rename classes; the name is part of the interface.
   Object.defineProperty(EventSource, 'name', { value: 'EventSource' });
   Object.defineProperties(EventSource, constants);

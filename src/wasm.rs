@@ -25,7 +25,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::{
     AbortController, Headers, ReadableStreamDefaultReader, ReadableStreamReadResult, Request, RequestCache,
-    RequestCredentials, RequestInit, RequestMode, RequestRedirect, Response, Url,
+    RequestCredentials, RequestInit, RequestMode, RequestRedirect, Response, ResponseType, Url,
 };
 
 use crate::machine::{Machine, NetworkError, ReadyState, Transition};
@@ -57,8 +57,9 @@ pub struct Connection {
 }
 
 struct Inner {
-    /// The absolute URL (the JS class parsed it).
-    url: String,
+    /// The absolute URL (the JS class parsed it); after a redirect, the final
+    /// URL, which reconnections fetch (the request's URL list grew).
+    url: RefCell<String>,
     credentials: RequestCredentials,
     /// Whether the runtime enforces CORS (a browser, not Node.js): then a
     /// failed fetch may be a CORS failure, which must not be retried.
@@ -79,7 +80,7 @@ impl Connection {
     pub fn new(url: String, with_credentials: bool, cors: bool, hooks: Hooks) -> Connection {
         let credentials = if with_credentials { RequestCredentials::Include } else { RequestCredentials::SameOrigin };
         let inner = Rc::new(Inner {
-            url,
+            url: RefCell::new(url),
             credentials,
             cors,
             hooks,
@@ -120,7 +121,7 @@ async fn attempt(inner: &Rc<Inner>) -> Transition {
     if inner.closed.get() || !inner.machine.borrow_mut().connect() {
         return Transition::None;
     }
-    if !fetchable_scheme(&inner.url) {
+    if !fetchable_scheme(&inner.url.borrow()) {
         return inner.network_error(NetworkError::Futile);
     }
     let Ok(controller) = AbortController::new() else {
@@ -139,6 +140,9 @@ async fn attempt(inner: &Rc<Inner>) -> Transition {
             return inner.network_error(kind);
         }
     };
+    if response.redirected() {
+        inner.url.replace(response.url());
+    }
     let content_type = response.headers().get("content-type").ok().flatten();
     let transition = inner.machine.borrow_mut().response(response.status(), content_type.as_deref());
     if transition != Transition::Open {
@@ -146,7 +150,7 @@ async fn attempt(inner: &Rc<Inner>) -> Transition {
         return transition;
     }
     // spec 25: the origin of the final URL, after redirects.
-    let origin = Url::new(&response.url()).or_else(|_| Url::new(&inner.url)).map(|url| url.origin());
+    let origin = Url::new(&inner.url.borrow()).map(|url| url.origin());
     let _ = inner.hooks.open(origin.as_deref().unwrap_or("null"));
     if inner.closed.get() {
         return Transition::None;
@@ -225,7 +229,7 @@ impl Inner {
         init.set_cache(RequestCache::NoStore);
         init.set_redirect(RequestRedirect::Follow);
         init.set_signal(Some(&controller.signal()));
-        Request::new_with_str_and_init(&self.url, &init)
+        Request::new_with_str_and_init(&self.url.borrow(), &init)
     }
 
     fn network_error(&self, error: NetworkError) -> Transition {
@@ -239,10 +243,14 @@ impl Inner {
     }
 
     /// Tells a CORS failure (futile) from an unreachable server (transient):
-    /// `fetch` rejects with the same `TypeError` for both. A `no-cors` probe
-    /// of the same URL succeeds (with an opaque response) only if the server
-    /// answered, so then the failure was CORS (spec 5). The probe is
-    /// aborted as soon as its headers arrive.
+    /// `fetch` rejects with the same `TypeError` for both (spec 5). A
+    /// `no-cors` probe of the same URL, aborted as soon as its headers
+    /// arrive, settles it: if it fails too, nothing answered (transient); if
+    /// its response is opaque, a server answered from another origin, so the
+    /// failure was CORS (futile); if it is a plain same-origin response, CORS
+    /// cannot have been the cause (a reset: transient). The one case it gets
+    /// wrong is a cross-origin connection reset before its headers that
+    /// answers the probe: it fails instead of reconnecting.
     async fn classify(&self, error: &JsValue, request: &Request) -> NetworkError {
         let aborted = js_sys::Reflect::get(error, &"name".into()).ok().and_then(|name| name.as_string());
         if self.closed.get() || aborted.as_deref() == Some("AbortError") {
@@ -259,13 +267,17 @@ impl Inner {
         init.set_credentials(request.credentials());
         init.set_cache(RequestCache::NoStore);
         init.set_signal(Some(&controller.signal()));
-        let probe = match global_fetch_with_init(&self.url, &init) {
+        let probe = global_fetch_with_init(&self.url.borrow(), &init);
+        let probe = match probe {
             Ok(probe) => JsFuture::from(probe).await,
             Err(error) => Err(error),
         };
         controller.abort();
         match probe {
-            Ok(_) => NetworkError::Futile,
+            Ok(response) if response.unchecked_ref::<Response>().type_() == ResponseType::Opaque => {
+                NetworkError::Futile
+            }
+            Ok(_) => NetworkError::Transient,
             Err(_) if self.closed.get() => NetworkError::Aborted,
             Err(_) => NetworkError::Transient,
         }
