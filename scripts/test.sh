@@ -21,6 +21,9 @@ env -u CHROMEDRIVER GECKODRIVER="${GECKODRIVER:-$(command -v geckodriver)}" wasm
 step "npm package: npm run build (cargo, wasm-bindgen, wasm-opt, esbuild) into dist/"
 bash scripts/build.sh
 
+step "browsers: the class against a fixture SSE server, the native EventSource as oracle (Chromium, Firefox)"
+node tests/e2e/run.mjs
+
 step "Node.js: the package imported by name against a real SSE server; its TypeScript types"
 node --test tests/node/*.test.mjs tests/types/*.test.mjs
 

@@ -1,0 +1,347 @@
+#!/usr/bin/env node
+// End-to-end runner: the fixture servers, headless Chromium and Firefox (puppeteer-core:
+// CDP for Chromium, WebDriver BiDi for Firefox), every test of tests.mjs against the
+// browser's NATIVE EventSource and against OURS (/dist/index.js), each compared with the
+// spec's expected result and the two compared with each other.
+//
+//   node tests/e2e/run.mjs                 both browsers, native and ours (dist/ required)
+//   node tests/e2e/run.mjs --native-only   native only (no dist/ needed; exit 0 if green)
+//   options: --browser=chromium|firefox  --impl=native|ours  --filter=TEXT (substring of
+//            the test name, repeatable)  --verbose (print _info and browser console)
+//            --list (print the test names and exit)
+//   env:     E2E_CHROMIUM (default /usr/bin/chromium), E2E_FIREFOX (default
+//            /usr/bin/firefox-esr), E2E_TIMEOUT_MS (whole run, default 300000)
+//
+// Output: one line per test, browser and implementation (`ok` / `FAIL` + a diff), then
+// exactly `N passed, N failed` (how CI counts tests). Exit code 1 on any failure.
+// Known native deviations from the spec (tests.mjs `deviations`) count as passed and are
+// listed at the end. Nothing is ever downloaded; browsers only reach 127.0.0.1.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { fileURLToPath } from 'node:url';
+
+process.env.PUPPETEER_SKIP_DOWNLOAD = '1';
+process.env.PUPPETEER_SKIP_CHROME_DOWNLOAD = '1';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '..', '..');
+const t0 = Date.now();
+
+// ---- arguments ----------------------------------------------------------------------
+const args = process.argv.slice(2);
+const flag = (name) => args.includes(`--${name}`);
+const values = (name) => args.filter((a) => a.startsWith(`--${name}=`)).map((a) => a.slice(name.length + 3));
+const nativeOnly = flag('native-only');
+const verbose = flag('verbose');
+const browsersWanted = values('browser').flatMap((v) => v.split(','));
+const implsWanted = values('impl').flatMap((v) => v.split(','));
+const filters = values('filter');
+const unknown = args.filter((a) => !/^--(native-only|verbose|list|browser=.*|impl=.*|filter=.*)$/.test(a));
+if (unknown.length) {
+  console.error(`unknown argument(s): ${unknown.join(' ')}`);
+  process.exit(2);
+}
+
+const { tests } = await import('./tests.mjs');
+const selected = tests.filter((t) => !filters.length || filters.some((f) => t.name.includes(f)));
+if (flag('list')) {
+  for (const t of tests) console.log(`${t.name}${t.spec ? `  (spec ${t.spec.join(', ')})` : ''}`);
+  process.exit(0);
+}
+
+const BROWSERS = {
+  chromium: { exe: process.env.E2E_CHROMIUM ?? '/usr/bin/chromium' },
+  firefox: { exe: process.env.E2E_FIREFOX ?? '/usr/bin/firefox-esr' },
+};
+const browserNames = browsersWanted.length ? browsersWanted : Object.keys(BROWSERS);
+for (const b of browserNames) if (!BROWSERS[b]) { console.error(`unknown browser ${b}`); process.exit(2); }
+
+const distPresent = fs.existsSync(path.join(ROOT, 'dist', 'index.js'));
+let impls = implsWanted.length ? implsWanted : ['native', 'ours'];
+if (nativeOnly) impls = impls.filter((i) => i === 'native');
+const oursMissing = impls.includes('ours') && !distPresent;
+
+const banner = (lines) => {
+  const w = Math.max(...lines.map((l) => l.length)) + 4;
+  console.log(`\n${'#'.repeat(w)}\n${lines.map((l) => `# ${l.padEnd(w - 4)} #`).join('\n')}\n${'#'.repeat(w)}\n`);
+};
+if (nativeOnly) {
+  banner([
+    '--native-only: testing the browsers\' NATIVE EventSource only.',
+    distPresent ? 'dist/index.js exists but is NOT tested in this run.' : 'dist/index.js does not exist yet: OUR EventSource is NOT tested.',
+  ]);
+} else if (oursMissing) {
+  banner([
+    'dist/index.js does not exist: OUR EventSource cannot be tested.',
+    'Every "ours" test is reported as FAIL. Build first (npm run build),',
+    'or pass --native-only to test the native EventSource alone.',
+  ]);
+}
+
+// ---- result comparison --------------------------------------------------------------
+const stripInfo = (v) => {
+  if (Array.isArray(v)) return v.map(stripInfo);
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(Object.entries(v).filter(([k]) => k !== '_info').map(([k, x]) => [k, stripInfo(x)]));
+  }
+  return v;
+};
+const show = (v) => {
+  const s = JSON.stringify(v);
+  return s === undefined ? 'undefined' : s.length > 300 ? `${s.slice(0, 300)}… (${s.length} chars)` : s;
+};
+/** Paths where two JSON values differ, as readable lines. */
+function diff(expected, actual, at = '', out = [], [e, a] = ['expected', 'got']) {
+  if (out.length >= 14) return out;
+  if (isDeepStrictEqual(expected, actual)) return out;
+  const bothArrays = Array.isArray(expected) && Array.isArray(actual);
+  const bothObjects = expected && actual && typeof expected === 'object' && typeof actual === 'object' && !Array.isArray(expected) && !Array.isArray(actual);
+  if (bothArrays) {
+    const n = Math.max(expected.length, actual.length);
+    for (let i = 0; i < n && out.length < 14; i++) {
+      if (i >= expected.length) out.push(`${at}[${i}]: only ${a}: ${show(actual[i])}`);
+      else if (i >= actual.length) out.push(`${at}[${i}]: only ${e}: ${show(expected[i])}`);
+      else diff(expected[i], actual[i], `${at}[${i}]`, out, [e, a]);
+    }
+  } else if (bothObjects) {
+    for (const k of new Set([...Object.keys(expected), ...Object.keys(actual)])) {
+      const p = at ? `${at}.${k}` : k;
+      if (!(k in actual)) out.push(`${p}: only ${e}: ${show(expected[k])}`);
+      else if (!(k in expected)) out.push(`${p}: only ${a}: ${show(actual[k])}`);
+      else diff(expected[k], actual[k], p, out, [e, a]);
+    }
+  } else {
+    out.push(`${at || '(result)'}: ${e} ${show(expected)}, ${a} ${show(actual)}`);
+  }
+  return out;
+}
+
+// ---- process hygiene ----------------------------------------------------------------
+const cleanups = [];
+let cleaning = null;
+async function cleanup() {
+  if (!cleaning) {
+    cleaning = (async () => {
+      for (const f of cleanups.reverse()) {
+        try { await Promise.race([f(), new Promise((r) => setTimeout(r, 5000))]); } catch { /* best effort */ }
+      }
+    })();
+  }
+  return cleaning;
+}
+const RUN_TIMEOUT = Number(process.env.E2E_TIMEOUT_MS ?? 300000);
+const runGuard = setTimeout(async () => {
+  console.log(`\nFAIL the whole run exceeded ${RUN_TIMEOUT} ms: stopping.`);
+  console.log(`${passed} passed, ${failed + 1} failed`);
+  await cleanup();
+  process.exit(1);
+}, RUN_TIMEOUT);
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, async () => { console.log(`\n${sig}: stopping.`); await cleanup(); process.exit(130); });
+}
+
+// ---- servers, browsers --------------------------------------------------------------
+const { startServers } = await import('./server.mjs');
+const servers = await startServers();
+cleanups.push(() => servers.close());
+const env = { A: servers.originA, B: servers.originB };
+const puppeteer = (await import('puppeteer-core')).default;
+
+async function launch(name) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `e2e-${name}-`));
+  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+  let browser;
+  if (name === 'chromium') {
+    browser = await puppeteer.launch({
+      browser: 'chrome',
+      executablePath: BROWSERS.chromium.exe,
+      headless: true,
+      userDataDir: dir,
+      protocolTimeout: 60000,
+      args: [
+        '--no-sandbox', '--headless=new', '--disable-gpu', '--disable-dev-shm-usage',
+        '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync',
+        // Off the network: no name resolves, and anything not on loopback goes to a dead proxy.
+        '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost',
+        '--proxy-server=http://127.0.0.1:9',
+      ],
+    });
+  } else {
+    browser = await puppeteer.launch({
+      browser: 'firefox',
+      executablePath: BROWSERS.firefox.exe,
+      headless: true,
+      userDataDir: dir,
+      protocolTimeout: 60000,
+      extraPrefsFirefox: {
+        // Off the network: everything but loopback goes to a dead proxy; no DNS prefetch,
+        // no DoH, no captive-portal or connectivity probes, no telemetry or updates.
+        'network.proxy.type': 1,
+        'network.proxy.http': '127.0.0.1',
+        'network.proxy.http_port': 9,
+        'network.proxy.ssl': '127.0.0.1',
+        'network.proxy.ssl_port': 9,
+        'network.proxy.no_proxies_on': '127.0.0.1,localhost',
+        'network.proxy.allow_hijacking_localhost': false,
+        'network.dns.disablePrefetch': true,
+        'network.prefetch-next': false,
+        'network.trr.mode': 5,
+        'network.captive-portal-service.enabled': false,
+        'network.connectivity-service.enabled': false,
+        'toolkit.telemetry.enabled': false,
+        'toolkit.telemetry.server': '',
+        'app.update.auto': false,
+        'app.update.enabled': false,
+        'browser.region.update.enabled': false,
+        'browser.region.network.url': '',
+        'extensions.blocklist.enabled': false,
+        'browser.safebrowsing.provider.mozilla.updateURL': '',
+        'browser.safebrowsing.provider.google4.updateURL': '',
+        'browser.topsites.contile.enabled': false,
+      },
+    });
+  }
+  cleanups.push(async () => {
+    const proc = browser.process();
+    try { await Promise.race([browser.close(), new Promise((r) => setTimeout(r, 5000))]); } catch { /* killed below */ }
+    if (proc && proc.exitCode === null && proc.signalCode === null) {
+      try { process.kill(-proc.pid, 'SIGKILL'); } catch { try { proc.kill('SIGKILL'); } catch { /* gone */ } }
+    }
+  });
+  return browser;
+}
+
+async function newPage(browser, name, consoleLines) {
+  const page = await browser.newPage();
+  page.on('console', (m) => consoleLines.push(`console.${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => consoleLines.push(`pageerror: ${e?.message ?? e}`));
+  if (name === 'chromium') {
+    // ctx.gc(): a real full collection through the DevTools protocol.
+    const cdp = await page.createCDPSession();
+    await page.exposeFunction('__e2eGC', async () => { await cdp.send('HeapProfiler.collectGarbage'); });
+  }
+  return page;
+}
+
+const withTimeout = (p, ms, what) => {
+  let timer;
+  return Promise.race([
+    p,
+    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms); }),
+  ]).finally(() => clearTimeout(timer));
+};
+
+// ---- the run ------------------------------------------------------------------------
+let passed = 0;
+let failed = 0;
+const deviationsSeen = [];
+const failures = [];
+const PAGE = `${env.A}/tests/e2e/page.html`;
+
+for (const bname of browserNames) {
+  const tb = Date.now();
+  let browser;
+  try {
+    browser = await withTimeout(launch(bname), 60000, `launching ${bname}`);
+  } catch (e) {
+    const n = selected.length * impls.length;
+    console.log(`FAIL ${bname}: cannot launch ${BROWSERS[bname].exe}: ${e.message}`);
+    failed += n;
+    failures.push(`${bname}: browser did not start (${n} tests not run)`);
+    continue;
+  }
+  const version = await browser.version();
+  console.log(`\n== ${bname} (${version}) — implementations: ${impls.join(', ')}`);
+  const consoleLines = [];
+  let page = await newPage(browser, bname, consoleLines);
+
+  for (const t of selected) {
+    if (t.browsers && !t.browsers.includes(bname)) continue;
+    const results = {};
+    for (const impl of impls) {
+      if (t.impls && !t.impls.includes(impl)) continue;
+      const label = `${bname.padEnd(8)} ${impl.padEnd(6)} ${t.name}`;
+      let r;
+      const started = Date.now();
+      consoleLines.length = 0;
+      if (impl === 'ours' && !distPresent) {
+        r = { ok: false, error: 'not run: dist/index.js is missing (npm run build)' };
+      } else {
+        try {
+          await withTimeout(page.goto(PAGE, { waitUntil: 'load' }), 20000, 'loading the test page');
+          await withTimeout(page.waitForFunction(() => !!window.__e2e, { timeout: 15000 }), 20000, 'the test page module');
+          r = await withTimeout(
+            page.evaluate((n, i, e) => window.__e2e.run(n, i, e), t.name, impl, env),
+            (t.timeout ?? 10000) + 15000,
+            'the test',
+          );
+        } catch (e) {
+          r = { ok: false, error: `runner: ${e.message}` };
+          // The page may be wedged: start afresh.
+          try { await withTimeout(page.close(), 5000, 'closing the page'); } catch { /* ignore */ }
+          try { page = await newPage(browser, bname, consoleLines); } catch (e2) { r.error += `; new page failed: ${e2.message}`; }
+        }
+      }
+      const ms = Date.now() - started;
+      const expected = t.expect;
+      const actual = r.ok ? stripInfo(r.result) : undefined;
+      // A native deviation excuses the native class only; a platform limitation (below any
+      // script, e.g. the browser's network layer) excuses every implementation in that browser.
+      const dev = impl === 'native' ? t.deviations?.[bname] : undefined;
+      const plat = t.platform?.[bname];
+      let status;
+      let lines = [];
+      if (r.ok && isDeepStrictEqual(actual, expected)) {
+        status = dev || plat ? 'ok (the documented deviation did not show up)' : 'ok';
+      } else if (r.ok && dev && isDeepStrictEqual(actual, dev.expect)) {
+        status = 'ok (known native deviation)';
+        deviationsSeen.push(`${bname} native — ${t.name}: ${dev.why}`);
+        lines = [`known deviation: ${dev.why}`];
+      } else if (r.ok && plat && isDeepStrictEqual(actual, plat.expect)) {
+        status = 'ok (known platform limitation)';
+        deviationsSeen.push(`${bname} ${impl} (platform) — ${t.name}: ${plat.why}`);
+        lines = [`known platform limitation: ${plat.why}`];
+      } else {
+        status = 'FAIL';
+        lines = r.ok ? diff(expected, actual) : [r.error, ...(r.partial ? [`recorded so far: ${show(r.partial)}`] : [])];
+      }
+      const isOk = status.startsWith('ok');
+      if (isOk) passed++; else { failed++; failures.push(label); }
+      console.log(`${isOk ? 'ok  ' : 'FAIL'} ${label}${status.length > 2 && isOk ? `  [${status.slice(3)}]` : ''}  (${ms} ms)`);
+      for (const l of lines) console.log(`       ${l}`);
+      if ((verbose || !isOk) && r.ok && r.result && r.result._info) console.log(`       info: ${show(r.result._info)}`);
+      if (verbose && r.pageErrors?.length) console.log(`       page errors: ${show(r.pageErrors)}`);
+      if ((verbose || !isOk) && consoleLines.length) for (const l of consoleLines.slice(0, 10)) console.log(`       ${l}`);
+      results[impl] = r.ok ? actual : null;
+    }
+    // Differential: native vs ours, whenever both produced a result.
+    if (results.native != null && results.ours != null && !isDeepStrictEqual(results.native, results.ours)) {
+      console.log(`     ${bname.padEnd(8)} native≠ours ${t.name}${t.deviations?.[bname] ? '  (explained by the known native deviation)' : ''}`);
+      for (const l of diff(results.native, results.ours, '', [], ['native', 'ours'])) console.log(`       ${l}`);
+    }
+  }
+  console.log(`== ${bname}: ${((Date.now() - tb) / 1000).toFixed(1)} s`);
+  try { await withTimeout(page.close(), 5000, 'closing the page'); } catch { /* cleanup kills it */ }
+}
+
+await cleanup();
+clearTimeout(runGuard);
+
+if (deviationsSeen.length) {
+  console.log(`\nKnown native deviations from the spec (not failures) — ${deviationsSeen.length}:`);
+  for (const d of deviationsSeen) console.log(`  - ${d}`);
+}
+if (failures.length) {
+  console.log(`\nFailures — ${failures.length}:`);
+  for (const f of failures.slice(0, 60)) console.log(`  - ${f}`);
+  if (failures.length > 60) console.log(`  … and ${failures.length - 60} more`);
+}
+if (nativeOnly || oursMissing) {
+  console.log(`\nNOTE: our EventSource was NOT tested (${nativeOnly ? '--native-only' : 'dist/index.js missing'}).`);
+}
+console.log(`\ntotal ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
