@@ -71,8 +71,10 @@ export function defineEventSource(load) {
       const loaded = load();
       if (typeof loaded.then === 'function') {
         loaded.then(start, (error) => {
+          // The wasm module did not load (a wrong path, a blocked fetch, a CSP
+          // without 'wasm-unsafe-eval'): fail the source, and say why.
+          console.error('eventsource-wasm: the WebAssembly module did not load', error);
           hooks.error(CLOSED);
-          throw error; // reported as an unhandled rejection: the module did not load
         });
       } else {
         start(loaded);

@@ -254,3 +254,24 @@ test("eventsource-wasm/polyfill installs the package's EventSource where there i
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
   assert.deepEqual(JSON.parse(out), [true, true]);
 });
+
+test('the wasm module failing to load fails the source, with the cause on the console', { timeout: TIMEOUT }, async () => {
+  // The class as the entries make it, with a loader that fails as a fetch of a
+  // missing .wasm would.
+  const { defineEventSource } = await import('../../dist/eventsource.js');
+  const cause = new Error('404: eventsource_wasm_bg.wasm');
+  const Failing = defineEventSource(() => Promise.reject(cause));
+  const logged = [];
+  const original = console.error;
+  console.error = (...args) => logged.push(args);
+  try {
+    const es = new Failing('http://127.0.0.1:1/never');
+    assert.equal(es.readyState, Failing.CONNECTING);
+    await once(es, 'error');
+    assert.equal(es.readyState, Failing.CLOSED);
+  } finally {
+    console.error = original;
+  }
+  assert.equal(logged.length, 1);
+  assert.equal(logged[0][1], cause);
+});
