@@ -146,3 +146,37 @@ async fn spec_5_an_unreachable_server_is_retried() {
     connection.close();
     assert_eq!(*recorder.log.borrow(), ["error 0"]);
 }
+
+/// Counts `error 0` lines (one per reconnection) and resolves at `n`.
+fn reconnections(n: usize) -> impl Fn(&str) -> bool {
+    let seen = std::cell::Cell::new(0);
+    move |line| {
+        if line == "error 0" {
+            seen.set(seen.get() + 1);
+        }
+        seen.get() == n
+    }
+}
+
+#[wasm_bindgen_test]
+async fn reconnecting_leaks_no_closure_or_js_reference() {
+    // Every fetch, read and timer goes through promises and closures; a leak
+    // per attempt would show as live JS references held by wasm.
+    let stream = data_url("retry: 0\nid: 1\ndata: x\n\n");
+    let warm_up = recorder(reconnections(3), || {});
+    let connection = Connection::new(stream.clone(), false, true, warm_up.hooks.clone().unchecked_into());
+    JsFuture::from(warm_up.done.clone()).await.unwrap();
+    connection.close();
+
+    let recorder = recorder(reconnections(200), || {});
+    let before = wasm_bindgen::externref_heap_live_count();
+    let connection = Connection::new(stream, false, true, recorder.hooks.clone().unchecked_into());
+    JsFuture::from(recorder.done.clone()).await.unwrap();
+    connection.close();
+    drop(connection);
+    // Let aborted promises settle.
+    JsFuture::from(Promise::new(&mut |resolve, _| web_sys_timeout(&resolve, 50))).await.unwrap();
+    let after = wasm_bindgen::externref_heap_live_count();
+    assert_eq!(recorder.log.borrow().iter().filter(|line| line.starts_with("message")).count(), 200);
+    assert!(after <= before + 2, "live JS references: {before} before, {after} after 200 reconnections");
+}
