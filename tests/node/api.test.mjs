@@ -5,24 +5,18 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import EventSourceDefault, { EventSource } from 'eventsource-wasm';
-import { startServer, record, once, SSE, TIMEOUT } from './helpers.mjs';
+import { startServer, record, once, SSE, TIMEOUT, opener } from './helpers.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 let server;
-const sources = new Set();
-const open = (url, init) => {
-  const es = new EventSource(url, init);
-  sources.add(es);
-  return es;
-};
+const open = opener(EventSource);
 
 before(async () => {
   server = await startServer();
   server.route('/two', (req, res) => res.writeHead(200, SSE).write('data: 1\n\ndata: 2\n\n'));
 });
 after(async () => {
-  for (const es of sources) es.close();
   await server.close();
 });
 

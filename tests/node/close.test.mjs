@@ -4,21 +4,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventSource } from 'eventsource-wasm';
-import { startServer, record, once, quiet, turn, SSE, TIMEOUT } from './helpers.mjs';
+import { startServer, record, once, quiet, turn, SSE, TIMEOUT, opener } from './helpers.mjs';
 
 let server;
-const sources = new Set();
-const open = (url) => {
-  const es = new EventSource(url);
-  sources.add(es);
-  return es;
-};
+const open = opener(EventSource);
 
 before(async () => {
   server = await startServer();
 });
 after(async () => {
-  for (const es of sources) es.close();
   await server.close();
 });
 

@@ -3,23 +3,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventSource } from 'eventsource-wasm';
-import { startServer, record, once, quiet, turn, SSE, TIMEOUT } from './helpers.mjs';
+import { startServer, record, once, quiet, turn, SSE, TIMEOUT, opener } from './helpers.mjs';
 
 let server;
 let other; // a second origin, for redirects
-const sources = new Set();
-const open = (url, init) => {
-  const es = new EventSource(url, init);
-  sources.add(es);
-  return es;
-};
+const open = opener(EventSource);
 
 before(async () => {
   server = await startServer();
   other = await startServer();
 });
 after(async () => {
-  for (const es of sources) es.close();
   await server.close();
   await other.close();
 });

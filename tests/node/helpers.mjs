@@ -12,6 +12,7 @@
 // bounded by the `timeout` given to each test.
 
 import http from 'node:http';
+import { after } from 'node:test';
 
 export const SSE = { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store' };
 
@@ -129,3 +130,16 @@ export const quiet = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Per-test timeout (ms): every test here finishes well within it. */
 export const TIMEOUT = 10_000;
+
+/** `open(url, init)` for a test file: a new `EventSourceClass`, closed after the file's tests. */
+export function opener(EventSourceClass) {
+  const sources = new Set();
+  after(() => {
+    for (const es of sources) es.close();
+  });
+  return (url, init) => {
+    const es = new EventSourceClass(url, init);
+    sources.add(es);
+    return es;
+  };
+}

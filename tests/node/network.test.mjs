@@ -6,23 +6,17 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { EventSource } from 'eventsource-wasm';
-import { startServer, record, once, SSE, TIMEOUT } from './helpers.mjs';
+import { startServer, record, once, SSE, TIMEOUT, opener } from './helpers.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 let server;
-const sources = new Set();
-const open = (url) => {
-  const es = new EventSource(url);
-  sources.add(es);
-  return es;
-};
+const open = opener(EventSource);
 
 before(async () => {
   server = await startServer();
 });
 after(async () => {
-  for (const es of sources) es.close();
   await server.close();
 });
 
