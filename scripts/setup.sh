@@ -66,13 +66,13 @@ cargo_install geckodriver "geckodriver" geckodriver
 missing=()
 have chromium || missing+=(chromium)
 have chromedriver || missing+=(chromium-driver)
-have firefox-esr || have firefox || missing+=(firefox-esr)
+have firefox-esr || missing+=(firefox-esr)
 if ((${#missing[@]})); then
   sudo=()
   [[ $(id -u) -eq 0 ]] || sudo=(sudo)
   say "installing ${missing[*]} with apt-get"
   "${sudo[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 # --- npm dependencies --------------------------------------------------------
