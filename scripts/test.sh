@@ -24,6 +24,11 @@ bash scripts/build.sh
 step "browsers: the class against a fixture SSE server, the native EventSource as oracle (Chromium, Firefox)"
 node tests/e2e/run.mjs
 
+step "browsers: the demo (www/server.mjs) driven through its page in headless Chromium"
+# The screenshot goes to a temporary file: docs/demo.png changes only on purpose
+# (node tests/demo/run.mjs writes it there by default).
+DEMO_DESKTOP_PNG="$(mktemp -d)/demo.png" node tests/demo/run.mjs
+
 step "Node.js: the package imported by name against a real SSE server; its TypeScript types"
 node --test tests/node/*.test.mjs tests/types/*.test.mjs
 
