@@ -3,7 +3,7 @@
 // (puppeteer-core, /usr/bin/chromium; nothing is ever downloaded), driven through its UI.
 //
 //   node tests/demo/run.mjs        (dist/ must be built: bash scripts/build.sh)
-//   env: DEMO_CHROMIUM (default /usr/bin/chromium), DEMO_TIMEOUT_MS (whole run, default 180000),
+//   env: E2E_CHROMIUM (default /usr/bin/chromium, see ../browsers.mjs), DEMO_TIMEOUT_MS (whole run, default 180000),
 //        DEMO_DESKTOP_PNG (default docs/demo.png), DEMO_PHONE_PNG (default in the temp dir)
 //
 // Checks: both panes OPEN and receiving; chat through the UI; "Drop connections" with
@@ -18,13 +18,13 @@ import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { launch } from '../browsers.mjs';
 
 process.env.PUPPETEER_SKIP_DOWNLOAD = '1';
 process.env.PUPPETEER_SKIP_CHROME_DOWNLOAD = '1';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
-const CHROMIUM = process.env.DEMO_CHROMIUM ?? '/usr/bin/chromium';
 const TIMEOUT_MS = Number(process.env.DEMO_TIMEOUT_MS ?? 180000);
 const DESKTOP_PNG = process.env.DEMO_DESKTOP_PNG ?? path.join(ROOT, 'docs', 'demo.png');
 const PHONE_PNG = process.env.DEMO_PHONE_PNG ?? path.join(os.tmpdir(), 'eventsource-wasm-demo-phone.png');
@@ -196,23 +196,8 @@ async function main() {
   cleanups.push(() => server.close());
   const base = `http://127.0.0.1:${server.port}/`;
 
-  const puppeteer = (await import('puppeteer-core')).default;
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'demo-chromium-'));
-  cleanups.push(() => fs.rmSync(profile, { recursive: true, force: true }));
-  const browser = await puppeteer.launch({
-    browser: 'chrome',
-    executablePath: CHROMIUM,
-    headless: true,
-    userDataDir: profile,
-    protocolTimeout: 60000,
-    args: [
-      '--no-sandbox', '--headless=new', '--disable-gpu', '--disable-dev-shm-usage',
-      '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync',
-      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost',
-      '--proxy-server=http://127.0.0.1:9',
-    ],
-  });
-  cleanups.push(() => browser.close());
+  const { browser, close } = await launch('chromium', { prefix: 'demo' });
+  cleanups.push(close);
 
   const page = await browser.newPage();
   await page.setViewport({ width: 1280, height: 900 });

@@ -18,10 +18,10 @@
 // listed at the end. Nothing is ever downloaded; browsers only reach 127.0.0.1.
 
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { EXECUTABLES, launch as launchBrowser } from '../browsers.mjs';
 
 process.env.PUPPETEER_SKIP_DOWNLOAD = '1';
 process.env.PUPPETEER_SKIP_CHROME_DOWNLOAD = '1';
@@ -52,10 +52,7 @@ if (flag('list')) {
   process.exit(0);
 }
 
-const BROWSERS = {
-  chromium: { exe: process.env.E2E_CHROMIUM ?? '/usr/bin/chromium' },
-  firefox: { exe: process.env.E2E_FIREFOX ?? '/usr/bin/firefox-esr' },
-};
+const BROWSERS = Object.fromEntries(Object.entries(EXECUTABLES).map(([name, exe]) => [name, { exe }]));
 const browserNames = browsersWanted.length ? browsersWanted : Object.keys(BROWSERS);
 for (const b of browserNames) if (!BROWSERS[b]) { console.error(`unknown browser ${b}`); process.exit(2); }
 
@@ -148,69 +145,10 @@ const { startServers } = await import('./server.mjs');
 const servers = await startServers();
 cleanups.push(() => servers.close());
 const env = { A: servers.originA, B: servers.originB };
-const puppeteer = (await import('puppeteer-core')).default;
 
 async function launch(name) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `e2e-${name}-`));
-  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
-  let browser;
-  if (name === 'chromium') {
-    browser = await puppeteer.launch({
-      browser: 'chrome',
-      executablePath: BROWSERS.chromium.exe,
-      headless: true,
-      userDataDir: dir,
-      protocolTimeout: 60000,
-      args: [
-        '--no-sandbox', '--headless=new', '--disable-gpu', '--disable-dev-shm-usage',
-        '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync',
-        // Off the network: no name resolves, and anything not on loopback goes to a dead proxy.
-        '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost',
-        '--proxy-server=http://127.0.0.1:9',
-      ],
-    });
-  } else {
-    browser = await puppeteer.launch({
-      browser: 'firefox',
-      executablePath: BROWSERS.firefox.exe,
-      headless: true,
-      userDataDir: dir,
-      protocolTimeout: 60000,
-      extraPrefsFirefox: {
-        // Off the network: everything but loopback goes to a dead proxy; no DNS prefetch,
-        // no DoH, no captive-portal or connectivity probes, no telemetry or updates.
-        'network.proxy.type': 1,
-        'network.proxy.http': '127.0.0.1',
-        'network.proxy.http_port': 9,
-        'network.proxy.ssl': '127.0.0.1',
-        'network.proxy.ssl_port': 9,
-        'network.proxy.no_proxies_on': '127.0.0.1,localhost',
-        'network.proxy.allow_hijacking_localhost': false,
-        'network.dns.disablePrefetch': true,
-        'network.prefetch-next': false,
-        'network.trr.mode': 5,
-        'network.captive-portal-service.enabled': false,
-        'network.connectivity-service.enabled': false,
-        'toolkit.telemetry.enabled': false,
-        'toolkit.telemetry.server': '',
-        'app.update.auto': false,
-        'app.update.enabled': false,
-        'browser.region.update.enabled': false,
-        'browser.region.network.url': '',
-        'extensions.blocklist.enabled': false,
-        'browser.safebrowsing.provider.mozilla.updateURL': '',
-        'browser.safebrowsing.provider.google4.updateURL': '',
-        'browser.topsites.contile.enabled': false,
-      },
-    });
-  }
-  cleanups.push(async () => {
-    const proc = browser.process();
-    try { await Promise.race([browser.close(), new Promise((r) => setTimeout(r, 5000))]); } catch { /* killed below */ }
-    if (proc && proc.exitCode === null && proc.signalCode === null) {
-      try { process.kill(-proc.pid, 'SIGKILL'); } catch { try { proc.kill('SIGKILL'); } catch { /* gone */ } }
-    }
-  });
+  const { browser, close } = await launchBrowser(name, { prefix: 'e2e' });
+  cleanups.push(close);
   return browser;
 }
 

@@ -24,6 +24,7 @@ import zlib from 'node:zlib';
 import puppeteer from 'puppeteer-core';
 import { ROOT, tempDir, pack, installInto } from '../package/pack.mjs';
 import { startServer } from './server.mjs';
+import { launchOptions } from '../browsers.mjs';
 
 process.env.PUPPETEER_SKIP_DOWNLOAD = '1';
 const HERE = path.join(ROOT, 'tests/vite-app');
@@ -187,31 +188,6 @@ const PAGES = [
   },
 ];
 
-const LAUNCH = {
-  chromium: (userDataDir) => ({
-    browser: 'chrome',
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    userDataDir,
-    args: [
-      '--no-sandbox',
-      '--headless=new',
-      '--disable-gpu',
-      '--disable-dev-shm-usage',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-      '--disable-sync',
-    ],
-  }),
-  firefox: (userDataDir) => ({
-    browser: 'firefox',
-    executablePath: '/usr/bin/firefox-esr',
-    headless: true,
-    userDataDir,
-    extraPrefsFirefox: { 'app.update.enabled': false, 'browser.shell.checkDefaultBrowser': false },
-  }),
-};
 
 for (const name of BROWSERS) {
   let browser;
@@ -221,7 +197,7 @@ for (const name of BROWSERS) {
     const profile = path.join(temp, `profile-${name}`);
     fs.mkdirSync(profile);
     try {
-      browser = await puppeteer.launch({ ...LAUNCH[name](profile), protocolTimeout: 30_000 });
+      browser = await puppeteer.launch(launchOptions(name, profile));
       browsers.add(browser);
     } catch (error) {
       launchError = error;

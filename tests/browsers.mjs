@@ -1,0 +1,90 @@
+// How every test runner launches the Debian browsers (puppeteer-core: CDP for
+// Chromium, WebDriver BiDi for Firefox): headless, a fresh profile, kept off
+// the network (only loopback answers), and never downloading anything.
+//
+//   const { browser, close } = await launch('firefox', { prefix: 'e2e' });
+//
+// Override the binaries with E2E_CHROMIUM / E2E_FIREFOX.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export const EXECUTABLES = {
+  chromium: process.env.E2E_CHROMIUM ?? '/usr/bin/chromium',
+  firefox: process.env.E2E_FIREFOX ?? '/usr/bin/firefox-esr',
+};
+
+/** puppeteer.launch() options for `name` ('chromium' or 'firefox') with the profile `userDataDir`. */
+export function launchOptions(name, userDataDir) {
+  const common = { executablePath: EXECUTABLES[name], headless: true, userDataDir, protocolTimeout: 60000 };
+  if (name === 'chromium') {
+    return {
+      ...common,
+      browser: 'chrome',
+      args: [
+        // As root, Chromium needs --no-sandbox; the rest keeps it from calling home.
+        '--no-sandbox', '--headless=new', '--disable-gpu', '--disable-dev-shm-usage',
+        '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync',
+        // Off the network: no name resolves, and anything not on loopback goes to a dead proxy.
+        '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost',
+        '--proxy-server=http://127.0.0.1:9',
+      ],
+    };
+  }
+  if (name === 'firefox') {
+    return {
+      ...common,
+      browser: 'firefox',
+      extraPrefsFirefox: {
+        // Off the network: everything but loopback goes to a dead proxy; no DNS prefetch,
+        // no DoH, no captive-portal or connectivity probes, no telemetry or updates.
+        'network.proxy.type': 1,
+        'network.proxy.http': '127.0.0.1',
+        'network.proxy.http_port': 9,
+        'network.proxy.ssl': '127.0.0.1',
+        'network.proxy.ssl_port': 9,
+        'network.proxy.no_proxies_on': '127.0.0.1,localhost',
+        'network.proxy.allow_hijacking_localhost': false,
+        'network.dns.disablePrefetch': true,
+        'network.prefetch-next': false,
+        'network.trr.mode': 5,
+        'network.captive-portal-service.enabled': false,
+        'network.connectivity-service.enabled': false,
+        'toolkit.telemetry.enabled': false,
+        'toolkit.telemetry.server': '',
+        'app.update.auto': false,
+        'app.update.enabled': false,
+        'browser.shell.checkDefaultBrowser': false,
+        'browser.region.update.enabled': false,
+        'browser.region.network.url': '',
+        'extensions.blocklist.enabled': false,
+        'browser.safebrowsing.provider.mozilla.updateURL': '',
+        'browser.safebrowsing.provider.google4.updateURL': '',
+        'browser.topsites.contile.enabled': false,
+      },
+    };
+  }
+  throw new Error(`unknown browser ${name}`);
+}
+
+/** Launches `name` with a fresh temporary profile; `close()` ends it (killing it if it hangs) and removes the profile. */
+export async function launch(name, { prefix = 'test' } = {}) {
+  const puppeteer = (await import('puppeteer-core')).default;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-${name}-`));
+  let browser;
+  try {
+    browser = await puppeteer.launch(launchOptions(name, dir));
+  } catch (error) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  const close = async () => {
+    const proc = browser.process();
+    try { await Promise.race([browser.close(), new Promise((r) => setTimeout(r, 5000))]); } catch { /* killed below */ }
+    if (proc && proc.exitCode === null && proc.signalCode === null) {
+      try { process.kill(-proc.pid, 'SIGKILL'); } catch { try { proc.kill('SIGKILL'); } catch { /* gone */ } }
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  return { browser, close };
+}
