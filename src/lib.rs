@@ -3,10 +3,17 @@
 //! A Server-Sent Events (`EventSource`) implementation in Rust, exact to the
 //! WHATWG HTML Living Standard, section "Server-sent events".
 //!
-//! This crate's core is [`parser`]: a sans-IO, byte-level, incremental
-//! event-stream parser that is `no_std` + `alloc`, shared by the native tools
-//! (tests, fuzzing, benchmarks, the `sse-dump` example) and the WebAssembly
-//! build that drives the browser `EventSource` class.
+//! Three layers, each usable on its own:
+//!
+//! - [`parser`]: a sans-IO, byte-level, incremental event-stream parser,
+//!   `no_std` + `alloc`, shared by the native tools (tests, fuzzing,
+//!   benchmarks, the `sse-dump` example) and the WebAssembly build;
+//! - [`machine`]: the life cycle of an `EventSource` (readyState,
+//!   reconnection time, when to fail and when to reconnect) as a pure state
+//!   machine, with no I/O and no clock;
+//! - `wasm` (wasm32 only): the browser driver behind the npm package's
+//!   `EventSource` class, performing the machine's decisions with `fetch`,
+//!   a stream reader and timers.
 //!
 //! ```
 //! use eventsource_wasm::parser::{Item, OwnedEvent, Parser, Status};
