@@ -52,11 +52,10 @@ cargo_install() {
 
 # The CLI must match the wasm-bindgen crate exactly; the registry lags one of
 # its pinned dependencies, so it installs without --locked.
-bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock 2>/dev/null || true)
-if [[ -z "$bindgen_version" ]]; then
-  cargo generate-lockfile --quiet
-  bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
-fi
+locked_version() { awk -v name="$1" '$0 == "name = \"" name "\"" { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock 2>/dev/null; }
+[[ -f Cargo.lock ]] || cargo generate-lockfile --quiet
+bindgen_version=$(locked_version wasm-bindgen)
+[[ -n "$bindgen_version" ]] || { say "no wasm-bindgen in Cargo.lock"; exit 1; }
 cargo_install wasm-bindgen "wasm-bindgen $bindgen_version" wasm-bindgen-cli --version "$bindgen_version"
 cargo_install wasm-pack "wasm-pack" wasm-pack --locked
 cargo_install cargo-fuzz "cargo-fuzz" cargo-fuzz

@@ -101,9 +101,7 @@ impl Connection {
         if let Ok(mut machine) = inner.machine.try_borrow_mut() {
             machine.close();
         } // else: a chunk is being parsed; that code closes the machine.
-        if let Some(controller) = inner.abort.take() {
-            controller.abort();
-        }
+        inner.abort_fetch();
         drop(inner.timer.take());
     }
 }
@@ -136,7 +134,7 @@ async fn attempt(inner: &Rc<Inner>) -> Transition {
     let response: Response = match JsFuture::from(global_fetch(&request)).await {
         Ok(response) => response.unchecked_into(),
         Err(error) => {
-            let kind = inner.classify(&error, &request).await;
+            let kind = inner.classify(&error).await;
             return inner.network_error(kind);
         }
     };
@@ -251,7 +249,7 @@ impl Inner {
     /// cannot have been the cause (a reset: transient). The one case it gets
     /// wrong is a cross-origin connection reset before its headers that
     /// answers the probe: it fails instead of reconnecting.
-    async fn classify(&self, error: &JsValue, request: &Request) -> NetworkError {
+    async fn classify(&self, error: &JsValue) -> NetworkError {
         let aborted = js_sys::Reflect::get(error, &"name".into()).ok().and_then(|name| name.as_string());
         if self.closed.get() || aborted.as_deref() == Some("AbortError") {
             return NetworkError::Aborted;
@@ -264,7 +262,7 @@ impl Inner {
         };
         let init = RequestInit::new();
         init.set_mode(RequestMode::NoCors);
-        init.set_credentials(request.credentials());
+        init.set_credentials(self.credentials);
         init.set_cache(RequestCache::NoStore);
         init.set_signal(Some(&controller.signal()));
         let probe = global_fetch_with_init(&self.url.borrow(), &init);
