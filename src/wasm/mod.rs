@@ -31,6 +31,8 @@ use web_sys::{
 use crate::machine::{Machine, NetworkError, ReadyState, Transition};
 use crate::parser::{Event, Parser, Sink};
 
+pub mod stream_parser;
+
 #[wasm_bindgen]
 extern "C" {
     /// The JS class's private hooks object.

@@ -1,0 +1,1 @@
+//! `EventStreamParser`: the parser behind a `TransformStream` (issue 5).
