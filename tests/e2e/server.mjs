@@ -4,7 +4,9 @@
 //
 // Two listeners on 127.0.0.1 (ephemeral ports) share one request handler and one state:
 //   /sse/<scenario>?run=<id>   scripted SSE endpoints (scenarios.mjs)
-//   /log?scenario=&run=        JSON: { count, requests: [...], preflights: [...] }
+//   /log?scenario=&run=        JSON: { count, requests: [...], preflights: [...] }; a request
+//                              records its method, headers, body (UTF-8 and hex) and arrival
+//                              time `t` (Date.now(), before its body was read)
 //   /ctl/wait?scenario=&run=&count=N      long-poll until N connections have been seen
 //   /ctl/wait-closed?scenario=&run=&n=K   long-poll until connection K has closed
 //   /ctl/signal?run=&name=                release a `{ signal: name }` chunk
@@ -12,6 +14,8 @@
 //                                         close (`after: 'close-listener'`); reopen listens
 //                                         again on the same port
 //   /ctl/setcookie?name=&value=           Set-Cookie for the host, CORS with credentials
+//   /ctl/deadport                         { origin }: a port that was just listened on and
+//                                         closed again (connection refused)
 //   anything else                         static files from the repository root
 // Every /log and /ctl answer carries `Access-Control-Allow-Origin: *`.
 //
@@ -142,7 +146,7 @@ export async function startServers({ quiet = true } = {}) {
       e.preflights.push({ server: listener.name, ...headerRecord(req), t: Date.now() });
       res.writeHead(204, {
         ...corsHeaders(next.cors, req),
-        'Access-Control-Allow-Methods': 'GET',
+        'Access-Control-Allow-Methods': req.headers['access-control-request-method'] ?? 'GET',
         'Access-Control-Allow-Headers': req.headers['access-control-request-headers'] ?? '',
         'Access-Control-Max-Age': '0',
       });
@@ -151,8 +155,15 @@ export async function startServers({ quiet = true } = {}) {
       return;
     }
 
+    const t = Date.now();
+    const body = await readBody(req);
+    if (body === null) return; // the client went away while sending it
     const n = e.count++;
-    const rec = { n, method: req.method, server: listener.name, url: req.url, ...headerRecord(req), t: Date.now(), closed: null };
+    const rec = {
+      n, method: req.method, server: listener.name, url: req.url, ...headerRecord(req),
+      body: body.length ? body.toString('utf8') : null, bodyHex: body.length ? body.toString('hex') : null,
+      t, closed: null,
+    };
     e.requests.push(rec);
     res.on('close', () => {
       rec.closed = res.writableFinished ? 'finished' : 'aborted';
@@ -182,7 +193,7 @@ export async function startServers({ quiet = true } = {}) {
     res.writeHead(r.status ?? 200, headers);
     res.flushHeaders();
 
-    const chunks = typeof r.chunks === 'function' ? r.chunks(url.searchParams) : r.chunks ?? [];
+    const chunks = typeof r.chunks === 'function' ? r.chunks(url.searchParams, rec) : r.chunks ?? [];
     const pauseMs = r.pauseMs ?? 3;
     for (let i = 0; i < chunks.length; i++) {
       if (res.destroyed || closed) return;
@@ -208,6 +219,17 @@ export async function startServers({ quiet = true } = {}) {
       await pause(pauseMs);
       res.socket?.destroy();
     }
+  }
+
+  /** The request body as a Buffer (empty without one); null if the request was aborted. */
+  function readBody(req) {
+    return new Promise((resolve) => {
+      const parts = [];
+      req.on('data', (c) => parts.push(c));
+      req.on('end', () => resolve(Buffer.concat(parts)));
+      req.on('aborted', () => resolve(null));
+      req.on('error', () => resolve(null));
+    });
   }
 
   async function serveStatic(req, res, url) {
@@ -272,6 +294,13 @@ export async function startServers({ quiet = true } = {}) {
           ...(origin ? { 'Access-Control-Allow-Origin': origin, 'Access-Control-Allow-Credentials': 'true', Vary: 'Origin' } : {}),
         });
         return res.end('{"ok":true}');
+      }
+      if (p === '/ctl/deadport') {
+        const s = http.createServer();
+        await new Promise((r) => s.listen(0, '127.0.0.1', r));
+        const { port } = s.address();
+        await new Promise((r) => s.close(r));
+        return json(res, 200, { origin: `http://127.0.0.1:${port}` });
       }
       return await serveStatic(req, res, url);
     } catch (err) {
