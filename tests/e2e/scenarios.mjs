@@ -21,7 +21,8 @@
 //   chunks        body, an array of chunks written one `write` each (with a short pause
 //                 between them); a chunk is a Uint8Array, a string (UTF-8), or
 //                 { signal: 'name' } = wait until the page sends that signal for the run.
-//                 May be a function (query) => array, evaluated on the server only.
+//                 May be a function (query, request) => array, evaluated on the server
+//                 only; `request` is the server's log record (method, headers, body).
 //   pauseMs       pause between chunks (default 3)
 //   end           'hang' (default: keep the response open until the client goes),
 //                 'end' (finish the body cleanly), 'destroy' (reset the socket mid-body)
@@ -420,6 +421,67 @@ export const scenarios = {
   'bad-type-primed': { responses: [PRIME, { type: 'text/plain', chunks: ['data: x\n\n'], end: 'end' }] },
   ...Object.fromEntries(Object.entries(GOOD_TYPES).map(([k, t], i) => [`good-type-${i}`, { responses: [{ type: t, chunks: ['data: é\n\n'] }] }])),
 };
+
+// ---------------------------------------------------------------------------------------
+// The extensions (extensions.mjs): the `x-` scenarios.
+
+/** The SSE stream the `x-echo` endpoint derives from a request body: a comment, a
+ *  `retry:` when the query has one, one event per line of the body (`id: <line number>`,
+ *  type `echo` for even line numbers), then an incomplete event the end discards. */
+export function echoStream(body, retry) {
+  const lines = (body ?? '').split('\n');
+  return [
+    ':echo\n',
+    retry ? `retry: ${retry}\n` : '',
+    ...lines.map((l, i) => `id: ${i + 1}\n${(i + 1) % 2 ? '' : 'event: echo\n'}data: ${l}\n\n`),
+    'data: incomplete\n',
+  ].join('');
+}
+
+const stalled = { headersNever: true };
+export const extensionScenarios = {
+  // The body of the request, echoed as SSE in 5-byte chunks (so UTF-8 sequences and
+  // lines are split across chunks), then the end of the body.
+  'x-echo': { responses: [{ chunks: (q, req) => chunked(bytes(echoStream(req.body, q.get('retry'))), 5), pauseMs: 2, end: 'end' }] },
+  // Ends after each event: every connection is a reconnection with Last-Event-ID.
+  'x-reconnect': {
+    responses: [
+      { chunks: ['id: 1\ndata: a\n\n'], end: 'end' },
+      { chunks: ['id: 2\ndata: b\n\n'], end: 'end' },
+      { chunks: ['data: c\n\n'] },
+    ],
+  },
+  'x-once': { responses: [{ chunks: ['data: hi\n\n'] }] },
+  'x-once-cors': { responses: [{ cors: '*', chunks: ['data: hi\n\n'] }] },
+  'x-once-credentials': { responses: [{ cors: 'credentials', chunks: ['data: hi\n\n'] }] },
+  'x-end': { responses: [{ chunks: ['data: a\n\n'], end: 'end' }, { chunks: ['data: b\n\n'] }] },
+  'x-end-retry': { responses: [{ chunks: ['retry: 30\ndata: a\n\n'], end: 'end' }, { chunks: ['data: b\n\n'] }] },
+  // The response head never comes (the inactivity timeout ends each attempt).
+  'x-stalled': { responses: [stalled] },
+  // The server's retry becomes the base; failures in a row back off from it; an open resets.
+  'x-backoff-base': {
+    responses: [
+      { chunks: ['retry: 120\ndata: a\n\n'], end: 'end' },
+      stalled,
+      stalled,
+      { chunks: ['data: b\n\n'], end: 'end' },
+      { chunks: ['data: c\n\n'] },
+    ],
+  },
+  // One event, then silence; the second connection the same.
+  'x-stall-after-one': { responses: [{ chunks: ['data: a\n\n'] }, { chunks: ['data: b\n\n'] }] },
+  // One event, then a comment every 50 ms for 3 s.
+  'x-heartbeat': { responses: [{ chunks: ['data: a\n\n', ...Array(60).fill(':\n')], pauseMs: 50 }] },
+  'x-big-line': { responses: [{ chunks: ['data: ok\n\n', `data: ${'x'.repeat(300)}\n\n`, 'data: after\n\n'] }] },
+  // The getters: an id-only block (no data) is the last thing before the end of the body.
+  'x-getters': { responses: [{ chunks: ['retry: 1234\nid: 1\ndata: a\n\n', 'id: 2\n\n'], end: 'end' }] },
+  'x-401': { responses: [{ status: 401, chunks: ['data: no\n\n'] }] },
+  'x-huge-retry': { responses: [{ chunks: ['retry: 9999999999\ndata: a\n\n'], end: 'end' }] },
+  'x-html': { responses: [{ type: 'text/html; charset=utf-8', chunks: ['<p>hi</p>'] }] },
+  // Ends when the page (or the runner) sends signal `drop`; the next connection stays.
+  'x-drop': { responses: [{ chunks: ['id: 1\ndata: a\n\n', { signal: 'drop' }], end: 'end' }, { chunks: ['data: b\n\n'] }] },
+};
+Object.assign(scenarios, extensionScenarios);
 
 export const badTypeScenario = (label) => `bad-type-${Object.keys(BAD_TYPES).indexOf(label)}`;
 export const goodTypeScenario = (label) => `good-type-${Object.keys(GOOD_TYPES).indexOf(label)}`;
