@@ -20,13 +20,15 @@ export const IMPLS = {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 class Recorder {
-  constructor(ctx, es, { types = [], summarize = false } = {}) {
+  /** `detail(event)`: extra fields merged into each entry (e.g. the error's `reason`). */
+  constructor(ctx, es, { types = [], summarize = false, detail } = {}) {
     this.ctx = ctx;
     this.es = es;
     this.log = [];
     this.times = [];
     this.waiters = [];
     this.summarize = summarize;
+    this.detail = detail;
     if (!es) return; // fed by add() (e.g. from a frame)
     for (const type of new Set(['open', 'message', 'error', ...types])) {
       es.addEventListener(type, (e) => this.push(e));
@@ -44,6 +46,7 @@ class Recorder {
       }
       entry = { type: e.type, data, lastEventId: e.lastEventId, origin: this.ctx.originName(e.origin), readyState: rs };
     }
+    if (this.detail) Object.assign(entry, this.detail(e));
     this.add(entry);
   }
   /** Add an entry of the test's own (e.g. a readyState after close()). */
@@ -99,6 +102,7 @@ function makeCtx(ES, impl, env) {
   window.addEventListener('error', onError);
   cleanups.push(() => window.removeEventListener('error', onError));
 
+  let offline = false;
   const ctx = {
     ES,
     impl,
@@ -135,9 +139,31 @@ function makeCtx(ES, impl, env) {
     },
     record(es, opts) { const rec = new Recorder(ctx, es, opts); recorders.push(rec); return rec; },
     async fetchJSON(path, init) {
+      // While the page is offline (ctx.offline), the runner asks the server for it.
+      if (offline) return window.__e2eCtl(path);
       const r = await fetch(`${origins.A}${path}`, { cache: 'no-store', ...init });
       return r.json();
     },
+    /** The browser's own network conditions, set by the runner (Chromium: CDP
+     *  Network.emulateNetworkConditions; Firefox: WebDriver BiDi
+     *  emulation.setNetworkConditions): offline, every request fails and navigator.onLine
+     *  is false. Resolves once the page has seen the change (navigator.onLine, and the
+     *  `offline` / `online` event). The runner puts the page back online after the test. */
+    async offline(on) {
+      if (typeof window.__e2eOffline !== 'function') throw new Error('the runner gives no network-conditions hook');
+      const type = on ? 'offline' : 'online';
+      const seen = navigator.onLine === !on ? Promise.resolve() : new Promise((r) => window.addEventListener(type, r, { once: true }));
+      const what = `the page's \`${type}\` event`;
+      ctx.waiting.add(what);
+      if (on) offline = true;
+      await window.__e2eOffline(on);
+      await seen;
+      if (!on) offline = false;
+      ctx.waiting.delete(what);
+      return navigator.onLine;
+    },
+    /** An origin on which nothing listens (connection refused). */
+    async deadOrigin() { return (await ctx.fetchJSON('/ctl/deadport')).origin; },
     /** The fixture server's log for a scenario of this run: { count, requests, preflights }. */
     server(scenario, { key } = {}) {
       return ctx.fetchJSON(`/log?scenario=${encodeURIComponent(scenario)}&run=${encodeURIComponent(ctx.runId(key))}`);

@@ -161,7 +161,28 @@ async function newPage(browser, name, consoleLines) {
     const cdp = await page.createCDPSession();
     await page.exposeFunction('__e2eGC', async () => { await cdp.send('HeapProfiler.collectGarbage'); });
   }
+  // ctx.offline(on): the browser's own network conditions for this page. puppeteer's
+  // setOfflineMode is CDP Network.emulateNetworkConditions in Chromium and WebDriver BiDi
+  // emulation.setNetworkConditions ({ type: 'offline' }) in Firefox; both make every
+  // request fail, set navigator.onLine and fire `offline` / `online` (connections already
+  // open stay open). Put back after every test (afterTest).
+  await page.exposeFunction('__e2eOffline', async (on) => {
+    if (on) offlinePages.add(page);
+    await page.setOfflineMode(!!on);
+  });
+  // The fixture server's /log and /ctl answers, asked by the runner: reachable while the
+  // page is offline.
+  await page.exposeFunction('__e2eCtl', async (p) => {
+    if (!/^\/(log|ctl\/)/.test(p)) throw new Error(`not a /log or /ctl path: ${p}`);
+    return (await fetch(`${env.A}${p}`, { cache: 'no-store' })).json();
+  });
   return page;
+}
+
+/** After a test: the page back online if the test took it offline. */
+const offlinePages = new WeakSet();
+async function afterTest(page) {
+  if (offlinePages.delete(page)) await page.setOfflineMode(false);
 }
 
 const withTimeout = (p, ms, what) => {
@@ -216,6 +237,7 @@ for (const bname of browserNames) {
             (t.timeout ?? 10000) + 15000,
             'the test',
           );
+          await withTimeout(afterTest(page), 10000, 'putting the page back online');
         } catch (e) {
           r = { ok: false, error: `runner: ${e.message}` };
           // The page may be wedged: start afresh.
