@@ -24,6 +24,7 @@ import {
   TRICKY, TRICKY_EVENTS, INVALID_UTF8_DATA, largeData, fnv1a, MANY_COUNT,
   STATUS_FAILURES, BAD_TYPES, GOOD_TYPES, badTypeScenario, goodTypeScenario,
 } from './scenarios.mjs';
+import { extensionTests } from './extensions.mjs';
 
 // ---- expected entries ---------------------------------------------------------------
 const open = () => ({ type: 'open', readyState: 1 });
@@ -1221,3 +1222,6 @@ test('module: dist/polyfill.js installs globalThis.EventSource only where missin
   },
   expect: { keptNative: true, inFrame: { deleted: 'undefined', installed: 'function', notNative: true, message: 'hello' } },
 });
+
+// The extensions (init options, richer errors, offline, EventStreamParser): ours only.
+tests.push(...extensionTests);
