@@ -7,9 +7,6 @@ const CONNECTING = 0;
 const OPEN = 1;
 const CLOSED = 2;
 
-/** Whether this runtime enforces CORS (a window or a worker, not Node.js). */
-const CORS = typeof document !== 'undefined' || typeof WorkerGlobalScope !== 'undefined';
-
 /** The base URL relative URLs resolve against (spec 1). */
 function baseURL() {
   if (typeof document !== 'undefined' && document.baseURI) return document.baseURI;
@@ -154,7 +151,7 @@ export function defineEventSource(load) {
       };
       const start = (Connection) => {
         if (this.#readyState !== CLOSED) {
-          this.#connection = new Connection(this.#url, options, CORS, hooks);
+          this.#connection = new Connection(this.#url, options, hooks);
         }
       };
       const loaded = load();
