@@ -46,6 +46,7 @@ function connectionOptions(init, url) {
   const signal = init.signal ?? undefined;
   if (signal !== undefined && (typeof signal.aborted !== 'boolean' || typeof signal.addEventListener !== 'function')) fail('signal must be an AbortSignal');
   const retry = init.retry ?? {};
+  if (typeof retry !== 'object') fail('retry must be an object');
   const { initialDelay = 3000, maxDelay = Infinity, multiplier = 1, jitter = 0, maxAttempts = Infinity } = retry;
   if (!inRange(initialDelay, 0, Number.MAX_VALUE)) fail('retry.initialDelay must be a finite number of ms >= 0');
   if (!inRange(maxDelay, 0, Infinity)) fail('retry.maxDelay must be a number of ms >= 0');
