@@ -260,6 +260,41 @@ function makeCtx(ES, impl, env) {
         },
       };
     },
+    /** A dedicated module worker (worker-sources.mjs) that runs EventSources of the
+     *  implementation under test: `(await ctx.worker()).open(url, init)` returns
+     *  `{ rec, close }`; `onLine()` is the worker's navigator.onLine. */
+    async worker() {
+      const w = new Worker(new URL('./worker-sources.mjs', import.meta.url), { type: 'module' });
+      cleanups.push(() => w.terminate());
+      const reply = (key) => new Promise((resolve) => {
+        const h = (e) => { if (e.data && key in e.data) { w.removeEventListener('message', h); resolve(e.data[key]); } };
+        w.addEventListener('message', h);
+      });
+      ctx.waiting.add('the worker');
+      await reply('e2eWorkerReady');
+      ctx.waiting.delete('the worker');
+      let next = 0;
+      return {
+        open(url, init) {
+          const id = next++;
+          const rec = new Recorder(ctx, null);
+          recorders.push(rec);
+          w.addEventListener('message', (e) => {
+            if (e.data?.e2eSource !== id) return;
+            const entry = e.data.entry;
+            if ('origin' in entry) entry.origin = ctx.originName(entry.origin);
+            rec.add(entry);
+          });
+          w.postMessage({ e2eOpen: id, impl, url, init });
+          return { rec, close: () => w.postMessage({ e2eClose: id }) };
+        },
+        onLine() {
+          const r = reply('e2eOnLine');
+          w.postMessage({ e2eOnLine: true });
+          return r;
+        },
+      };
+    },
     /** Everything recorded so far (returned with a failure). */
     snapshot: () => recorders.map((r) => r.log),
     cleanup() {
