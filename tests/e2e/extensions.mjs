@@ -290,7 +290,7 @@ test('fetch: a custom fetch gets the absolute URL and a plain init with a Header
       calls.push({ url, init });
       return calls.length === 1 ? Promise.reject(rejection) : fetch(url, init);
     };
-    const causeIs = (x) => ({ detail: (e) => ({ ...errDetail(e), ...(e.type === 'error' && e.readyState === 0 ? { causeIsIt: e.cause === x } : {}) }) });
+    const causeIs = (x) => ({ detail: (e) => ({ ...errDetail(e), ...(e.type === 'error' && e.target.readyState === 0 ? { causeIsIt: e.cause === x } : {}) }) });
     const relative = ctx.url('x-once').slice(ctx.A.length); // resolved against the page
     const { es, rec } = ctx.open(relative, { fetch: custom, headers: { 'X-Custom': 'yes' }, retry: { initialDelay: 40 } }, causeIs(rejection));
     await rec.untilMessage('hi');
@@ -591,7 +591,7 @@ test('error: HTTP 401 → reason "status", status 401, CLOSED; the event\'s shap
           return e[k] === before;
         }),
         message: typeof e.message === 'string' && e.message.length > 0,
-        cause: e.cause,
+        causeIsUndefined: e.cause === undefined,
         _info: { message: e.message },
       };
     });
@@ -609,7 +609,7 @@ test('error: HTTP 401 → reason "status", status 401, CLOSED; the event\'s shap
       own: ['reason', 'status', 'message', 'delay', 'cause'],
       readOnly: ['reason', 'status', 'message', 'delay', 'cause'],
       message: true,
-      cause: undefined,
+      causeIsUndefined: true,
     },
     requests: 1,
   },
@@ -654,7 +654,7 @@ test('error: the server ends the body → "end-of-stream" (CONNECTING) with the 
 test('error: unreachable server → "network" (CONNECTING, cause a TypeError); a CORS failure → "network" (CLOSED)', {
   async run(ctx) {
     const dead = await ctx.deadOrigin();
-    const withCause = { detail: (e) => ({ ...errDetail(e), ...(e.type === 'error' && e.readyState === 0 ? { cause: e.cause?.constructor?.name } : {}) }) };
+    const withCause = { detail: (e) => ({ ...errDetail(e), ...(e.type === 'error' && e.target.readyState === 0 ? { cause: e.cause?.constructor?.name } : {}) }) };
     const a = ctx.open(`${dead}/sse/x-once`, { retry: { initialDelay: 60, maxAttempts: 1 } }, withCause);
     const b = ctx.open(ctx.url('x-once', { origin: 'B' }), undefined, X); // no CORS headers
     await Promise.all([a.rec.untilError(2), b.rec.untilError(2)]);
@@ -733,6 +733,42 @@ test('offline: back online during a long retry wait reconnects at once', {
     return offlineRound(ctx, { initialDelay: 60000 }, async () => {});
   },
   expect: offlineExpect(60000),
+});
+
+test('offline: in a dedicated worker too (Chromium)', {
+  // Firefox's emulation (BiDi emulation.setNetworkConditions) is per browsing context: a
+  // worker's fetches fail, but its navigator.onLine stays true and it gets no `offline` /
+  // `online` event, so a worker cannot be taken offline there. In Chromium the worker's
+  // navigator.onLine follows the emulation; Chromium fires no `online` / `offline` event
+  // in workers at all (WorkerGlobalScope.ononline is not implemented: mdn/browser-compat-
+  // data#14013, #14442), so a source waiting for `online` there must notice otherwise.
+  browsers: ['chromium'],
+  timeout: 15000,
+  async run(ctx) {
+    const w = await ctx.worker();
+    const { rec } = w.open(ctx.url('x-drop', { key: 'worker' }), { retry: { initialDelay: 20, maxAttempts: 1 } });
+    await rec.untilMessage('a');
+    await ctx.offline(true);
+    const workerOnLine = await w.onLine();
+    await ctx.signal('drop', { key: 'worker' });
+    await rec.untilError();
+    await ctx.quiet(600);
+    rec.add({ online: true });
+    await ctx.offline(false);
+    await rec.untilMessage('b');
+    const { requests } = await ctx.server('x-drop', { key: 'worker' });
+    return {
+      workerOnLineWhileOffline: workerOnLine,
+      // the status of an end-of-stream error is not compared (see STATUS_COMPARED)
+      log: rec.log.map(({ status, ...e }) => (e.type === 'error' && STATUS_COMPARED.has(e.reason) ? { ...e, status } : e)),
+      lastEventIds: requests.map((r) => r.lastEventId),
+    };
+  },
+  expect: {
+    workerOnLineWhileOffline: false,
+    log: [open(), msg('a', { id: '1' }), xerr('end-of-stream', 0, { delay: 20 }), { online: true }, open(), msg('b', { id: '1' })],
+    lastEventIds: [null, '1'],
+  },
 });
 
 // =====================================================================================
