@@ -1,6 +1,7 @@
 // The standard EventSource class, thin: every decision about connecting,
 // parsing and reconnecting is made by the Rust/wasm `Connection`; this class
-// only keeps the public state and turns the connection's hooks into events.
+// checks the arguments, keeps the public state and turns the connection's
+// hooks into events.
 
 const CONNECTING = 0;
 const OPEN = 1;
@@ -13,6 +14,74 @@ const CORS = typeof document !== 'undefined' || typeof WorkerGlobalScope !== 'un
 function baseURL() {
   if (typeof document !== 'undefined' && document.baseURI) return document.baseURI;
   return globalThis.location?.href;
+}
+
+const MAX_DELAY = 2 ** 31 - 1;
+
+/** Whether `value` is a number in [min, max] (and an integer if asked). */
+function inRange(value, min, max, integer = false) {
+  return typeof value === 'number' && value >= min && value <= max && (!integer || Number.isInteger(value) || value === Infinity);
+}
+
+/**
+ * The options beyond the standard (README, "Beyond the standard"), checked
+ * and completed for the Rust `Connection`. Throws a TypeError on a bad one.
+ */
+function connectionOptions(init, url) {
+  const fail = (what) => {
+    throw new TypeError(`Failed to construct 'EventSource': ${what}.`);
+  };
+  const credentials = init.credentials ?? (init.withCredentials ? 'include' : 'same-origin');
+  if (!['omit', 'same-origin', 'include'].includes(credentials)) fail(`credentials must be 'omit', 'same-origin' or 'include'`);
+  let headers = init.headers;
+  if (headers != null && typeof headers !== 'function') headers = new Headers(headers);
+  const method = init.method === undefined ? 'GET' : String(init.method);
+  const body = init.body ?? undefined;
+  if (body !== undefined && typeof body.getReader === 'function') fail('a ReadableStream body cannot be sent again on reconnection');
+  if (init.method !== undefined || body !== undefined) {
+    try {
+      new Request(url, { method, body }); // fetch's own rules: the method, a body with GET or HEAD
+    } catch (error) {
+      fail(error.message);
+    }
+  }
+  if (init.fetch != null && typeof init.fetch !== 'function') fail('fetch must be a function');
+  const signal = init.signal ?? undefined;
+  if (signal !== undefined && (typeof signal.aborted !== 'boolean' || typeof signal.addEventListener !== 'function')) fail('signal must be an AbortSignal');
+  const retry = init.retry ?? {};
+  const { initialDelay = 3000, maxDelay = Infinity, multiplier = 1, jitter = 0, maxAttempts = Infinity } = retry;
+  if (!inRange(initialDelay, 0, Number.MAX_VALUE)) fail('retry.initialDelay must be a finite number of ms >= 0');
+  if (!inRange(maxDelay, 0, Infinity)) fail('retry.maxDelay must be a number of ms >= 0');
+  if (!inRange(multiplier, 1, Number.MAX_VALUE)) fail('retry.multiplier must be a finite number >= 1');
+  if (!inRange(jitter, 0, 1)) fail('retry.jitter must be a number from 0 to 1');
+  if (!inRange(maxAttempts, 0, Infinity, true)) fail('retry.maxAttempts must be an integer >= 0, or Infinity');
+  const { inactivityTimeout, maxBufferSize } = init;
+  if (inactivityTimeout !== undefined && !inRange(inactivityTimeout, Number.MIN_VALUE, MAX_DELAY)) fail(`inactivityTimeout must be a number of ms > 0 and <= ${MAX_DELAY}`);
+  if (maxBufferSize !== undefined && !inRange(maxBufferSize, 1, Number.MAX_SAFE_INTEGER, true)) fail('maxBufferSize must be an integer number of bytes > 0');
+  const lastEventId = init.lastEventId === undefined ? '' : String(init.lastEventId);
+  if (/[\0\r\n]/.test(lastEventId)) fail('lastEventId must not contain NUL, CR or LF');
+  return {
+    credentials, headers, method, body, fetch: init.fetch ?? undefined, signal,
+    initialDelay, maxDelay, multiplier, jitter, maxAttempts,
+    inactivityTimeout: inactivityTimeout === undefined ? 0 : Math.ceil(inactivityTimeout), maxBufferSize, lastEventId,
+  };
+}
+
+/** The `error` event's `message`, from what the connection reported. */
+function errorMessage(reason, readyState, status, detail, options, cause) {
+  switch (reason) {
+    case 'end-of-stream': return 'The server ended the stream';
+    case 'network': return readyState === CLOSED
+      ? 'The request failed in a way retrying cannot fix (CORS, or a URL fetch cannot load)'
+      : `The connection failed${cause?.message ? `: ${cause.message}` : ''}`;
+    case 'timeout': return `Nothing arrived for ${options.inactivityTimeout} ms (inactivityTimeout)`;
+    case 'status': return `HTTP status ${status}`;
+    case 'content-type': return detail ? `Content-Type "${detail}" is not text/event-stream` : 'The response has no Content-Type';
+    case 'buffer-full': return `An event or a line is over maxBufferSize (${options.maxBufferSize ?? 16 * 1024 * 1024} bytes)`;
+    case 'retries-exhausted': return `No successful connection after ${options.maxAttempts} reconnection(s) (retry.maxAttempts)`;
+    case 'request': return `The request could not be made${cause?.message ? `: ${cause.message}` : ''}`;
+    default: return 'The WebAssembly module did not load';
+  }
 }
 
 /**
@@ -28,6 +97,9 @@ export function defineEventSource(load) {
     #connection = null;
     #origin = '';
     #handlers = new Map();
+    #lastEventId;
+    #reconnectionTime;
+    #unsubscribe = null;
 
     constructor(url, eventSourceInitDict = undefined) {
       super();
@@ -44,7 +116,19 @@ export function defineEventSource(load) {
       } catch {
         throw new DOMException(`The URL '${url}' is invalid.`, 'SyntaxError');
       }
-      this.#withCredentials = Boolean(init.withCredentials);
+      const options = connectionOptions(init, this.#url);
+      this.#withCredentials = options.credentials === 'include';
+      this.#lastEventId = options.lastEventId;
+      this.#reconnectionTime = Math.min(Math.trunc(options.initialDelay), MAX_DELAY);
+      const { signal } = options;
+      options.signal = undefined;
+      if (signal?.aborted) {
+        this.#readyState = CLOSED;
+      } else if (signal) {
+        const abort = () => this.close();
+        signal.addEventListener('abort', abort);
+        this.#unsubscribe = () => signal.removeEventListener('abort', abort);
+      }
       const hooks = {
         open: (origin) => {
           if (this.#readyState === CLOSED) return;
@@ -54,18 +138,23 @@ export function defineEventSource(load) {
         },
         message: (type, data, lastEventId) => {
           if (this.#readyState === CLOSED) return;
+          this.#lastEventId = lastEventId;
           this.dispatchEvent(new MessageEvent(type, { data, origin: this.#origin, lastEventId }));
         },
-        error: (readyState) => {
+        error: (readyState, reason, status = 0, delay = -1, detail = '', cause = undefined) => {
           if (this.#readyState === CLOSED) return;
           this.#readyState = readyState;
           if (readyState === CLOSED) this.#release();
-          this.dispatchEvent(new Event('error'));
+          const event = new Event('error');
+          const message = errorMessage(reason, readyState, status, detail, options, cause);
+          const fields = { reason, status, message, delay: delay < 0 ? null : delay, cause };
+          for (const name in fields) Object.defineProperty(event, name, { value: fields[name], enumerable: true });
+          this.dispatchEvent(event);
         },
       };
       const start = (Connection) => {
         if (this.#readyState !== CLOSED) {
-          this.#connection = new Connection(this.#url, this.#withCredentials, CORS, hooks);
+          this.#connection = new Connection(this.#url, options, CORS, hooks);
         }
       };
       const loaded = load();
@@ -74,7 +163,7 @@ export function defineEventSource(load) {
           // The wasm module did not load (a wrong path, a blocked fetch, a CSP
           // without 'wasm-unsafe-eval'): fail the source, and say why.
           console.error('eventsource-wasm: the WebAssembly module did not load', error);
-          hooks.error(CLOSED);
+          hooks.error(CLOSED, 'module', 0, -1, '', error);
         });
       } else {
         start(loaded);
@@ -93,16 +182,29 @@ export function defineEventSource(load) {
       return this.#readyState;
     }
 
+    get lastEventId() {
+      return this.#connection?.lastEventId() ?? this.#lastEventId;
+    }
+
+    get reconnectionTime() {
+      return this.#connection?.reconnectionTime() ?? this.#reconnectionTime;
+    }
+
     close() {
       this.#readyState = CLOSED;
       this.#release();
     }
 
-    /** Stops the wasm side (abort, cancel the timer) and frees it. */
+    /** Stops the wasm side (abort, cancel the timer) and frees it, keeping
+     *  what the getters read; stops listening to the signal. */
     #release() {
       const connection = this.#connection;
       this.#connection = null;
+      this.#unsubscribe?.();
+      this.#unsubscribe = null;
       if (connection) {
+        this.#lastEventId = connection.lastEventId() ?? this.#lastEventId;
+        this.#reconnectionTime = connection.reconnectionTime();
         connection.close();
         connection.free();
       }
@@ -162,7 +264,7 @@ export function defineEventSource(load) {
   const constant = (value) => ({ value, enumerable: true, writable: false, configurable: false });
   const constants = { CONNECTING: constant(CONNECTING), OPEN: constant(OPEN), CLOSED: constant(CLOSED) };
   // WebIDL: attributes and operations are enumerable (class members are not).
-  for (const name of ['url', 'withCredentials', 'readyState', 'onopen', 'onmessage', 'onerror', 'close']) {
+  for (const name of ['url', 'withCredentials', 'readyState', 'lastEventId', 'reconnectionTime', 'onopen', 'onmessage', 'onerror', 'close']) {
     Object.defineProperty(EventSource.prototype, name, { enumerable: true });
   }
   // Minifiers rename classes; the name is part of the interface.

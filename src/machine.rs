@@ -12,6 +12,8 @@
 //! | a body chunk | [`Machine::feed`] | (events go to the sink as they complete) |
 //! | the body ended | [`Machine::end_of_body`] | carries out the transition |
 //! | fetch or read rejected | [`Machine::network_error`] | carries out the transition |
+//! | no byte for too long | [`Machine::timed_out`] | aborts the fetch, carries out the transition |
+//! | the request could not be made | [`Machine::request_failed`] | carries out the transition |
 //! | `close()` | [`Machine::close`] | aborts the fetch, cancels the timer |
 //!
 //! A [`Transition`] says what to tell the page: [`Transition::Reconnect`]
@@ -55,6 +57,54 @@ pub enum NetworkError {
     Transient,
 }
 
+/// Why a connection is being reestablished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interruption {
+    /// The server ended the response body.
+    EndOfBody,
+    /// The fetch, or reading the body, failed.
+    Network,
+    /// Nothing arrived for longer than the inactivity timeout.
+    Timeout,
+    /// The request could not be made (e.g. a header callback failed).
+    Request,
+}
+
+/// When to reconnect, and when to give up (an extension: the standard has
+/// neither backoff nor a limit).
+///
+/// The n-th reconnection in a row (counted since the last successful open)
+/// waits `d = min(base × multiplier^(n−1), max_delay)`, less a random part of
+/// up to `jitter × d`; `base` is the server's latest `retry` field, else
+/// `initial_delay`. The reconnection after `max_attempts` of them fails the
+/// connection instead.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RetryPolicy {
+    /// The base delay (ms) until the server sends `retry`. Standard: 3000.
+    pub initial_delay: u32,
+    /// The longest delay (ms). Standard: [`MAX_TIMER_DELAY`].
+    pub max_delay: u32,
+    /// The factor between consecutive delays (≥ 1). Standard: 1.
+    pub multiplier: f64,
+    /// The largest fraction of a delay taken off at random (0 to 1). Standard: 0.
+    pub jitter: f64,
+    /// The most reconnections in a row without a successful open.
+    /// Standard: [`u32::MAX`] (unlimited).
+    pub max_attempts: u32,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            initial_delay: DEFAULT_RECONNECTION_TIME,
+            max_delay: MAX_TIMER_DELAY,
+            multiplier: 1.0,
+            jitter: 0.0,
+            max_attempts: u32::MAX,
+        }
+    }
+}
+
 /// What the driver must carry out after an input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transition {
@@ -65,8 +115,10 @@ pub enum Transition {
     /// The readyState is now CONNECTING: fire `error`, then wait `delay_ms`
     /// and call [`Machine::connect`] (spec 9–11).
     Reconnect {
-        /// The reconnection time, clamped to [`MAX_TIMER_DELAY`].
+        /// The delay the retry policy gives, at most [`MAX_TIMER_DELAY`].
         delay_ms: u32,
+        /// What ended the connection.
+        cause: Interruption,
     },
     /// The readyState is now CLOSED: fire `error`; never reconnect (spec 12).
     Fail(FailReason),
@@ -83,6 +135,8 @@ pub enum FailReason {
     Network(NetworkError),
     /// The stream exceeded the parser's maximum buffer size.
     Parse(ParseError),
+    /// The retry policy's `max_attempts` reconnections all failed.
+    RetriesExhausted,
 }
 
 /// The state machine of one event source. See the [module docs](self).
@@ -90,6 +144,11 @@ pub enum FailReason {
 pub struct Machine {
     ready_state: ReadyState,
     reconnection_time: u32,
+    policy: RetryPolicy,
+    /// Reconnections since the last successful open.
+    attempts: u32,
+    /// xorshift64* state, for the jitter.
+    random: u64,
     parser: Parser,
     /// A fetch or response body is in flight (between `connect` and its
     /// end), so that a late callback after close or failure is ignored.
@@ -106,9 +165,18 @@ impl Machine {
     /// A machine in CONNECTING that has not fetched yet, parsing with `parser`
     /// (whose last event ID, if set, is the initial one).
     pub fn new(parser: Parser) -> Self {
+        Self::with_policy(parser, RetryPolicy::default(), 0)
+    }
+
+    /// A machine that reconnects by `policy`; `seed` seeds the jitter's
+    /// random numbers (give a random one).
+    pub fn with_policy(parser: Parser, policy: RetryPolicy, seed: u64) -> Self {
         Machine {
             ready_state: ReadyState::Connecting,
-            reconnection_time: DEFAULT_RECONNECTION_TIME,
+            reconnection_time: policy.initial_delay.min(MAX_TIMER_DELAY),
+            policy,
+            attempts: 0,
+            random: seed | 1,
             parser,
             connected: false,
         }
@@ -119,7 +187,8 @@ impl Machine {
         self.ready_state
     }
 
-    /// The reconnection time in milliseconds, clamped to [`MAX_TIMER_DELAY`].
+    /// The reconnection time in milliseconds (the base of the retry policy's
+    /// delays), clamped to [`MAX_TIMER_DELAY`].
     pub fn reconnection_time(&self) -> u32 {
         self.reconnection_time
     }
@@ -156,6 +225,7 @@ impl Machine {
             return self.fail(FailReason::ContentType);
         }
         self.ready_state = ReadyState::Open;
+        self.attempts = 0;
         Transition::Open
     }
 
@@ -178,13 +248,25 @@ impl Machine {
 
     /// The body ended without a network error: reestablish (spec 8).
     pub fn end_of_body(&mut self) -> Transition {
-        self.reestablish()
+        self.reestablish(Interruption::EndOfBody)
+    }
+
+    /// The driver saw no byte for longer than its inactivity timeout, and
+    /// aborted the fetch: reestablish.
+    pub fn timed_out(&mut self) -> Transition {
+        self.reestablish(Interruption::Timeout)
+    }
+
+    /// The request could not be made (a header callback failed): retry it
+    /// as after a network error.
+    pub fn request_failed(&mut self) -> Transition {
+        self.reestablish(Interruption::Request)
     }
 
     /// The fetch, or reading the body, failed (spec 4, 5).
     pub fn network_error(&mut self, error: NetworkError) -> Transition {
         match error {
-            NetworkError::Transient => self.reestablish(),
+            NetworkError::Transient => self.reestablish(Interruption::Network),
             NetworkError::Aborted | NetworkError::Futile => {
                 if !self.connected {
                     return Transition::None;
@@ -201,13 +283,42 @@ impl Machine {
         self.connected = false;
     }
 
-    fn reestablish(&mut self) -> Transition {
+    fn reestablish(&mut self, cause: Interruption) -> Transition {
         if !self.connected || self.ready_state == ReadyState::Closed {
             return Transition::None;
         }
+        if self.attempts >= self.policy.max_attempts {
+            return self.fail(FailReason::RetriesExhausted);
+        }
+        self.attempts += 1;
         self.connected = false;
         self.ready_state = ReadyState::Connecting;
-        Transition::Reconnect { delay_ms: self.reconnection_time }
+        Transition::Reconnect { delay_ms: self.delay(), cause }
+    }
+
+    /// The delay before reconnection number `self.attempts` (see [`RetryPolicy`]).
+    fn delay(&mut self) -> u32 {
+        let policy = &self.policy;
+        let cap = f64::from(policy.max_delay.min(MAX_TIMER_DELAY));
+        let mut delay = f64::from(self.reconnection_time) * powi(policy.multiplier, self.attempts - 1);
+        if delay > cap {
+            delay = cap;
+        }
+        if policy.jitter > 0.0 {
+            delay -= delay * policy.jitter * self.next_random();
+        }
+        // Non-negative and at most 2³¹ − 1: `as` truncates, which is floor here.
+        delay as u32
+    }
+
+    /// A uniform random number in [0, 1) (xorshift64*).
+    fn next_random(&mut self) -> f64 {
+        let mut x = self.random;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.random = x;
+        (x.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 11) as f64 / (1u64 << 53) as f64
     }
 
     fn fail(&mut self, reason: FailReason) -> Transition {
@@ -218,6 +329,24 @@ impl Machine {
         self.connected = false;
         Transition::Fail(reason)
     }
+}
+
+/// A `retry` field's value as a reconnection time: clamped to [`MAX_TIMER_DELAY`].
+pub fn retry_delay(millis: u64) -> u32 {
+    u32::try_from(millis).unwrap_or(MAX_TIMER_DELAY).min(MAX_TIMER_DELAY)
+}
+
+/// `base^exponent`, by squaring (`f64::powi` needs `std`); overflow gives infinity.
+fn powi(mut base: f64, mut exponent: u32) -> f64 {
+    let mut result = 1.0;
+    while exponent > 0 {
+        if exponent & 1 == 1 {
+            result *= base;
+        }
+        base *= base;
+        exponent >>= 1;
+    }
+    result
 }
 
 /// Passes everything on, and keeps `retry` values as the reconnection time.
@@ -231,7 +360,7 @@ impl<S: Sink + ?Sized> Sink for RetryTap<'_, S> {
         self.sink.event(event)
     }
     fn retry(&mut self, millis: u64) -> ControlFlow<()> {
-        *self.reconnection_time = u32::try_from(millis).unwrap_or(MAX_TIMER_DELAY).min(MAX_TIMER_DELAY);
+        *self.reconnection_time = retry_delay(millis);
         self.sink.retry(millis)
     }
     fn comment(&mut self, text: &str) -> ControlFlow<()> {
@@ -317,7 +446,7 @@ mod tests {
         let (status, transition) = machine.feed(b"retry: 1500\nid: 4\ndata: a\n\nid: 5\ndata: lost", &mut items);
         assert_eq!((status, transition), (Status::Done, Transition::None));
         assert_eq!(items.len(), 2);
-        assert_eq!(machine.end_of_body(), Transition::Reconnect { delay_ms: 1500 });
+        assert_eq!(machine.end_of_body(), Transition::Reconnect { delay_ms: 1500, cause: Interruption::EndOfBody });
         assert_eq!(machine.ready_state(), ReadyState::Connecting);
         assert!(machine.connect());
         assert_eq!(machine.last_event_id(), "4");
@@ -328,7 +457,10 @@ mod tests {
     #[test]
     fn spec_5_network_errors() {
         let mut machine = open_machine();
-        assert_eq!(machine.network_error(NetworkError::Transient), Transition::Reconnect { delay_ms: 3000 });
+        assert_eq!(
+            machine.network_error(NetworkError::Transient),
+            Transition::Reconnect { delay_ms: 3000, cause: Interruption::Network }
+        );
         // The same failure reported twice (fetch and reader) counts once.
         assert_eq!(machine.network_error(NetworkError::Transient), Transition::None);
         assert!(machine.connect());
@@ -360,7 +492,7 @@ mod tests {
         let _ = machine.feed(b"retry: 99999999999999\n", &mut items);
         assert_eq!(machine.reconnection_time(), MAX_TIMER_DELAY);
         let _ = machine.feed(b"retry: 0\n", &mut items);
-        assert_eq!(machine.end_of_body(), Transition::Reconnect { delay_ms: 0 });
+        assert_eq!(machine.end_of_body(), Transition::Reconnect { delay_ms: 0, cause: Interruption::EndOfBody });
     }
 
     #[test]
@@ -372,5 +504,98 @@ mod tests {
         let (_, transition) = machine.feed(b"data: 0123456789", &mut items);
         assert_eq!(transition, Transition::Fail(FailReason::Parse(ParseError::BufferFull { limit: 8 })));
         assert_eq!(machine.ready_state(), ReadyState::Closed);
+    }
+
+    /// Drops the connection `n` times in a row (each reconnection fetches and
+    /// fails before opening) and returns the delays.
+    fn delays(machine: &mut Machine, n: usize) -> Vec<u32> {
+        (0..n)
+            .map(|_| {
+                assert!(machine.connect());
+                match machine.network_error(NetworkError::Transient) {
+                    Transition::Reconnect { delay_ms, cause: Interruption::Network } => delay_ms,
+                    other => panic!("{other:?}"),
+                }
+            })
+            .collect()
+    }
+
+    fn policy(initial_delay: u32, max_delay: u32, multiplier: f64, jitter: f64, max_attempts: u32) -> RetryPolicy {
+        RetryPolicy { initial_delay, max_delay, multiplier, jitter, max_attempts }
+    }
+
+    #[test]
+    fn the_default_policy_is_the_standard() {
+        let mut machine = Machine::default();
+        assert_eq!(delays(&mut machine, 50), [3000; 50]);
+        assert_eq!(machine.ready_state(), ReadyState::Connecting);
+    }
+
+    #[test]
+    fn backoff_grows_by_the_multiplier_up_to_the_cap() {
+        let mut machine = Machine::with_policy(Parser::new(), policy(100, 1000, 2.0, 0.0, u32::MAX), 7);
+        assert_eq!(machine.reconnection_time(), 100);
+        assert_eq!(delays(&mut machine, 6), [100, 200, 400, 800, 1000, 1000]);
+        // Thousands of attempts: the power overflows to infinity, the cap holds.
+        assert!(delays(&mut machine, 3000).iter().all(|&d| d == 1000));
+    }
+
+    #[test]
+    fn an_open_resets_the_backoff_and_the_server_sets_the_base() {
+        let mut machine = Machine::with_policy(Parser::new(), policy(100, u32::MAX, 3.0, 0.0, u32::MAX), 7);
+        assert_eq!(delays(&mut machine, 3), [100, 300, 900]);
+        assert!(machine.connect());
+        assert_eq!(machine.response(200, Some("text/event-stream")), Transition::Open);
+        let _ = machine.feed(b"retry: 50\n", &mut Vec::new());
+        assert_eq!(machine.reconnection_time(), 50);
+        assert_eq!(machine.end_of_body(), Transition::Reconnect { delay_ms: 50, cause: Interruption::EndOfBody });
+        assert_eq!(delays(&mut machine, 2), [150, 450]);
+        // The cap is the timer's even without max_delay.
+        assert!(delays(&mut machine, 40).ends_with(&[MAX_TIMER_DELAY]));
+    }
+
+    #[test]
+    fn jitter_stays_within_its_bounds_and_varies() {
+        let mut machine = Machine::with_policy(Parser::new(), policy(1000, 1000, 1.0, 0.5, u32::MAX), 12345);
+        let delays = delays(&mut machine, 2000);
+        assert!(delays.iter().all(|&d| (500..=1000).contains(&d)), "{delays:?}");
+        // Spread over the range: both quarters are reached.
+        assert!(delays.iter().any(|&d| d < 625) && delays.iter().any(|&d| d > 875));
+        let full = delays_with_jitter(1.0);
+        assert!(full.iter().all(|&d| d <= 1000) && full.iter().any(|&d| d < 50));
+    }
+
+    fn delays_with_jitter(jitter: f64) -> Vec<u32> {
+        let mut machine = Machine::with_policy(Parser::new(), policy(1000, 1000, 1.0, jitter, u32::MAX), 1);
+        delays(&mut machine, 500)
+    }
+
+    #[test]
+    fn max_attempts_fails_the_connection() {
+        for max_attempts in [0, 1, 3] {
+            let mut machine = Machine::with_policy(Parser::new(), policy(10, 10, 1.0, 0.0, max_attempts), 1);
+            assert_eq!(delays(&mut machine, max_attempts as usize).len(), max_attempts as usize);
+            assert!(machine.connect());
+            assert_eq!(machine.network_error(NetworkError::Transient), Transition::Fail(FailReason::RetriesExhausted));
+            assert_eq!(machine.ready_state(), ReadyState::Closed);
+            assert!(!machine.connect());
+        }
+        // Attempts count since the last open only.
+        let mut machine = Machine::with_policy(Parser::new(), policy(10, 10, 1.0, 0.0, 2), 1);
+        for _ in 0..5 {
+            assert_eq!(delays(&mut machine, 1), [10]);
+            assert!(machine.connect());
+            assert_eq!(machine.response(200, Some("text/event-stream")), Transition::Open);
+            assert!(matches!(machine.end_of_body(), Transition::Reconnect { .. }));
+        }
+    }
+
+    #[test]
+    fn timeouts_and_request_failures_reconnect() {
+        let mut machine = open_machine();
+        assert_eq!(machine.timed_out(), Transition::Reconnect { delay_ms: 3000, cause: Interruption::Timeout });
+        assert_eq!(machine.timed_out(), Transition::None);
+        assert!(machine.connect());
+        assert_eq!(machine.request_failed(), Transition::Reconnect { delay_ms: 3000, cause: Interruption::Request });
     }
 }

@@ -85,7 +85,7 @@ async fn spec_7_to_11_opens_dispatches_and_reconnects_after_the_body_ends() {
     let recorder = recorder(|line| line == "error 0", || {});
     let connection = Connection::new(
         data_url("retry: 10\nid: 1\nevent: greet\ndata: hi\ndata: there\n\ndata: second\n\n"),
-        false,
+        &JsValue::UNDEFINED,
         true,
         recorder.hooks.clone().unchecked_into(),
     );
@@ -108,7 +108,7 @@ async fn spec_13_close_inside_a_handler_stops_the_rest_of_the_chunk() {
     );
     *slot.borrow_mut() = Some(Connection::new(
         data_url("data: 1\n\ndata: 2\n\ndata: 3\n\n"),
-        false,
+        &JsValue::UNDEFINED,
         true,
         recorder.hooks.clone().unchecked_into(),
     ));
@@ -121,8 +121,12 @@ async fn spec_13_close_inside_a_handler_stops_the_rest_of_the_chunk() {
 #[wasm_bindgen_test]
 async fn spec_5_an_unloadable_scheme_fails_without_reconnecting() {
     let recorder = recorder(|line| line.starts_with("error"), || {});
-    let _connection =
-        Connection::new("ftp://127.0.0.1/stream".into(), false, true, recorder.hooks.clone().unchecked_into());
+    let _connection = Connection::new(
+        "ftp://127.0.0.1/stream".into(),
+        &JsValue::UNDEFINED,
+        true,
+        recorder.hooks.clone().unchecked_into(),
+    );
     JsFuture::from(recorder.done.clone()).await.unwrap();
     assert_eq!(*recorder.log.borrow(), ["error 2"]);
 }
@@ -130,8 +134,12 @@ async fn spec_5_an_unloadable_scheme_fails_without_reconnecting() {
 #[wasm_bindgen_test]
 async fn spec_6_a_wrong_content_type_fails() {
     let recorder = recorder(|line| line.starts_with("error"), || {});
-    let _connection =
-        Connection::new("data:text/plain,data:%20x%0A%0A".into(), false, true, recorder.hooks.clone().unchecked_into());
+    let _connection = Connection::new(
+        "data:text/plain,data:%20x%0A%0A".into(),
+        &JsValue::UNDEFINED,
+        true,
+        recorder.hooks.clone().unchecked_into(),
+    );
     JsFuture::from(recorder.done.clone()).await.unwrap();
     assert_eq!(*recorder.log.borrow(), ["error 2"]);
 }
@@ -140,8 +148,12 @@ async fn spec_6_a_wrong_content_type_fails() {
 async fn spec_5_an_unreachable_server_is_retried() {
     // A high port on loopback where nothing listens: the connection is refused.
     let recorder = recorder(|line| line.starts_with("error"), || {});
-    let connection =
-        Connection::new("http://127.0.0.1:65534/".into(), false, true, recorder.hooks.clone().unchecked_into());
+    let connection = Connection::new(
+        "http://127.0.0.1:65534/".into(),
+        &JsValue::UNDEFINED,
+        true,
+        recorder.hooks.clone().unchecked_into(),
+    );
     JsFuture::from(recorder.done.clone()).await.unwrap();
     connection.close();
     assert_eq!(*recorder.log.borrow(), ["error 0"]);
@@ -164,13 +176,13 @@ async fn reconnecting_leaks_no_closure_or_js_reference() {
     // per attempt would show as live JS references held by wasm.
     let stream = data_url("retry: 0\nid: 1\ndata: x\n\n");
     let warm_up = recorder(reconnections(3), || {});
-    let connection = Connection::new(stream.clone(), false, true, warm_up.hooks.clone().unchecked_into());
+    let connection = Connection::new(stream.clone(), &JsValue::UNDEFINED, true, warm_up.hooks.clone().unchecked_into());
     JsFuture::from(warm_up.done.clone()).await.unwrap();
     connection.close();
 
     let recorder = recorder(reconnections(200), || {});
     let before = wasm_bindgen::externref_heap_live_count();
-    let connection = Connection::new(stream, false, true, recorder.hooks.clone().unchecked_into());
+    let connection = Connection::new(stream, &JsValue::UNDEFINED, true, recorder.hooks.clone().unchecked_into());
     JsFuture::from(recorder.done.clone()).await.unwrap();
     connection.close();
     drop(connection);
