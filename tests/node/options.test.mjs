@@ -181,7 +181,7 @@ test('method and body: sent on the first request and again on every reconnection
     ['DataView', 'POST', new DataView(bytes.slice().buffer, 1, 3), Buffer.from(bytes.subarray(1, 4))],
     ['Blob', 'POST', new Blob(['blob body']), Buffer.from('blob body')],
     ['FormData', 'POST', form, null],
-    ['no body', 'DELETE', undefined, Buffer.alloc(0)],
+    ['none', 'DELETE', undefined, Buffer.alloc(0)],
   ];
   for (const [name, method, body, expected] of cases) {
     const path = `/m-${name}`;
@@ -890,6 +890,7 @@ test('the limits of each option are accepted, and undefined means the default', 
     { retry: { initialDelay: 0, maxDelay: 0, multiplier: 1, jitter: 0, maxAttempts: 0 } },
     { retry: { initialDelay: 1.5, maxDelay: Infinity, multiplier: 2.5, jitter: 1, maxAttempts: Infinity } },
     { inactivityTimeout: 0.5 },
+    { inactivityTimeout: 2 ** 32 }, // "a number > 0": no upper bound in the contract
     { maxBufferSize: 1 },
     { lastEventId: '' },
     { lastEventId: 'é ✓ x' },
