@@ -7,9 +7,6 @@ const CONNECTING = 0;
 const OPEN = 1;
 const CLOSED = 2;
 
-/** Whether this runtime enforces CORS (a window or a worker, not Node.js). */
-const CORS = typeof document !== 'undefined' || typeof WorkerGlobalScope !== 'undefined';
-
 /** The base URL relative URLs resolve against (spec 1). */
 function baseURL() {
   if (typeof document !== 'undefined' && document.baseURI) return document.baseURI;
@@ -49,6 +46,7 @@ function connectionOptions(init, url) {
   const signal = init.signal ?? undefined;
   if (signal !== undefined && (typeof signal.aborted !== 'boolean' || typeof signal.addEventListener !== 'function')) fail('signal must be an AbortSignal');
   const retry = init.retry ?? {};
+  if (typeof retry !== 'object') fail('retry must be an object');
   const { initialDelay = 3000, maxDelay = Infinity, multiplier = 1, jitter = 0, maxAttempts = Infinity } = retry;
   if (!inRange(initialDelay, 0, Number.MAX_VALUE)) fail('retry.initialDelay must be a finite number of ms >= 0');
   if (!inRange(maxDelay, 0, Infinity)) fail('retry.maxDelay must be a number of ms >= 0');
@@ -154,7 +152,7 @@ export function defineEventSource(load) {
       };
       const start = (Connection) => {
         if (this.#readyState !== CLOSED) {
-          this.#connection = new Connection(this.#url, options, CORS, hooks);
+          this.#connection = new Connection(this.#url, options, hooks);
         }
       };
       const loaded = load();

@@ -12,11 +12,11 @@ cargo test --quiet
 step "native: benchmarks, run once each as tests (numbers come from npm run bench)"
 cargo test --quiet --benches
 
-step "browsers: the parser and the glue compiled to wasm32, their tests in headless Chromium and Firefox"
+step "browsers: the parser, the glue and the Rust API compiled to wasm32, their tests in headless Chromium and Firefox"
 # One browser per run: wasm-bindgen-test-runner picks the driver from whichever
 # of GECKODRIVER / CHROMEDRIVER is set, so only one may be.
-env -u GECKODRIVER CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}" wasm-pack test --headless --chrome
-env -u CHROMEDRIVER GECKODRIVER="${GECKODRIVER:-$(command -v geckodriver)}" wasm-pack test --headless --firefox
+env -u GECKODRIVER CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}" wasm-pack test --headless --chrome --features stream
+env -u CHROMEDRIVER GECKODRIVER="${GECKODRIVER:-$(command -v geckodriver)}" wasm-pack test --headless --firefox --features stream
 
 step "npm package: npm run build (cargo, wasm-bindgen, wasm-opt, esbuild) into dist/"
 bash scripts/build.sh

@@ -11,9 +11,11 @@
 //! - [`machine`]: the life cycle of an `EventSource` (readyState,
 //!   reconnection time, when to fail and when to reconnect) as a pure state
 //!   machine, with no I/O and no clock;
-//! - `wasm` (wasm32 only): the browser driver behind the npm package's
-//!   `EventSource` class, performing the machine's decisions with `fetch`,
-//!   a stream reader and timers.
+//! - `wasm` (wasm32 only): the browser driver, performing the machine's
+//!   decisions with `fetch`, a stream reader and timers; behind the npm
+//!   package's `EventSource` class, and usable from Rust as
+//!   `wasm::EventSource` (callbacks, and with the `stream` feature a
+//!   `futures_core::Stream` of events: see `wasm::source` for an example).
 //!
 //! ```
 //! use eventsource_wasm::parser::{Item, OwnedEvent, Parser, Status};

@@ -1,4 +1,4 @@
-//! The Rust glue (`src/wasm.rs`) in headless Chromium and Firefox, driven
+//! The Rust glue (`src/wasm/`) in headless Chromium and Firefox, driven
 //! through its hooks as the JS class drives it, against `data:` URLs (which
 //! fetch serves without a server) and addresses that fail. The class and
 //! real servers are tested end to end in tests/e2e.
@@ -85,8 +85,7 @@ async fn spec_7_to_11_opens_dispatches_and_reconnects_after_the_body_ends() {
     let recorder = recorder(|line| line == "error 0", || {});
     let connection = Connection::new(
         data_url("retry: 10\nid: 1\nevent: greet\ndata: hi\ndata: there\n\ndata: second\n\n"),
-        &JsValue::UNDEFINED,
-        true,
+        &Object::new(),
         recorder.hooks.clone().unchecked_into(),
     );
     JsFuture::from(recorder.done.clone()).await.unwrap();
@@ -108,8 +107,7 @@ async fn spec_13_close_inside_a_handler_stops_the_rest_of_the_chunk() {
     );
     *slot.borrow_mut() = Some(Connection::new(
         data_url("data: 1\n\ndata: 2\n\ndata: 3\n\n"),
-        &JsValue::UNDEFINED,
-        true,
+        &Object::new(),
         recorder.hooks.clone().unchecked_into(),
     ));
     JsFuture::from(recorder.done.clone()).await.unwrap();
@@ -121,12 +119,8 @@ async fn spec_13_close_inside_a_handler_stops_the_rest_of_the_chunk() {
 #[wasm_bindgen_test]
 async fn spec_5_an_unloadable_scheme_fails_without_reconnecting() {
     let recorder = recorder(|line| line.starts_with("error"), || {});
-    let _connection = Connection::new(
-        "ftp://127.0.0.1/stream".into(),
-        &JsValue::UNDEFINED,
-        true,
-        recorder.hooks.clone().unchecked_into(),
-    );
+    let _connection =
+        Connection::new("ftp://127.0.0.1/stream".into(), &Object::new(), recorder.hooks.clone().unchecked_into());
     JsFuture::from(recorder.done.clone()).await.unwrap();
     assert_eq!(*recorder.log.borrow(), ["error 2"]);
 }
@@ -136,8 +130,7 @@ async fn spec_6_a_wrong_content_type_fails() {
     let recorder = recorder(|line| line.starts_with("error"), || {});
     let _connection = Connection::new(
         "data:text/plain,data:%20x%0A%0A".into(),
-        &JsValue::UNDEFINED,
-        true,
+        &Object::new(),
         recorder.hooks.clone().unchecked_into(),
     );
     JsFuture::from(recorder.done.clone()).await.unwrap();
@@ -148,12 +141,8 @@ async fn spec_6_a_wrong_content_type_fails() {
 async fn spec_5_an_unreachable_server_is_retried() {
     // A high port on loopback where nothing listens: the connection is refused.
     let recorder = recorder(|line| line.starts_with("error"), || {});
-    let connection = Connection::new(
-        "http://127.0.0.1:65534/".into(),
-        &JsValue::UNDEFINED,
-        true,
-        recorder.hooks.clone().unchecked_into(),
-    );
+    let connection =
+        Connection::new("http://127.0.0.1:65534/".into(), &Object::new(), recorder.hooks.clone().unchecked_into());
     JsFuture::from(recorder.done.clone()).await.unwrap();
     connection.close();
     assert_eq!(*recorder.log.borrow(), ["error 0"]);
@@ -176,13 +165,13 @@ async fn reconnecting_leaks_no_closure_or_js_reference() {
     // per attempt would show as live JS references held by wasm.
     let stream = data_url("retry: 0\nid: 1\ndata: x\n\n");
     let warm_up = recorder(reconnections(3), || {});
-    let connection = Connection::new(stream.clone(), &JsValue::UNDEFINED, true, warm_up.hooks.clone().unchecked_into());
+    let connection = Connection::new(stream.clone(), &Object::new(), warm_up.hooks.clone().unchecked_into());
     JsFuture::from(warm_up.done.clone()).await.unwrap();
     connection.close();
 
     let recorder = recorder(reconnections(200), || {});
     let before = wasm_bindgen::externref_heap_live_count();
-    let connection = Connection::new(stream, &JsValue::UNDEFINED, true, recorder.hooks.clone().unchecked_into());
+    let connection = Connection::new(stream, &Object::new(), recorder.hooks.clone().unchecked_into());
     JsFuture::from(recorder.done.clone()).await.unwrap();
     connection.close();
     drop(connection);
@@ -191,4 +180,81 @@ async fn reconnecting_leaks_no_closure_or_js_reference() {
     let after = wasm_bindgen::externref_heap_live_count();
     assert_eq!(recorder.log.borrow().iter().filter(|line| line.starts_with("message")).count(), 200);
     assert!(after <= before + 2, "live JS references: {before} before, {after} after 200 reconnections");
+}
+
+// ---- The Rust API (`eventsource_wasm::wasm::EventSource`) ----
+
+use eventsource_wasm::machine::ReadyState;
+use eventsource_wasm::wasm::EventSource;
+
+#[wasm_bindgen_test]
+async fn rust_api_callbacks_see_open_messages_and_the_reconnection() {
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let (promise, done) = {
+        let mut resolve = None;
+        let promise = Promise::new(&mut |res, _| resolve = Some(res));
+        (promise, resolve.unwrap())
+    };
+    let source = EventSource::new(&data_url("retry: 10\nid: 7\nevent: greet\ndata: hi\n\ndata: there\n\n")).unwrap();
+    assert_eq!(source.ready_state(), ReadyState::Connecting);
+    let record = log.clone();
+    source.on_open(move || record.borrow_mut().push("open".to_string()));
+    let record = log.clone();
+    source.on_message(move |event| {
+        record
+            .borrow_mut()
+            .push(format!("{} {} #{} {}", event.event_type, event.data, event.last_event_id, event.origin))
+    });
+    let (record, handle) = (log.clone(), source.clone());
+    source.on_error(move |error| {
+        record.borrow_mut().push(format!("error {:?} {} {:?}", error.ready_state, error.reason.as_str(), error.delay));
+        handle.close();
+        done.call0(&JsValue::NULL).unwrap();
+    });
+    JsFuture::from(promise).await.unwrap();
+    assert_eq!(
+        *log.borrow(),
+        ["open", "greet hi #7 null", "message there #7 null", "error Connecting end-of-stream Some(10)"]
+    );
+    assert_eq!(source.ready_state(), ReadyState::Closed);
+    assert_eq!(source.last_event_id().as_deref(), Some("7"));
+    assert_eq!(source.reconnection_time(), 10);
+}
+
+#[cfg(feature = "stream")]
+#[wasm_bindgen_test]
+async fn rust_api_stream_ends_when_the_retries_are_exhausted() {
+    use core::pin::Pin;
+    use eventsource_wasm::machine::RetryPolicy;
+    use eventsource_wasm::wasm::{ErrorReason, Options, SourceEvent};
+    use futures_core::Stream;
+    let options = Options {
+        retry: RetryPolicy { initial_delay: 5, max_attempts: 0, ..Default::default() },
+        last_event_id: "41".into(),
+        ..Default::default()
+    };
+    // A wrong port: refused at once, never opens.
+    let source = EventSource::with_options("http://127.0.0.1:65534/", options).unwrap();
+    let mut events = source.events();
+    drop(source); // the stream keeps it alive
+    let mut seen = Vec::new();
+    while let Some(event) = core::future::poll_fn(|cx| Pin::new(&mut events).poll_next(cx)).await {
+        seen.push(event);
+    }
+    assert!(
+        matches!(
+            seen.as_slice(),
+            [SourceEvent::Error(error)] if error.reason == ErrorReason::RetriesExhausted && error.ready_state == ReadyState::Closed
+        ),
+        "{seen:?}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn rust_api_relative_urls_and_bad_urls() {
+    assert!(EventSource::new("http://[").is_err());
+    let source = EventSource::new("/no/such/stream").unwrap();
+    assert!(source.url().starts_with("http://") && source.url().ends_with("/no/such/stream"), "{}", source.url());
+    source.close();
+    assert_eq!(source.ready_state(), ReadyState::Closed);
 }

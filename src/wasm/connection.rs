@@ -1,0 +1,128 @@
+//! The JS class's side: `js/eventsource.js` creates one [`Connection`] per
+//! `EventSource`, with its options (already checked) and a hooks object; the
+//! connection calls `hooks.open(origin)`, `hooks.message(type, data,
+//! lastEventId)` and `hooks.error(readyState, reason, status, delay, detail,
+//! cause)`, and the class turns those into events.
+
+use alloc::rc::Rc;
+use alloc::string::String;
+
+use js_sys::Reflect;
+use wasm_bindgen::prelude::*;
+use web_sys::RequestCredentials;
+
+use super::driver::{enforces_cors, Config, ErrorInfo, Handler, Inner};
+use crate::machine::{Machine, RetryPolicy};
+use crate::parser::{Event, Parser};
+
+#[wasm_bindgen]
+extern "C" {
+    /// The JS class's private hooks object.
+    #[wasm_bindgen(typescript_type = "ConnectionHooks")]
+    pub type Hooks;
+    #[wasm_bindgen(method, catch)]
+    fn open(this: &Hooks, origin: &str) -> Result<(), JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn message(this: &Hooks, event_type: &str, data: &str, last_event_id: &str) -> Result<(), JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn error(
+        this: &Hooks,
+        ready_state: u8,
+        reason: &str,
+        status: u16,
+        delay: i32,
+        detail: &str,
+        cause: &JsValue,
+    ) -> Result<(), JsValue>;
+}
+
+impl Handler for Hooks {
+    fn open(&self, origin: &str) {
+        let _ = Hooks::open(self, origin);
+    }
+    fn message(&self, event: Event<'_>) {
+        let _ = Hooks::message(self, event.event_type, event.data, event.last_event_id);
+    }
+    fn error(&self, error: &ErrorInfo<'_>) {
+        let delay = error.delay.map_or(-1, |delay| delay as i32);
+        let reason = error.reason.as_str();
+        let _ = Hooks::error(self, error.ready_state as u8, reason, error.status, delay, error.detail, error.cause);
+    }
+}
+
+/// One `EventSource`'s connection, driven from Rust.
+#[wasm_bindgen]
+pub struct Connection {
+    inner: Rc<Inner<Hooks>>,
+}
+
+#[wasm_bindgen]
+impl Connection {
+    /// Starts connecting to `url` (absolute) with the JS class's `options`
+    /// (`credentials`, `method`, `headers`, `body`, `fetch`,
+    /// `inactivityTimeout`, `maxBufferSize`, `lastEventId`, and the retry
+    /// policy's `initialDelay`, `maxDelay`, `multiplier`, `jitter`,
+    /// `maxAttempts`; a missing one takes the standard's value).
+    #[wasm_bindgen(constructor)]
+    pub fn new(url: String, options: &JsValue, hooks: Hooks) -> Connection {
+        // (Not Reflect on a non-object: a caught exception costs a JS reference.)
+        let field = |name: &str| match options.is_object() {
+            true => Reflect::get(options, &name.into()).unwrap_or(JsValue::UNDEFINED),
+            false => JsValue::UNDEFINED,
+        };
+        let number = |name: &str, default: f64| field(name).as_f64().unwrap_or(default);
+        let defaults = RetryPolicy::default();
+        let policy = RetryPolicy {
+            initial_delay: number("initialDelay", defaults.initial_delay.into()) as u32,
+            max_delay: number("maxDelay", defaults.max_delay.into()) as u32,
+            multiplier: number("multiplier", defaults.multiplier),
+            jitter: number("jitter", defaults.jitter),
+            max_attempts: number("maxAttempts", defaults.max_attempts.into()) as u32,
+        };
+        let mut parser = match field("maxBufferSize").as_f64() {
+            Some(limit) => Parser::with_max_buffer_size(limit as usize),
+            None => Parser::new(),
+        };
+        if let Some(id) = field("lastEventId").as_string() {
+            parser.set_last_event_id(&id);
+        }
+        let config = Config {
+            credentials: match field("credentials").as_string().as_deref() {
+                Some("include") => RequestCredentials::Include,
+                Some("omit") => RequestCredentials::Omit,
+                _ => RequestCredentials::SameOrigin,
+            },
+            method: field("method").as_string().unwrap_or_else(|| "GET".into()),
+            headers: field("headers"),
+            body: field("body"),
+            fetch: field("fetch"),
+            inactivity_timeout: number("inactivityTimeout", 0.0) as u32,
+            cors: enforces_cors(),
+        };
+        let machine = Machine::with_policy(parser, policy, seed());
+        Connection { inner: Inner::start(url, config, machine, hooks) }
+    }
+
+    /// `close()`: nothing more is dispatched (spec 13).
+    pub fn close(&self) {
+        self.inner.close();
+    }
+
+    /// The last event ID string; `undefined` while an event is being
+    /// dispatched (the event's `lastEventId` is the current one then).
+    #[wasm_bindgen(js_name = lastEventId)]
+    pub fn last_event_id(&self) -> Option<String> {
+        self.inner.last_event_id()
+    }
+
+    /// The reconnection time (ms).
+    #[wasm_bindgen(js_name = reconnectionTime)]
+    pub fn reconnection_time(&self) -> u32 {
+        self.inner.reconnection_time()
+    }
+}
+
+/// A random seed for the retry policy's jitter.
+pub(crate) fn seed() -> u64 {
+    (js_sys::Math::random() * 9007199254740992.0) as u64
+}
