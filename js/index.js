@@ -10,5 +10,5 @@ const load = () =>
   (ready ??= init({ module_or_path: new URL('./eventsource_wasm_bg.wasm', import.meta.url) }).then(() => Connection));
 
 export const EventSource = defineEventSource(load);
-export const EventStreamParser = /* @__PURE__ */ defineEventStreamParser(() => load().then(() => StreamParser));
+export const EventStreamParser = defineEventStreamParser(() => load().then(() => StreamParser));
 export default EventSource;
