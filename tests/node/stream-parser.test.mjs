@@ -552,3 +552,17 @@ test('a stream abandoned unfinished does not keep its wasm memory (FinalizationR
   const bytesUsed = Number(run.stdout.trim());
   assert.ok(bytesUsed < 32 * 1024 * 1024, `wasm memory grew to ${bytesUsed} B`);
 });
+
+test('without TransformStream (Firefox < 102), defining works and constructing throws a TypeError', {
+  timeout: TIMEOUT,
+}, () => {
+  const saved = globalThis.TransformStream;
+  let Parser;
+  try {
+    delete globalThis.TransformStream;
+    Parser = defineEventStreamParser(() => StreamParser);
+  } finally {
+    globalThis.TransformStream = saved;
+  }
+  assert.throws(() => new Parser(), { name: 'TypeError', message: /TransformStream/ });
+});
