@@ -244,3 +244,5 @@ export declare class EventSource extends EventTarget {
 }
 
 export default EventSource;
+export { EventStreamParser } from './stream-parser.js';
+export type { EventStreamChunk, EventStreamMessage, EventStreamParserOptions } from './stream-parser.js';
