@@ -2,13 +2,15 @@
 // scripts/build.sh with the wasm inlined): instantiated synchronously, it
 // installs EventSource where missing and always exposes the module as
 // globalThis.EventSourceWasm.
-import { initSync, Connection } from './eventsource_wasm.js';
+import { initSync, Connection, StreamParser } from './eventsource_wasm.js';
 import wasm from './eventsource_wasm_bg.wasm';
 import { defineEventSource } from './eventsource.js';
+import { defineEventStreamParser } from './stream-parser.js';
 
 initSync({ module: wasm });
 const EventSource = defineEventSource(() => Connection);
-globalThis.EventSourceWasm = { EventSource };
+const EventStreamParser = defineEventStreamParser(() => StreamParser);
+globalThis.EventSourceWasm = { EventSource, EventStreamParser };
 if (typeof globalThis.EventSource === 'undefined') {
   globalThis.EventSource = EventSource;
 }

@@ -54,14 +54,14 @@ function connectionOptions(init, url) {
   if (!inRange(jitter, 0, 1)) fail('retry.jitter must be a number from 0 to 1');
   if (!inRange(maxAttempts, 0, Infinity, true)) fail('retry.maxAttempts must be an integer >= 0, or Infinity');
   const { inactivityTimeout, maxBufferSize } = init;
-  if (inactivityTimeout !== undefined && !inRange(inactivityTimeout, Number.MIN_VALUE, MAX_DELAY)) fail(`inactivityTimeout must be a number of ms > 0 and <= ${MAX_DELAY}`);
+  if (inactivityTimeout !== undefined && !inRange(inactivityTimeout, Number.MIN_VALUE, Number.MAX_VALUE)) fail('inactivityTimeout must be a finite number of ms > 0');
   if (maxBufferSize !== undefined && !inRange(maxBufferSize, 1, Number.MAX_SAFE_INTEGER, true)) fail('maxBufferSize must be an integer number of bytes > 0');
   const lastEventId = init.lastEventId === undefined ? '' : String(init.lastEventId);
   if (/[\0\r\n]/.test(lastEventId)) fail('lastEventId must not contain NUL, CR or LF');
   return {
     credentials, headers, method, body, fetch: init.fetch ?? undefined, signal,
     initialDelay, maxDelay, multiplier, jitter, maxAttempts,
-    inactivityTimeout: inactivityTimeout === undefined ? 0 : Math.ceil(inactivityTimeout), maxBufferSize, lastEventId,
+    inactivityTimeout: inactivityTimeout === undefined ? 0 : Math.min(Math.ceil(inactivityTimeout), MAX_DELAY), maxBufferSize, lastEventId,
   };
 }
 

@@ -1,9 +1,11 @@
 // The Node.js entry: the wasm is read from disk and instantiated at import.
 import { readFileSync } from 'node:fs';
-import { initSync, Connection } from './eventsource_wasm.js';
+import { initSync, Connection, StreamParser } from './eventsource_wasm.js';
 import { defineEventSource } from './eventsource.js';
+import { defineEventStreamParser } from './stream-parser.js';
 
 initSync({ module: readFileSync(new URL('./eventsource_wasm_bg.wasm', import.meta.url)) });
 
 export const EventSource = defineEventSource(() => Connection);
+export const EventStreamParser = defineEventStreamParser(() => StreamParser);
 export default EventSource;

@@ -243,7 +243,11 @@ async fn attempt<H: Handler>(inner: &Rc<Inner<H>>) -> Outcome {
     };
     let response: Response = match fetched {
         None => return inner.timed_out(),
-        Some(Ok(response)) if response.is_instance_of::<Response>() => response.unchecked_into(),
+        // Read structurally: a custom fetch may return another library's
+        // Response class (undici's, in Node.js).
+        Some(Ok(response)) if response.is_object() && Reflect::has(&response, &"status".into()) == Ok(true) => {
+            response.unchecked_into()
+        }
         Some(Ok(_)) => {
             let error = js_sys::TypeError::new("the fetch option did not resolve to a Response");
             return (inner.network_error(NetworkError::Transient), String::new(), error.into());

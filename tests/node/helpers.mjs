@@ -6,12 +6,15 @@
 //   new EventSource(server.url('/path'));
 //   await server.waitFor('/path', 2);                    // resolves when 2 requests came
 //   await server.requests('/path')[0].closed;            // the client went away
+//   const { method, time } = server.requests('/path')[0]; // time: performance.now() at arrival
+//   await server.requests('/path')[0].body;              // the request body, a Buffer
 //   await server.close();
 //
 // Nothing here sleeps to synchronise: every wait resolves on an event and is
 // bounded by the `timeout` given to each test.
 
 import http from 'node:http';
+import { performance } from 'node:perf_hooks';
 import { after } from 'node:test';
 
 export const SSE = { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store' };
@@ -31,10 +34,21 @@ export async function startServer({ port = 0 } = {}) {
       req,
       res,
       url: req.url,
+      method: req.method,
+      // When the request arrived (performance.now()), to measure reconnection gaps.
+      time: performance.now(),
       headers: req.headers,
       rawHeaders: req.rawHeaders,
       // Resolves when the client closed the connection (or the response ended).
       closed: new Promise((resolve) => res.on('close', resolve)),
+      // Resolves with the request body (a Buffer, empty for none) once it is
+      // read, or with what came when the connection went away first.
+      body: new Promise((resolve) => {
+        const chunks = [];
+        req.on('data', (chunk) => chunks.push(chunk));
+        req.on('end', () => resolve(Buffer.concat(chunks)));
+        req.on('close', () => resolve(Buffer.concat(chunks)));
+      }),
     };
     list.push(record);
     for (const w of [...waiters]) if (w.test()) { waiters.delete(w); w.resolve(); }

@@ -29,6 +29,8 @@ const EXPECTED = [
   'dist/node.js',
   'dist/polyfill-node.js',
   'dist/polyfill.js',
+  'dist/stream-parser.d.ts',
+  'dist/stream-parser.js',
   'package.json',
 ];
 
@@ -82,12 +84,12 @@ test('sizes (gzip -9)', () => {
   const gz = (file) => zlib.gzipSync(fs.readFileSync(path.join(ROOT, file)), { level: 9 }).length;
   const raw = (file) => fs.statSync(path.join(ROOT, file)).size;
   const rows = EXPECTED.filter((f) => f.startsWith('dist/')).map((f) => [f, raw(f), gz(f)]);
-  const esEntry = ['dist/index.js', 'dist/eventsource.js', 'dist/eventsource_wasm.js'];
+  const esEntry = ['dist/index.js', 'dist/eventsource.js', 'dist/stream-parser.js', 'dist/eventsource_wasm.js'];
   const esJs = zlib.gzipSync(Buffer.concat(esEntry.map((f) => fs.readFileSync(path.join(ROOT, f)))), { level: 9 }).length;
   const wasm = gz('dist/eventsource_wasm_bg.wasm');
   const width = Math.max(...rows.map(([f]) => f.length));
   const lines = rows.map(([f, r, g]) => `  ${f.padEnd(width)} ${String(r).padStart(7)} B  ${String(g).padStart(6)} B gzipped`);
-  lines.push(`  ES entry (index.js + eventsource.js + glue + wasm): ${esJs + wasm} B gzipped (JS ${esJs} B, wasm ${wasm} B)`);
+  lines.push(`  ES entry (index.js + eventsource.js + stream-parser.js + glue + wasm): ${esJs + wasm} B gzipped (JS ${esJs} B, wasm ${wasm} B)`);
   lines.push(`  classic script (wasm inlined):                    ${gz('dist/eventsource-wasm.js')} B gzipped`);
   lines.push(`  tarball: ${packed?.size ?? '?'} B, unpacked ${packed?.unpackedSize ?? '?'} B, ${packed?.entryCount ?? '?'} files`);
   console.log(`# sizes\n${lines.map((l) => `# ${l}`).join('\n')}`);
@@ -134,10 +136,20 @@ results.events = await new Promise((resolve) => {
   });
 });
 
+const { EventStreamParser } = await import('eventsource-wasm');
+const parse = async (Parser) => {
+  const events = [];
+  for await (const e of new Response('id: 7\ndata: a\n\n').body.pipeThrough(new Parser())) events.push(e);
+  return events;
+};
+results.parsed = await parse(EventStreamParser);
+
 const polyfill = await import('eventsource-wasm/polyfill');
 results.polyfill = globalThis.EventSource === EventSource && polyfill.EventSource === EventSource;
 results.classic = import.meta.resolve('eventsource-wasm/classic').replace(/^.*node_modules/, 'node_modules');
 results.packageJson = (await import('eventsource-wasm/package.json', { with: { type: 'json' } })).default.name;
+await import('eventsource-wasm/classic');
+results.classicParsed = await parse(globalThis.EventSourceWasm.EventStreamParser);
 if (process.features.require_module) {
   const require = createRequire(import.meta.url);
   results.require = require('eventsource-wasm').EventSource === EventSource;
@@ -158,6 +170,8 @@ test('the installed package works from Node.js', { timeout: 30_000 }, () => {
   ]);
   assert.equal(results.resolved, 'node_modules/eventsource-wasm/dist/node.js');
   assert.equal(results.classic, 'node_modules/eventsource-wasm/dist/eventsource-wasm.js');
+  assert.deepEqual(results.parsed, [{ type: 'message', data: 'a', lastEventId: '7' }]);
+  assert.deepEqual(results.classicParsed, results.parsed, 'the classic script exposes EventSourceWasm.EventStreamParser');
   assert.equal(results.polyfill, true);
   assert.equal(results.packageJson, 'eventsource-wasm');
   if ('require' in results) assert.equal(results.require, true, 'require() gives the same class');
@@ -178,12 +192,16 @@ test('the installed package type-checks from a TypeScript project', { timeout: 6
     [
       "import { EventSource } from 'eventsource-wasm';",
       "import { EventSource as Polyfilled } from 'eventsource-wasm/polyfill';",
+      "import { EventStreamParser, type EventStreamMessage } from 'eventsource-wasm';",
       'EventSource satisfies typeof globalThis.EventSource;',
       'Polyfilled satisfies typeof globalThis.EventSource;',
       "const es = new EventSource('https://example.test/', { withCredentials: true });",
       "es.addEventListener('named', (e: MessageEvent) => console.log(e.data));",
       '// @ts-expect-error: readonly',
       'es.readyState = 2;',
+      'const parser: TransformStream<Uint8Array, EventStreamMessage> = new EventStreamParser({ maxBufferSize: 1024 });',
+      "new Response('data: x\\n\\n').body?.pipeThrough(new EventStreamParser()).getReader().read().then((r) => r.value?.data);",
+      'void parser;',
       '',
     ].join('\n'),
   );

@@ -3,15 +3,26 @@
 // error: if the types drift so that it is accepted, tsc fails too.
 import { EventSource } from 'eventsource-wasm';
 import DefaultEventSource from 'eventsource-wasm';
-import type { EventSourceEventMap, EventSourceInit } from 'eventsource-wasm';
+import type {
+  EventSourceErrorEvent,
+  EventSourceErrorReason,
+  EventSourceEventMap,
+  EventSourceInit,
+  EventSourceRequestInit,
+  EventSourceResponse,
+  RetryPolicy,
+} from 'eventsource-wasm';
 import { EventSource as PolyfillEventSource } from 'eventsource-wasm/polyfill';
 
-// A drop-in for the standard class, and the standard class for it.
+// A drop-in for the standard class. Not the other way round: the standard
+// class has no lastEventId or reconnectionTime.
 EventSource satisfies typeof globalThis.EventSource;
+// @ts-expect-error: the standard class lacks lastEventId and reconnectionTime
 globalThis.EventSource satisfies typeof EventSource;
 DefaultEventSource satisfies typeof EventSource;
 PolyfillEventSource satisfies typeof globalThis.EventSource;
 const asStandard: globalThis.EventSource = new EventSource('https://example.test/stream');
+// @ts-expect-error: the standard class lacks lastEventId and reconnectionTime
 const fromStandard: EventSource = new globalThis.EventSource('https://example.test/stream');
 const ctor: typeof globalThis.EventSource = EventSource;
 globalThis.EventSource = EventSource;
@@ -56,8 +67,11 @@ es.addEventListener('update', listener, false);
 es.removeEventListener('update', listener);
 es.removeEventListener('message', listener, { capture: false });
 
-const map: EventSourceEventMap = { open: new Event('open'), error: new Event('error'), message: new MessageEvent('message') };
+declare const errorEvent: EventSourceErrorEvent;
+const map: EventSourceEventMap = { open: new Event('open'), error: errorEvent, message: new MessageEvent('message') };
 void map;
+// @ts-expect-error: an error event has reason, status, message, delay and cause
+const wrongMap: EventSourceEventMap = { open: new Event('open'), error: new Event('error'), message: new MessageEvent('message') };
 
 // Constants: literal types, on the class and instances.
 const connecting: 0 = EventSource.CONNECTING;
@@ -74,8 +88,8 @@ void [asStandard, fromStandard, ctor, connecting, open, closed, url, credentials
 new EventSource();
 // @ts-expect-error: withCredentials is a boolean
 new EventSource('https://example.test/', { withCredentials: 'yes' });
-// @ts-expect-error: unknown init member
-new EventSource('https://example.test/', { headers: {} });
+// @ts-expect-error: unknown init member (event-source-polyfill's name; here it is inactivityTimeout)
+new EventSource('https://example.test/', { heartbeatTimeout: 45_000 });
 // @ts-expect-error: a URL, not a number
 new EventSource(42);
 // @ts-expect-error: readyState is readonly
@@ -100,3 +114,154 @@ es.onmessage = (event: MessageEvent) => event.lastEventId satisfies number;
 es.onopen = (event) => event.data;
 // @ts-expect-error: the class must be called with new
 EventSource('https://example.test/');
+
+// ---------------------------------------------------------------------------
+// Beyond the standard: the init options, the error event, the getters.
+declare function getToken(): Promise<string>;
+declare const domHeadersInit: HeadersInit;
+const controller = new AbortController();
+const policy: RetryPolicy = { initialDelay: 1000, maxDelay: 30_000, multiplier: 2, jitter: 0.5, maxAttempts: 10 };
+const ext = new EventSource('https://api.example.test/v1/chat', {
+  credentials: 'include',
+  headers: async () => ({ Authorization: `Bearer ${await getToken()}` }),
+  method: 'POST',
+  body: JSON.stringify({ prompt: 'Hello' }),
+  fetch: (url, init) => fetch(url, init),
+  signal: controller.signal,
+  retry: policy,
+  inactivityTimeout: 45_000,
+  maxBufferSize: 1024 * 1024,
+  lastEventId: '42',
+});
+new EventSource('/s', { withCredentials: true, credentials: 'same-origin' });
+new EventSource('/s', { credentials: 'omit' });
+// Every form of headers: an object, pairs, a Headers, the DOM's HeadersInit,
+// and a function returning any of them, or a promise of one.
+new EventSource('/s', { headers: { 'X-Client': 'demo' } });
+new EventSource('/s', { headers: [['X-Client', 'demo']] });
+new EventSource('/s', { headers: [['X-Client', 'demo']] as const });
+new EventSource('/s', { headers: new Headers({ 'X-Client': 'demo' }) });
+new EventSource('/s', { headers: domHeadersInit });
+new EventSource('/s', { headers: () => new Headers() });
+new EventSource('/s', { headers: () => [['X-Client', 'demo']] });
+new EventSource('/s', { headers: () => Promise.resolve(domHeadersInit) });
+// Every body that can be sent again.
+new EventSource('/s', { method: 'POST', body: new Blob(['{}'], { type: 'application/json' }) });
+new EventSource('/s', { method: 'POST', body: new URLSearchParams({ q: 'x' }) });
+new EventSource('/s', { method: 'POST', body: new FormData() });
+new EventSource('/s', { method: 'POST', body: new TextEncoder().encode('{}') });
+new EventSource('/s', { method: 'POST', body: new ArrayBuffer(8) });
+new EventSource('/s', { method: 'POST', body: new DataView(new ArrayBuffer(8)) });
+// A custom fetch: the global one as it is, or a wrapper that edits the request.
+new EventSource('/s', { fetch });
+new EventSource('/s', {
+  fetch: async (url: string, init: EventSourceRequestInit) => {
+    const method: string = init.method;
+    const mode: 'cors' = init.mode;
+    const cache: 'no-store' = init.cache;
+    const credentials: 'omit' | 'same-origin' | 'include' = init.credentials;
+    const signal: AbortSignal = init.signal;
+    init.headers.set('X-Trace', String(Date.now()));
+    void [method, mode, cache, credentials, signal];
+    return fetch(url, { ...init, keepalive: false });
+  },
+});
+new EventSource('/s', {
+  // A test double: anything with what the source reads of a Response.
+  fetch: async (): Promise<EventSourceResponse> =>
+    new Response('data: hi\n\n', { headers: { 'Content-Type': 'text/event-stream' } }),
+});
+new EventSource('/s', { retry: {} });
+new EventSource('/s', { retry: { maxAttempts: 0 } });
+new EventSource('/s', { retry: { maxDelay: Infinity, maxAttempts: Infinity } });
+
+// The error event.
+ext.onerror = (event) => {
+  const reason: EventSourceErrorReason = event.reason;
+  const status: number = event.status;
+  const message: string = event.message;
+  const delay: number | null = event.delay;
+  const cause: unknown = event.cause;
+  const plain: Event = event;
+  if (event.reason === 'status' && event.status === 401) controller.abort();
+  void [reason, status, message, delay, cause, plain];
+};
+ext.onerror = function (event) {
+  // `this` is the source, with its getters.
+  console.log(this.lastEventId, this.reconnectionTime, event.delay);
+};
+ext.onerror = (event: Event) => void event.type;
+ext.onerror = null;
+ext.addEventListener('error', (event) => {
+  const e: EventSourceErrorEvent = event;
+  void e.reason;
+});
+function describe(reason: EventSourceErrorReason): string {
+  // Exactly these nine reasons: a new or missing one breaks this switch.
+  switch (reason) {
+    case 'end-of-stream':
+    case 'network':
+    case 'timeout':
+    case 'request':
+      return 'reconnecting';
+    case 'status':
+    case 'content-type':
+    case 'buffer-full':
+    case 'retries-exhausted':
+    case 'module':
+      return 'failed';
+    default:
+      return reason satisfies never;
+  }
+}
+void describe;
+
+// The getters.
+const lastId: string = ext.lastEventId;
+const reconnectionTime: number = ext.reconnectionTime;
+void [lastId, reconnectionTime];
+
+// Wrong uses of the extensions.
+// @ts-expect-error: not a credentials mode
+new EventSource('/s', { credentials: 'always' });
+// @ts-expect-error: header values are strings
+new EventSource('/s', { headers: { 'X-Retry': 3 } });
+// @ts-expect-error: a headers function returns headers, not a token
+new EventSource('/s', { headers: async () => getToken() });
+// @ts-expect-error: a ReadableStream cannot be sent again on reconnection
+new EventSource('/s', { method: 'POST', body: new ReadableStream() });
+// @ts-expect-error: an object body must be serialized first
+new EventSource('/s', { method: 'POST', body: { prompt: 'Hello' } });
+// @ts-expect-error: the URL given to fetch is a string
+new EventSource('/s', { fetch: (url: URL) => fetch(url) });
+// @ts-expect-error: fetch must resolve to a Response
+new EventSource('/s', { fetch: async () => 'data: hi\n\n' });
+// @ts-expect-error: the signal, not its controller
+new EventSource('/s', { signal: controller });
+// @ts-expect-error: a number of ms
+new EventSource('/s', { retry: { initialDelay: '1s' } });
+// @ts-expect-error: unknown policy member
+new EventSource('/s', { retry: { backoff: 2 } });
+// @ts-expect-error: a policy object, not a delay
+new EventSource('/s', { retry: 3000 });
+// @ts-expect-error: a number of ms
+new EventSource('/s', { inactivityTimeout: '45s' });
+// @ts-expect-error: a number of bytes
+new EventSource('/s', { maxBufferSize: '1 MiB' });
+// @ts-expect-error: the last event ID is a string
+new EventSource('/s', { lastEventId: 42 });
+// @ts-expect-error: lastEventId is read-only
+ext.lastEventId = '43';
+// @ts-expect-error: reconnectionTime is read-only
+ext.reconnectionTime = 1000;
+// @ts-expect-error: not a reason
+ext.onerror = (event) => event.reason === 'aborted';
+// @ts-expect-error: status is a number
+ext.onerror = (event) => event.status satisfies string;
+// @ts-expect-error: delay is null once CLOSED
+ext.onerror = (event) => event.delay satisfies number;
+// @ts-expect-error: an error event is not a MessageEvent
+ext.onerror = (event: MessageEvent) => event.data;
+// @ts-expect-error: not a reason
+const notAReason: EventSourceErrorReason = 'closed';
+void notAReason;
