@@ -240,7 +240,9 @@ impl Machine {
             return (Status::Paused { consumed: 0 }, Transition::None);
         }
         let mut sink = RetryTap { sink, reconnection_time: &mut self.reconnection_time };
-        match self.parser.feed(chunk, &mut sink) {
+        // One parser in the wasm for every caller (the stream parser's too): a
+        // virtual call per event costs less than a second copy of the parser.
+        match self.parser.feed(chunk, &mut sink as &mut dyn Sink) {
             Ok(status) => (status, Transition::None),
             Err(error) => (Status::Paused { consumed: 0 }, self.fail(FailReason::Parse(error))),
         }

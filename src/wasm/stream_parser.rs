@@ -72,7 +72,7 @@ impl StreamParser {
     pub fn feed(&mut self, chunk: &[u8], hooks: &StreamHooks) -> Result<bool, JsValue> {
         let mut report =
             Report { hooks, comments: self.comments, last_event_id: &mut self.last_event_id, thrown: None };
-        let parsed = self.parser.feed(chunk, &mut report);
+        let parsed = self.parser.feed(chunk, &mut report as &mut dyn Sink);
         match report.thrown {
             Some(thrown) => Err(thrown),
             None => Ok(parsed.is_ok()),
