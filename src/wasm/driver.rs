@@ -411,11 +411,14 @@ impl<H: Handler> Inner<H> {
 
     /// Waits `delay` ms, then reconnects; offline (`navigator.onLine` false),
     /// waits for the `online` event instead, and reconnects as soon as it
-    /// fires, even before the delay is over.
+    /// fires, even before the delay is over. Where no `online` event fires
+    /// (Chromium's workers have `navigator.onLine` but not the events), it
+    /// looks at `navigator.onLine` again every second instead.
     fn wait(self: &Rc<Self>, delay: u32) {
         self.waiting.set(true);
         let global = js_sys::global();
-        if Reflect::has(&global, &"addEventListener".into()).unwrap_or(false) {
+        let events = Reflect::has(&global, &"ononline".into()).unwrap_or(false);
+        if events {
             let next = self.clone();
             let listener = Closure::<dyn FnMut()>::new(move || wake(&next));
             let _ = global
@@ -423,10 +426,21 @@ impl<H: Handler> Inner<H> {
                 .add_event_listener_with_callback("online", listener.as_ref().unchecked_ref());
             self.online.replace(Some(listener));
         }
+        self.arm(delay, events);
+    }
+
+    fn arm(self: &Rc<Self>, delay: u32, events: bool) {
         let next = self.clone();
         let timer = Timeout::new(delay, move || {
             if !offline() {
                 wake(&next);
+            } else if !events {
+                // Re-armed outside this timer's own callback, which it replaces.
+                spawn_local(async move {
+                    if next.waiting.get() {
+                        next.arm(OFFLINE_POLL_MS, false);
+                    }
+                });
             }
         });
         self.timer.replace(Some(timer));
@@ -484,6 +498,10 @@ impl<H: Handler> Inner<H> {
         }
     }
 }
+
+/// How often a runtime without `online` events is asked whether it is back
+/// online, while a reconnection waits for it.
+const OFFLINE_POLL_MS: u32 = 1000;
 
 /// Whether the runtime enforces CORS: a window or a worker, not Node.js.
 pub(crate) fn enforces_cors() -> bool {
