@@ -1,20 +1,13 @@
 // close(): in every state, and from inside handlers. After close() nothing
 // more is dispatched (not even the rest of the chunk being parsed), no error
 // fires, the server sees the connection go away and no request follows.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventSource } from 'eventsource-wasm';
-import { startServer, record, once, quiet, turn, SSE, TIMEOUT, opener } from './helpers.mjs';
+import { record, once, quiet, turn, SSE, TIMEOUT, opener, fileServer } from './helpers.mjs';
 
-let server;
+const server = fileServer();
 const open = opener(EventSource);
-
-before(async () => {
-  server = await startServer();
-});
-after(async () => {
-  await server.close();
-});
 
 test('close() right after construction (CONNECTING, no request yet)', { timeout: TIMEOUT }, async () => {
   server.route('/close-at-once', (req, res) => res.writeHead(200, SSE).end('data: x\n\n'));

@@ -15,7 +15,7 @@
 
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { after } from 'node:test';
+import { after, before } from 'node:test';
 
 export const SSE = { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store' };
 
@@ -100,6 +100,22 @@ export async function startServer({ port = 0 } = {}) {
     },
   };
   return api;
+}
+
+/**
+ * The server of a test file: started before its tests, closed after them.
+ * Until it has started, the returned object has nothing on it.
+ *
+ *   const server = fileServer();
+ *   test('…', () => { server.route('/x', …); new EventSource(server.url('/x')); });
+ */
+export function fileServer() {
+  let server;
+  before(async () => {
+    server = await startServer();
+  });
+  after(() => server.close());
+  return new Proxy({}, { get: (_, key) => server?.[key] });
 }
 
 /** Resolves with the next event of `type` dispatched on `target`. */

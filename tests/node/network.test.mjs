@@ -1,24 +1,17 @@
 // The network: a server that goes away and comes back, dropped connections,
 // invalid UTF-8, a large event, many sources at once.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { EventSource } from 'eventsource-wasm';
-import { startServer, record, once, SSE, TIMEOUT, opener } from './helpers.mjs';
+import { startServer, record, once, SSE, TIMEOUT, opener, fileServer } from './helpers.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-let server;
+const server = fileServer();
 const open = opener(EventSource);
-
-before(async () => {
-  server = await startServer();
-});
-after(async () => {
-  await server.close();
-});
 
 test('server down (connection refused), then back: reconnects', { timeout: TIMEOUT }, async () => {
   const flaky = await startServer();

@@ -8,23 +8,16 @@
 // Timing: every wait is on an event or a server request. Durations measured
 // here get only lower bounds (a loaded machine is slow, never early); the
 // `delay` values the source reports get the contract's exact bounds.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { EventSource } from 'eventsource-wasm';
-import { startServer, record, once, quiet, turn, SSE, TIMEOUT, opener } from './helpers.mjs';
+import { startServer, record, once, quiet, turn, SSE, TIMEOUT, opener, fileServer } from './helpers.mjs';
 
 const { CONNECTING, OPEN, CLOSED } = EventSource;
 
-let server;
+const server = fileServer();
 const open = opener(EventSource);
-
-before(async () => {
-  server = await startServer();
-});
-after(async () => {
-  await server.close();
-});
 
 /** Timers may fire up to a millisecond or so early against performance.now(): the slack of lower bounds. */
 const SLACK = 5;

@@ -3,7 +3,7 @@
 // The spec's parsing rules, chunking (every split point of one tricky
 // stream), the accepted chunk types, the buffer limit, the options, a real
 // chunked HTTP response, and the life cycle of the wasm object.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -15,18 +15,12 @@ import * as polyfill from 'eventsource-wasm/polyfill';
 // to count how the parser's wasm objects are created and freed.
 import { StreamParser } from '../../dist/eventsource_wasm.js';
 import { defineEventStreamParser } from '../../dist/stream-parser.js';
-import { startServer, SSE, TIMEOUT } from './helpers.mjs';
+import { SSE, TIMEOUT, fileServer } from './helpers.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const encoder = new TextEncoder();
 
-let server;
-before(async () => {
-  server = await startServer();
-});
-after(async () => {
-  await server.close();
-});
+const server = fileServer();
 
 /** Concatenates strings (UTF-8 encoded) and arrays of byte values. */
 function bytes(...parts) {
