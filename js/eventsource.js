@@ -58,8 +58,14 @@ function connectionOptions(init, url) {
   if (maxBufferSize !== undefined && !inRange(maxBufferSize, 1, Number.MAX_SAFE_INTEGER, true)) fail('maxBufferSize must be an integer number of bytes > 0');
   const lastEventId = init.lastEventId === undefined ? '' : String(init.lastEventId);
   if (/[\0\r\n]/.test(lastEventId)) fail('lastEventId must not contain NUL, CR or LF');
+  const shared = init.shared ?? false;
+  if (typeof shared === 'string' ? shared === '' : typeof shared !== 'boolean') fail('shared must be a boolean or a non-empty string');
+  // `shared: true` shares among sources whose requests are the same: what cannot be compared needs a key.
+  const unlike = typeof headers === 'function' ? 'a headers function' : init.fetch != null ? 'a custom fetch'
+    : body !== undefined && typeof body !== 'string' ? 'a body other than a string' : '';
+  if (shared === true && unlike) fail(`shared: true cannot compare ${unlike}; give shared a string key instead`);
   return {
-    credentials, headers, method, body, fetch: init.fetch ?? undefined, signal,
+    shared, credentials, headers, method, body, fetch: init.fetch ?? undefined, signal,
     initialDelay, maxDelay, multiplier, jitter, maxAttempts,
     inactivityTimeout: inactivityTimeout === undefined ? 0 : Math.min(Math.ceil(inactivityTimeout), MAX_DELAY), maxBufferSize, lastEventId,
   };
@@ -86,8 +92,10 @@ function errorMessage(reason, readyState, status, detail, options, cause) {
  * Makes the EventSource class. `load()` returns the wasm `Connection` class,
  * or a promise of it while the module is still loading: construction is
  * synchronous either way, and the request starts once the module is ready.
+ * `share(url, options, hooks, load)` (shared.js, where the entry offers it)
+ * gives a shared source's connection, or null to connect alone.
  */
-export function defineEventSource(load) {
+export function defineEventSource(load, share = undefined) {
   class EventSource extends EventTarget {
     #url;
     #withCredentials;
@@ -155,6 +163,12 @@ export function defineEventSource(load) {
           this.#connection = new Connection(this.#url, options, hooks);
         }
       };
+      // A shared source joins its context's hub, which calls the hooks (shared.js).
+      const shared = options.shared && this.#readyState !== CLOSED ? share?.(this.#url, options, hooks, load) : null;
+      if (shared) {
+        this.#connection = shared;
+        return;
+      }
       const loaded = load();
       if (typeof loaded.then === 'function') {
         loaded.then(start, (error) => {

@@ -3,12 +3,13 @@
 // EventStreamParser) is made.
 import init, { Connection, StreamParser } from './eventsource_wasm.js';
 import { defineEventSource } from './eventsource.js';
+import { shareConnection } from './shared.js';
 import { defineEventStreamParser } from './stream-parser.js';
 
 let ready;
 const load = () =>
   (ready ??= init({ module_or_path: new URL('./eventsource_wasm_bg.wasm', import.meta.url) }).then(() => Connection));
 
-export const EventSource = defineEventSource(load);
+export const EventSource = defineEventSource(load, shareConnection);
 export const EventStreamParser = defineEventStreamParser(() => load().then(() => StreamParser));
 export default EventSource;

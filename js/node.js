@@ -1,4 +1,5 @@
 // The Node.js entry: the wasm is read from disk and instantiated at import.
+// No sharing (Node.js has no Web Locks): a `shared` source connects alone.
 import { readFileSync } from 'node:fs';
 import { initSync, Connection, StreamParser } from './eventsource_wasm.js';
 import { defineEventSource } from './eventsource.js';

@@ -33,21 +33,21 @@ wasm-opt -Oz --converge --strip-debug --strip-producers --strip-target-features 
   target/bindgen/eventsource_wasm_bg.wasm -o dist/eventsource_wasm_bg.wasm
 
 # ES modules, one file each (so the wasm URL stays relative to them).
-cp target/bindgen/eventsource_wasm.js js/eventsource.js js/stream-parser.js js/index.js js/node.js dist/
+cp target/bindgen/eventsource_wasm.js js/eventsource.js js/shared.js js/stream-parser.js js/index.js js/node.js dist/
 sed "s|from 'eventsource-wasm'|from './index.js'|" js/polyfill.js > dist/polyfill.js
 sed "s|from 'eventsource-wasm'|from './node.js'|" js/polyfill.js > dist/polyfill-node.js
 esbuild --log-level=warning --minify --format=esm --target=es2022 --allow-overwrite --outdir=dist \
-  dist/eventsource_wasm.js dist/eventsource.js dist/stream-parser.js dist/index.js dist/node.js dist/polyfill.js \
+  dist/eventsource_wasm.js dist/eventsource.js dist/shared.js dist/stream-parser.js dist/index.js dist/node.js dist/polyfill.js \
   dist/polyfill-node.js
 cp js/index.d.ts js/stream-parser.d.ts dist/
 
 # The classic script: one file, the wasm inlined, instantiated synchronously.
 cp js/classic.js target/bindgen/classic.js
-cp js/eventsource.js js/stream-parser.js target/bindgen/
+cp js/eventsource.js js/shared.js js/stream-parser.js target/bindgen/
 cp dist/eventsource_wasm_bg.wasm target/bindgen/eventsource_wasm_bg.wasm
 esbuild --log-level=error --bundle --minify --format=iife --target=es2022 --loader:.wasm=binary \
   target/bindgen/classic.js --outfile=dist/eventsource-wasm.js
 
 wasm=$(gzip -9c dist/eventsource_wasm_bg.wasm | wc -c)
-js=$(cat dist/index.js dist/eventsource.js dist/stream-parser.js dist/eventsource_wasm.js | gzip -9c | wc -c)
+js=$(cat dist/index.js dist/eventsource.js dist/shared.js dist/stream-parser.js dist/eventsource_wasm.js | gzip -9c | wc -c)
 printf 'build: dist/ ready; ES entry %s B gzipped (wasm %s B + JS %s B)\n' $((wasm + js)) "$wasm" "$js" >&2
