@@ -24,6 +24,9 @@ bash scripts/build.sh
 step "browsers: the class against a fixture SSE server, the native EventSource as oracle (Chromium, Firefox)"
 node tests/e2e/run.mjs
 
+step "browsers: one connection shared by eight pages (shared: true), hand-overs, exactly once (Chromium, Firefox)"
+node tests/shared/run.mjs
+
 step "browsers: the demo (www/server.mjs) driven through its page in headless Chromium"
 # The screenshot goes to a temporary file: docs/demo.png changes only on purpose
 # (node tests/demo/run.mjs writes it there by default).
