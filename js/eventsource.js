@@ -216,7 +216,7 @@ export function defineEventSource(load, share = undefined) {
       this.#unsubscribe = null;
       if (connection) {
         this.#lastEventId = connection.lastEventId() ?? this.#lastEventId;
-        this.#reconnectionTime = connection.reconnectionTime();
+        this.#reconnectionTime = connection.reconnectionTime() ?? this.#reconnectionTime;
         connection.close();
         connection.free();
       }

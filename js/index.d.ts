@@ -110,6 +110,17 @@ export interface EventSourceInit {
   maxBufferSize?: number;
   /** The initial last event ID, sent as `Last-Event-ID` from the first request. No NUL, CR or LF (TypeError). */
   lastEventId?: string;
+  /**
+   * One connection for every same-origin tab, frame and worker: the sources
+   * with the same URL and `shared: true` and the same options share it, or,
+   * with a string, the sources with the same URL and the same string (the
+   * options of the context that holds the connection apply). A headers
+   * function, a custom `fetch` or a body other than a string cannot be
+   * compared: with them, `true` throws a TypeError and a string is needed.
+   * Where Web Locks or BroadcastChannel are missing (Node.js, an insecure
+   * context, an old engine), the source connects on its own.
+   */
+  shared?: boolean | string;
 }
 
 /**

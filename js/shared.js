@@ -75,7 +75,8 @@ function channelName(url, o) {
     ? [o.shared]
     : [o.credentials, o.method, o.body ?? null, o.headers ? [...o.headers] : null, o.initialDelay, o.maxDelay,
       o.multiplier, o.jitter, o.maxAttempts, o.inactivityTimeout, o.maxBufferSize ?? null];
-  return `eventsource-wasm ${JSON.stringify([url, ...same])}`;
+  // The version: the messages of another release of this file may differ.
+  return `eventsource-wasm 1 ${JSON.stringify([url, ...same])}`;
 }
 
 /** An error's name and message, which survive postMessage (an Error's cloning is not everywhere). */
@@ -154,7 +155,7 @@ class Hub {
 
   /** The lock came: catch up, then take over the connection; the promise keeps the lock until `stop()`. */
   async hold(aborted) {
-    const { pending = [] } = this.channel ? await navigator.locks.query() : {};
+    const { pending = [] } = this.channel ? await navigator.locks.query().catch(() => ({})) : {};
     const count = pending.filter((lock) => lock.name === this.name).length;
     if (count && !aborted.aborted && !this.closed) await this.catchUp(count);
     if (aborted.aborted || this.closed) return undefined;
@@ -239,6 +240,7 @@ class Hub {
     if (hubs.get(this.name) === this) hubs.delete(this.name);
     this.leave();
     this.channel?.close();
+    this.channel = null;
     for (const [target, type, listener] of this.lifecycle) target.removeEventListener(type, listener);
   }
 
@@ -270,7 +272,7 @@ class Hub {
   }
 
   produced(type, data, id) {
-    const event = { seq: this.seq + 1, type, data, id, rt: this.connection.reconnectionTime() };
+    const event = { seq: this.seq + 1, type, data, id, rt: this.connection?.reconnectionTime() ?? this.rt };
     // Posted in one message per task: the events of one chunk travel together.
     if (!this.outbox) {
       this.outbox = [];

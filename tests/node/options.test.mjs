@@ -861,6 +861,12 @@ test('every option is validated at construction: TypeError for a bad value, and 
     ['lastEventId with NUL', { lastEventId: 'a\0' }],
     ['lastEventId with CR', { lastEventId: 'a\r' }],
     ['lastEventId with LF', { lastEventId: 'a\n' }],
+    ['shared: a number', { shared: 1 }],
+    ['shared: an empty key', { shared: '' }],
+    ['shared: an object', { shared: {} }],
+    ['shared: true with a headers function', { shared: true, headers: () => ({}) }],
+    ['shared: true with a custom fetch', { shared: true, fetch: () => new Promise(() => {}) }],
+    ['shared: true with a Blob body', { shared: true, method: 'POST', body: new Blob(['x']) }],
   ];
   const failures = [];
   for (const [name, init] of bad) {
@@ -896,6 +902,9 @@ test('the limits of each option are accepted, and undefined means the default', 
     { headers: async () => new Headers() },
     { signal: new AbortController().signal },
     { fetch: () => new Promise(() => {}) },
+    { shared: false },
+    { shared: true, headers: { 'X-A': '1' }, method: 'POST', body: 'x', signal: new AbortController().signal },
+    { shared: 'feed', headers: () => ({}), fetch: () => new Promise(() => {}), method: 'POST', body: new Blob(['x']) },
     {
       withCredentials: undefined,
       credentials: undefined,
@@ -908,6 +917,7 @@ test('the limits of each option are accepted, and undefined means the default', 
       inactivityTimeout: undefined,
       maxBufferSize: undefined,
       lastEventId: undefined,
+      shared: undefined,
     },
   ];
   const failures = [];
@@ -919,4 +929,26 @@ test('the limits of each option are accepted, and undefined means the default', 
     }
   }
   assert.deepEqual(failures, []);
+});
+
+test("shared: true with a headers function says to give a key instead", { timeout: TIMEOUT }, () => {
+  assert.throws(() => new EventSource(server.url('/v-shared'), { shared: true, headers: () => ({}) }), {
+    name: 'TypeError',
+    message: "Failed to construct 'EventSource': shared: true cannot compare a headers function; give shared a string key instead.",
+  });
+});
+
+test('shared in Node.js (no Web Locks): each source connects on its own and works as usual', { timeout: TIMEOUT }, async () => {
+  server.route('/shared', (req, res) => {
+    res.writeHead(200, SSE);
+    res.write(`id: ${req.headers['last-event-id'] ?? 'none'}\ndata: hello\n\n`);
+  });
+  const a = open(server.url('/shared'), { shared: true, lastEventId: '7' });
+  const b = open(server.url('/shared'), { shared: 'key' });
+  const logs = [record(a), record(b)];
+  await Promise.all(logs.map((log) => log.until((l) => l.messages.length === 1)));
+  assert.deepEqual(server.requests('/shared').map((r) => r.headers['last-event-id'] ?? null).sort(), ['7', null]);
+  assert.deepEqual(logs.map((l) => [l.opens.length, l.messages[0].data]), [[1, 'hello'], [1, 'hello']]);
+  a.close();
+  assert.equal(b.readyState, OPEN);
 });

@@ -135,6 +135,11 @@ const ext = new EventSource('https://api.example.test/v1/chat', {
 });
 new EventSource('/s', { withCredentials: true, credentials: 'same-origin' });
 new EventSource('/s', { credentials: 'omit' });
+// One connection for every tab: true, or a key (needed with a headers function or a custom fetch).
+new EventSource('/s', { shared: true, headers: { 'X-Client': 'demo' } });
+new EventSource('/s', { shared: 'feed', headers: async () => ({ Authorization: `Bearer ${await getToken()}` }) });
+// @ts-expect-error: shared is a boolean or a key
+new EventSource('/s', { shared: 1 });
 // Every form of headers: an object, pairs, a Headers, the DOM's HeadersInit,
 // and a function returning any of them, or a promise of one.
 new EventSource('/s', { headers: { 'X-Client': 'demo' } });
