@@ -28,9 +28,12 @@ function note(topic, html, again = false) {
 function status(text) { $('#status').textContent = text; }
 
 class Pane {
-  constructor(key, Impl) {
+  /** `url` and `init` of the room stream: eventsource-wasm's is the same in every tab, and shared. */
+  constructor(key, Impl, url, init) {
     this.key = key;
     this.Impl = Impl;
+    this.url = url;
+    this.init = init;
     this.root = $(`#pane-${key}`);
     this.el = {
       ready: $('.ready', this.root), events: $('.n-events', this.root), bytes: $('.n-bytes', this.root),
@@ -44,7 +47,7 @@ class Pane {
   connect() {
     this.source?.close();
     this.state.opens = 0;
-    const source = new this.Impl(`/events?client=${this.key}-${Math.random().toString(36).slice(2, 6)}`);
+    const source = new this.Impl(this.url, this.init);
     this.source = source;
     source.addEventListener('open', () => {
       this.state.opens++;
@@ -130,7 +133,7 @@ class Pane {
     s.readyState = rs;
     if (this.el.ready.dataset.state !== String(rs)) {
       this.el.ready.dataset.state = String(rs);
-      this.el.ready.textContent = STATES[rs];
+      this.el.ready.textContent = this.source ? STATES[rs] : 'off';
     }
     this.el.events.textContent = s.events.toLocaleString('en');
     this.el.bytes.textContent = s.bytes.toLocaleString('en');
@@ -166,8 +169,61 @@ class Pane {
   }
 }
 
-const panes = { native: new Pane('native', NativeEventSource), wasm: new Pane('wasm', WasmEventSource) };
-globalThis.demo = { panes: Object.fromEntries(Object.entries(panes).map(([k, p]) => [k, p.state])), ready: false, lastBurst: null };
+const panes = {
+  native: new Pane('native', NativeEventSource, `/events?client=native-${Math.random().toString(36).slice(2, 6)}`),
+  wasm: new Pane('wasm', WasmEventSource, '/events?client=wasm', { shared: true }),
+};
+globalThis.demo = {
+  panes: Object.fromEntries(Object.entries(panes).map(([k, p]) => [k, p.state])), ready: false, lastBurst: null,
+  native: true, sharing: null,
+};
+
+/** The panes this tab runs: the native one only in the first tab. */
+const running = () => Object.values(panes).filter((p) => p.key === 'wasm' || globalThis.demo.native);
+
+// Every native EventSource holds a connection of its own, and the browser gives a host about
+// six: only the first tab of the demo runs the native pane (the one that gets this Web Lock).
+function firstTab() {
+  if (!navigator.locks) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    navigator.locks.request('eventsource-wasm demo: the native pane', { ifAvailable: true }, (lock) => {
+      resolve(lock !== null);
+      return lock && new Promise(() => {}); // held while the tab lives
+    });
+  });
+}
+
+// How many tabs share the eventsource-wasm pane's connection, and whether this one holds it:
+// navigator.locks.query() lists the source's lock (its name starts with "eventsource-wasm "
+// and holds the stream's URL), held by one context and requested by each of the others. A
+// lock of this tab's own says which client is this tab.
+const tabLock = `eventsource-wasm demo: the tab ${Math.random().toString(36).slice(2)}`;
+navigator.locks?.request(tabLock, () => new Promise(() => {}));
+async function showSharing() {
+  const tabs = $('#share-tabs');
+  if (!navigator.locks) {
+    tabs.textContent = 'this tab alone';
+    $('#share-role').textContent = ' (no Web Locks here: serve the demo from localhost or over https to share)';
+    return;
+  }
+  const { held = [], pending = [] } = await navigator.locks.query();
+  const me = held.find((lock) => lock.name === tabLock)?.clientId;
+  const url = JSON.stringify(new URL(panes.wasm.url, location.href).href);
+  const ours = (lock) => lock.name.startsWith('eventsource-wasm ') && lock.name.includes(url);
+  const holders = held.filter(ours);
+  const count = holders.length + pending.filter(ours).length;
+  const holding = holders.some((lock) => lock.clientId === me);
+  const before = globalThis.demo.sharing;
+  globalThis.demo.sharing = { tabs: count, holding };
+  if (count > 1 && !(before?.tabs > 1)) {
+    note('shared', 'Another tab opened the same stream with <code>{ shared: true }</code>. The server still sees <b>one connection</b>: the tab that holds it passes each event to the others over a <code>BroadcastChannel</code>.', true);
+  }
+  if (holding && before && !before.holding && before.tabs) {
+    note('takeover', 'The tab that held the shared connection went away, and <b>this tab took over</b>: it reconnected with the last event ID, and caught up with the others first, so no tab misses or repeats an event.', true);
+  }
+  tabs.textContent = `${count} tab${count === 1 ? '' : 's'}`;
+  $('#share-role').textContent = !count ? ' (not connected)' : holding ? ': this tab holds it' : ': another tab holds it';
+}
 
 async function post(path, body) {
   const res = await fetch(path, {
@@ -215,8 +271,8 @@ $('#resume').addEventListener('click', async () => {
     await post('/control/resume');
     $('#resume').disabled = true;
     $('#stop').disabled = false;
-    for (const p of Object.values(panes)) p.connect();
-    status('The server answers again; two new clients were created (a CLOSED EventSource never reopens).');
+    for (const p of running()) p.connect();
+    status('The server answers again; new clients were created (a CLOSED EventSource never reopens).');
     note('resume', 'A <code>CLOSED</code> <code>EventSource</code> cannot be reopened: <b>Resume</b> created two new ones. They connect without a <code>Last-Event-ID</code>, so the server sent them its recent history.', true);
   } catch (e) { status(`Resume failed: ${e.message}`); }
 });
@@ -224,14 +280,14 @@ $('#resume').addEventListener('click', async () => {
 $('#burst').addEventListener('click', async () => {
   const button = $('#burst');
   button.disabled = true;
-  for (const p of Object.values(panes)) p.el.rate.textContent = 'running…';
+  for (const p of running()) p.el.rate.textContent = 'running…';
   status('Burst: opening a dedicated stream per client…');
   const opened = [];
   try {
     // One client after the other: they share this page's main thread, so running both at
     // once would measure each one's share of it rather than its speed.
     const results = {};
-    for (const p of Object.values(panes)) {
+    for (const p of running()) {
       status(`Burst: 10,000 events to ${p.key === 'native' ? 'the native EventSource' : 'eventsource-wasm'}…`);
       const r = await p.openBurst();
       opened.push([p, r]);
@@ -247,7 +303,7 @@ $('#burst').addEventListener('click', async () => {
     note('burst', 'The <b>burst</b> opened one more stream per client, one client after the other (they share this page\'s main thread), and sent 10,000 events then an <code>event: done</code>. The rate counts from the first event to <code>done</code>: reading, parsing and dispatching.', true);
   } catch (e) {
     for (const [, r] of opened) r.source.close();
-    for (const p of Object.values(panes)) p.el.rate.textContent = 'failed';
+    for (const p of running()) p.el.rate.textContent = 'failed';
     status(`Burst failed: ${e.message}`);
   } finally {
     button.disabled = false;
@@ -257,7 +313,12 @@ $('#burst').addEventListener('click', async () => {
 // readyState changes without an event (CONNECTING → OPEN happens before `open` is handled):
 // poll it, cheaply, so the badge is always live.
 setInterval(() => { for (const p of Object.values(panes)) p.render(); }, 100);
+setInterval(showSharing, 500);
 
-for (const p of Object.values(panes)) p.connect();
+globalThis.demo.native = await firstTab();
+if (globalThis.demo.native) panes.native.connect();
+else $('#native-off').hidden = false;
+panes.wasm.connect();
+showSharing();
 globalThis.demo.ready = true;
 note('start', 'Two clients were created with <code>new EventSource(\'/events\')</code>: the browser\'s own, and eventsource-wasm. Both start <code>CONNECTING</code> (0).');

@@ -6,7 +6,8 @@
 //   env: E2E_CHROMIUM (default /usr/bin/chromium, see ../browsers.mjs), DEMO_TIMEOUT_MS (whole run, default 180000),
 //        DEMO_DESKTOP_PNG (default docs/demo.png), DEMO_PHONE_PNG (default in the temp dir)
 //
-// Checks: both panes OPEN and receiving; chat through the UI; "Drop connections" with
+// Checks: both panes OPEN and receiving; chat through the UI; a second tab whose
+// eventsource-wasm pane shares the first one's connection; "Drop connections" with
 // messages sent while the clients reconnect: every chat id exactly once, no gaps, on both
 // panes, reconnects >= 1; a 10,000-event burst arrives whole on both; "Stop with 204" ends
 // both CLOSED; "Resume" opens both again. Saves docs/demo.png (desktop) and a phone-width
@@ -245,6 +246,27 @@ async function main() {
   await check('chat: three messages sent through the form reach both panes', async () => {
     for (const t of ['hello from the test', 'multi-line JSON on the wire', 'third']) sent.push(await say('ada', t));
     await page.waitForFunction((ids) => ['native', 'wasm'].every((k) => ids.every((id) => globalThis.demo.panes[k].ids.includes(id))), WAIT, sent);
+  });
+
+  await check('another tab: its eventsource-wasm pane shares the connection (no new stream at the server), both tabs count 2, its native pane is off', async () => {
+    const streams = async () => (await (await fetch(`${base}status`)).json()).streams;
+    const before = await streams();
+    const second = await browser.newPage();
+    second.on('pageerror', (e) => pageErrors.push(`second tab: pageerror: ${e.message}`));
+    await second.goto(base, { waitUntil: 'load' });
+    await second.waitForFunction('globalThis.demo?.ready === true && globalThis.demo.panes.wasm.readyState === 1', WAIT);
+    assert(await second.evaluate(() => globalThis.demo.native === false), 'the second tab runs a native pane too');
+    for (const p of [page, second]) await p.waitForFunction('globalThis.demo.sharing?.tabs === 2', WAIT);
+    assert(await page.evaluate(() => globalThis.demo.sharing.holding), 'the first tab does not hold the connection');
+    assert(!(await second.evaluate(() => globalThis.demo.sharing.holding)), 'the second tab holds a connection too');
+    const shown = await second.$eval('#pane-wasm .share', (e) => e.textContent.replace(/\s+/g, ' '));
+    assert(shown.includes('One connection for 2 tabs: another tab holds it'), `the second tab shows: ${shown}`);
+    const id = await say('ada', 'seen in both tabs');
+    sent.push(id);
+    await second.waitForFunction((i) => globalThis.demo.panes.wasm.ids.includes(i), WAIT, id);
+    assert((await streams()) === before, `the server has ${await streams()} streams, not ${before}`);
+    await second.close();
+    await page.waitForFunction('globalThis.demo.sharing?.tabs === 1', WAIT);
   });
 
   await check('drop connections: both panes reconnect (reconnects >= 1 shown), messages sent meanwhile arrive', async () => {
