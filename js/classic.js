@@ -5,11 +5,11 @@
 import { initSync, Connection, StreamParser } from './eventsource_wasm.js';
 import wasm from './eventsource_wasm_bg.wasm';
 import { defineEventSource } from './eventsource.js';
-import { shareConnection } from './shared.js';
+import * as shared from './shared.js';
 import { defineEventStreamParser } from './stream-parser.js';
 
 initSync({ module: wasm });
-const EventSource = defineEventSource(() => Connection, shareConnection);
+const EventSource = defineEventSource(() => Connection, () => shared);
 const EventStreamParser = defineEventStreamParser(() => StreamParser);
 globalThis.EventSourceWasm = { EventSource, EventStreamParser };
 if (typeof globalThis.EventSource === 'undefined') {

@@ -89,11 +89,23 @@ function errorMessage(reason, readyState, status, detail, options, cause) {
 }
 
 /**
+ * What a shared source connects with, once shared.js and the wasm are loaded:
+ * its context's hub for the stream (shared.js), or, where sharing cannot work,
+ * a connection of its own.
+ */
+function sharing(load, share) {
+  const module = Promise.resolve().then(share).catch(() => null); // e.g. no import() in a service worker
+  return Promise.all([module, load()]).then(([shared, Connection]) => function SharedConnection(url, options, hooks) {
+    return shared?.shareConnection(url, options, hooks, load) ?? new Connection(url, options, hooks);
+  });
+}
+
+/**
  * Makes the EventSource class. `load()` returns the wasm `Connection` class,
  * or a promise of it while the module is still loading: construction is
  * synchronous either way, and the request starts once the module is ready.
- * `share(url, options, hooks, load)` (shared.js, where the entry offers it)
- * gives a shared source's connection, or null to connect alone.
+ * `share()`, where the entry offers sharing, returns the module shared.js or
+ * a promise of it: it is loaded the first time a source asks for `shared`.
  */
 export function defineEventSource(load, share = undefined) {
   class EventSource extends EventTarget {
@@ -163,13 +175,7 @@ export function defineEventSource(load, share = undefined) {
           this.#connection = new Connection(this.#url, options, hooks);
         }
       };
-      // A shared source joins its context's hub, which calls the hooks (shared.js).
-      const shared = options.shared && this.#readyState !== CLOSED ? share?.(this.#url, options, hooks, load) : null;
-      if (shared) {
-        this.#connection = shared;
-        return;
-      }
-      const loaded = load();
+      const loaded = options.shared && share ? sharing(load, share) : load();
       if (typeof loaded.then === 'function') {
         loaded.then(start, (error) => {
           // The wasm module did not load (a wrong path, a blocked fetch, a CSP

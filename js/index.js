@@ -3,13 +3,13 @@
 // EventStreamParser) is made.
 import init, { Connection, StreamParser } from './eventsource_wasm.js';
 import { defineEventSource } from './eventsource.js';
-import { shareConnection } from './shared.js';
 import { defineEventStreamParser } from './stream-parser.js';
 
 let ready;
 const load = () =>
   (ready ??= init({ module_or_path: new URL('./eventsource_wasm_bg.wasm', import.meta.url) }).then(() => Connection));
 
-export const EventSource = defineEventSource(load, shareConnection);
+// shared.js (one connection for every tab) is fetched only if a source asks for it.
+export const EventSource = defineEventSource(load, () => import('./shared.js'));
 export const EventStreamParser = defineEventStreamParser(() => load().then(() => StreamParser));
 export default EventSource;

@@ -116,8 +116,6 @@ class Hub {
       [globalThis.window, 'pagehide', suspend], [globalThis.window, 'pageshow', resume],
     ].filter(([target]) => target);
     for (const [target, type, listener] of this.lifecycle) target.addEventListener(type, listener);
-    // The wasm, ready for when this context takes over.
-    load().then?.(undefined, () => {});
     this.join();
   }
 

@@ -49,5 +49,6 @@ esbuild --log-level=error --bundle --minify --format=iife --target=es2022 --load
   target/bindgen/classic.js --outfile=dist/eventsource-wasm.js
 
 wasm=$(gzip -9c dist/eventsource_wasm_bg.wasm | wc -c)
-js=$(cat dist/index.js dist/eventsource.js dist/shared.js dist/stream-parser.js dist/eventsource_wasm.js | gzip -9c | wc -c)
-printf 'build: dist/ ready; ES entry %s B gzipped (wasm %s B + JS %s B)\n' $((wasm + js)) "$wasm" "$js" >&2
+js=$(cat dist/index.js dist/eventsource.js dist/stream-parser.js dist/eventsource_wasm.js | gzip -9c | wc -c)
+shared=$(gzip -9c dist/shared.js | wc -c)
+printf 'build: dist/ ready; ES entry %s B gzipped (wasm %s B + JS %s B), + %s B for shared\n' $((wasm + js)) "$wasm" "$js" "$shared" >&2

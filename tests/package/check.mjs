@@ -85,12 +85,12 @@ test('sizes (gzip -9)', () => {
   const gz = (file) => zlib.gzipSync(fs.readFileSync(path.join(ROOT, file)), { level: 9 }).length;
   const raw = (file) => fs.statSync(path.join(ROOT, file)).size;
   const rows = EXPECTED.filter((f) => f.startsWith('dist/')).map((f) => [f, raw(f), gz(f)]);
-  const esEntry = ['dist/index.js', 'dist/eventsource.js', 'dist/shared.js', 'dist/stream-parser.js', 'dist/eventsource_wasm.js'];
+  const esEntry = ['dist/index.js', 'dist/eventsource.js', 'dist/stream-parser.js', 'dist/eventsource_wasm.js'];
   const esJs = zlib.gzipSync(Buffer.concat(esEntry.map((f) => fs.readFileSync(path.join(ROOT, f)))), { level: 9 }).length;
   const wasm = gz('dist/eventsource_wasm_bg.wasm');
   const width = Math.max(...rows.map(([f]) => f.length));
   const lines = rows.map(([f, r, g]) => `  ${f.padEnd(width)} ${String(r).padStart(7)} B  ${String(g).padStart(6)} B gzipped`);
-  lines.push(`  ES entry (index.js + eventsource.js + shared.js + stream-parser.js + glue + wasm): ${esJs + wasm} B gzipped (JS ${esJs} B, wasm ${wasm} B)`);
+  lines.push(`  ES entry (index.js + eventsource.js + stream-parser.js + glue + wasm): ${esJs + wasm} B gzipped (JS ${esJs} B, wasm ${wasm} B)`);
   lines.push(`  classic script (wasm inlined):                    ${gz('dist/eventsource-wasm.js')} B gzipped`);
   lines.push(`  tarball: ${packed?.size ?? '?'} B, unpacked ${packed?.unpackedSize ?? '?'} B, ${packed?.entryCount ?? '?'} files`);
   console.log(`# sizes\n${lines.map((l) => `# ${l}`).join('\n')}`);

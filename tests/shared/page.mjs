@@ -1,7 +1,8 @@
 // A test page of tests/shared/run.mjs. `window.t`:
 //   ready                         resolves once /dist/index.js and its wasm are loaded
-//   open(key, url, init, where)   a source here ('page'), in a same-origin frame ('frame') or
-//                                 in a dedicated worker ('worker'), recorded under `key`
+//   open(key, url, init, where)   a source here ('page'), in a same-origin frame ('frame'), in
+//                                 a dedicated worker ('worker'), or here from the classic
+//                                 script ('classic'), recorded under `key`
 //   close(key)                    its close()
 //   until(key, what, arg)         resolves when the record has: 'open' (an open event),
 //                                 'id' (an event with id >= arg), 'error' (arg error events)
@@ -41,6 +42,13 @@ const frameReady = () => new Promise((resolve) => {
   frame.onload = () => frame.contentWindow.t.ready.then(resolve);
   document.body.append(frame);
 });
+const classicReady = () => new Promise((resolve, reject) => {
+  const script = document.createElement('script');
+  script.src = '/dist/eventsource-wasm.js';
+  script.onload = resolve;
+  script.onerror = reject;
+  document.head.append(script);
+});
 const workerReady = () => new Promise((resolve) => {
   worker = new Worker(new URL('./worker.mjs', import.meta.url), { type: 'module' });
   worker.onmessage = ({ data }) => (data.ready ? resolve() : add(data.key, data.entry));
@@ -59,7 +67,8 @@ window.t = {
       if (!worker) await workerReady();
       worker.postMessage({ open: key, url, init });
     } else {
-      const es = new EventSource(url, init);
+      if (where === 'classic' && !globalThis.EventSourceWasm) await classicReady();
+      const es = new (where === 'classic' ? globalThis.EventSourceWasm.EventSource : EventSource)(url, init);
       sources.set(key, es);
       watch(es, send);
     }

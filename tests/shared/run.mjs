@@ -8,7 +8,8 @@
 //   env: SHARED_TIMEOUT_MS (whole run, default 240000)
 //
 // Eight pages of one origin: without `shared`, six connect and the seventh waits for a
-// free connection; with it, all eight (and a frame and a worker) receive every event over
+// free connection; with it, all eight (and a frame, a worker and the classic script of one
+// of them) receive every event over
 // one connection. Then hand-overs with a steady stream (an event every TICK_MS, ids
 // 1, 2, 3 …): the holding page closed, a holding worker terminated (no goodbye), the
 // holding page frozen and resumed (Chromium), the holder's last source closed; close() in
@@ -256,14 +257,14 @@ async function inBrowser(name, server) {
       assert(s.holder()[0] === '1', `held by page ${s.holder()[0]}, not the first`);
       return 'server: 1 connection, held by page 1';
     });
-    await check(at('shared: a frame and a worker of page 8 join the same connection'), async () => {
+    await check(at('shared: a frame, a worker and the classic script of page 8 join the same connection'), async () => {
       await open(8, 'f', url, { shared: true }, 'frame');
       await open(8, 'w', url, { shared: true }, 'worker');
-      await until(8, 'f', 'open');
-      await until(8, 'w', 'open');
+      await open(8, 'c', url, { shared: true }, 'classic');
+      for (const key of ['f', 'w', 'c']) await until(8, key, 'open');
       assert(s.connections.length === 1, `${s.connections.length} connections at the server`);
     });
-    await check(at('shared: every page, the frame and the worker receive every event exactly once, named ones too'), async () => {
+    await check(at('shared: every page, the frame, the worker and the classic script receive every event exactly once, named ones too'), async () => {
       await everyoneGets(s.next + 30);
       for (const [n, key] of records()) {
         const r = await get(n, key);
