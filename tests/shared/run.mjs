@@ -9,11 +9,11 @@
 //
 // Eight pages of one origin: without `shared`, six connect and the seventh waits for a
 // free connection; with it, all eight (and a frame, a worker and the classic script of one
-// of them) receive every event over
-// one connection. Then hand-overs with a steady stream (an event every TICK_MS, ids
-// 1, 2, 3 …): the holding page closed, a holding worker terminated (no goodbye), the
-// holding page frozen and resumed (Chromium), the holder's last source closed; close() in
-// one page leaves the others running; the last close() ends the connection. After each,
+// of them) receive every event over one connection. Then, with a steady stream (an event
+// every TICK_MS, ids 1, 2, 3 …): a drop; hand-overs (the holding page closed, the holder's
+// last source closed, the holding page frozen and resumed in Chromium, a holding worker
+// terminated without a goodbye); close() in one page leaves the others running; the last
+// close() ends the connection; a 204 fails every source at once. After each,
 // every page must have every id exactly once, in order. The server knows which page holds
 // the connection by the Referer (page.html?n=K).
 //
