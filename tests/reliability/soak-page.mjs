@@ -7,6 +7,20 @@ import init from '/dist/eventsource_wasm.js';
 
 const NativeEventSource = globalThis.EventSource;
 
+// Closed sources tracked by churn() under a name, and how many of them the engine has
+// collected: a FinalizationRegistry callback runs (as a task) once a GC found one unreachable.
+const tracks = new Map(); // name -> { tracked, collected, waiters }
+const track = (name) => {
+  let t = tracks.get(name);
+  if (!t) tracks.set(name, (t = { tracked: 0, collected: 0, waiters: new Set() }));
+  return t;
+};
+const registry = new FinalizationRegistry((name) => {
+  const t = track(name);
+  t.collected++;
+  if (t.collected >= t.tracked) for (const w of t.waiters) w();
+});
+
 /** Resolves with the first `type` event of `es`; rejects on an `error` event. */
 function next(es, type) {
   return new Promise((resolve, reject) => {
@@ -21,8 +35,10 @@ function next(es, type) {
 }
 
 window.__soak = {
-  /** `n` cycles of construct → open → (a message on odd cycles) → close(), `parallel` chains at once. */
-  async churn(base, n, parallel, group, impl = 'ours', keep = null) {
+  /** `n` cycles of construct → open → (a message on odd cycles) → close(), `parallel` chains
+   *  at once. `keep`: keep every closed source (a deliberate leak); `trackAs`: a name under
+   *  which collected() counts the closed sources the engine has collected. */
+  async churn(base, n, parallel, group, impl = 'ours', keep = false, trackAs = null) {
     const ES = impl === 'native' ? NativeEventSource : EventSource;
     const counts = { cycles: 0, opens: 0, messages: 0 };
     let i = 0;
@@ -46,6 +62,7 @@ window.__soak = {
         }
         counts.cycles++;
         if (keep) (window.__kept ??= []).push(es); // a deliberate leak (the runner's calibration)
+        if (trackAs) { track(trackAs).tracked++; registry.register(es, trackAs); }
       }
     };
     await Promise.all(Array.from({ length: parallel }, chain));
@@ -73,6 +90,19 @@ window.__soak = {
   async wasm() {
     const exports = await init();
     return { memory: exports.memory.buffer.byteLength, externrefs: exports.__wbindgen_externrefs.length };
+  },
+
+  /** Of the sources churn() tracked as `name`, how many were collected: resolves once all
+   *  were, or after `ms` (a GC comes when the engine decides, unless the runner forces one). */
+  collected(name, ms) {
+    const t = track(name);
+    const result = () => ({ tracked: t.tracked, collected: t.collected });
+    if (t.collected >= t.tracked) return result();
+    return new Promise((resolve) => {
+      const done = () => { clearTimeout(timer); t.waiters.delete(done); resolve(result()); };
+      const timer = setTimeout(done, ms);
+      t.waiters.add(done);
+    });
   },
 
   /** Drops what a calibration kept. */

@@ -10,9 +10,14 @@
 //     (`__wbindgen_externrefs.length`) of the library's own instance: every browser;
 //   - the JS heap after a forced full GC (CDP HeapProfiler.collectGarbage, then
 //     Runtime.getHeapUsage): Chromium only (Firefox has neither performance.memory nor a
-//     heap or GC command over WebDriver BiDi);
-//   - the server's SSE responses still open (must come back to 0 after every close).
-// It prints the figures and asserts generous bounds (BOUNDS below).
+//     heap or GC command over WebDriver BiDi, and about:memory is closed to it);
+//   - the server's SSE responses still open (must come back to 0 after every close);
+// and, in both browsers, that every closed source of the churn was garbage-collected
+// (a FinalizationRegistry counts them: after a forced GC in Chromium; in Firefox by its
+// own GC and cycle collector, which run during the reconnections).
+// It prints the figures and asserts generous bounds (BOUNDS below). A calibration
+// (Chromium) keeps 1,000 closed sources on purpose: the heap figure must show them and
+// none may be counted as collected, or the checks above prove nothing.
 //
 //   node tests/reliability/soak.mjs                      5,000 cycles, 5,000 reconnections
 //   node tests/reliability/soak.mjs --cycles 50000 --reconnections 50000 --browser=chromium
@@ -30,13 +35,15 @@ process.env.PUPPETEER_SKIP_DOWNLOAD = '1';
 
 const MiB = 1024 * 1024;
 /** Growth allowed after the warm-up, whatever the counts. Measured with none (5,000 each):
- *  +0 wasm, +0 slots, about +20 KiB of JS heap. A closed source kept by mistake costs
- *  about 220 bytes of JS heap (the calibration below), so at 5,000 cycles the heap bound
- *  catches that leak; a leaked wasm `Connection` or closure shows in the memory or the
- *  table (one slot per JS value kept by the wasm side). */
+ *  +0 wasm, +0 slots, +7 to +20 KiB of JS heap. A closed source kept by mistake costs
+ *  about 200 to 240 bytes of JS heap (the calibration below), so at 5,000 cycles the heap
+ *  bound catches that leak, and the collected count catches it in both browsers; a leaked
+ *  wasm `Connection` or closure shows in the memory or the table (one slot per JS value
+ *  kept by the wasm side). */
 const BOUNDS = { wasm: 1 * MiB, externrefs: 256, heap: 512 * 1024 };
 const CALIBRATION = { cycles: 1000, atLeast: 100 * 1024 }; // Chromium: kept sources must show
 const BATCH = 1000; // cycles per page.evaluate: far under the protocol timeout
+const COLLECT_MS = 30000; // Firefox: at most this long for its own GC to collect the churn's sources
 
 // ---- arguments ------------------------------------------------------------------------
 const argv = process.argv.slice(2);
@@ -116,10 +123,10 @@ for (const name of opts.browser) {
       }
       return { ...(await page.evaluate(() => __soak.wasm())), heap };
     };
-    const churn = async (n, group, keep = false) => {
+    const churn = async (n, group, { keep = false, trackAs = null } = {}) => {
       const total = { cycles: 0, opens: 0, messages: 0 };
       for (let done = 0; done < n; done += BATCH) {
-        const r = await page.evaluate((b, k, p, g, kp) => __soak.churn(b, k, p, g, 'ours', kp), server.origin, Math.min(BATCH, n - done), opts.parallel, group, keep);
+        const r = await page.evaluate((b, k, p, g, kp, tr) => __soak.churn(b, k, p, g, 'ours', kp, tr), server.origin, Math.min(BATCH, n - done), opts.parallel, group, keep, trackAs);
         for (const k in total) total[k] += r[k];
       }
       return total;
@@ -156,7 +163,7 @@ for (const name of opts.browser) {
     // (a) churn
     const churnGroup = `churn-${name}`;
     t = Date.now();
-    const c = await churn(opts.cycles, churnGroup);
+    const c = await churn(opts.cycles, churnGroup, { trackAs: 'churn' });
     const churnMs = Date.now() - t;
     const wantMessages = Math.floor(opts.cycles / 2);
     check(c.cycles === opts.cycles && c.opens === opts.cycles && c.messages === wantMessages,
@@ -178,15 +185,25 @@ for (const name of opts.browser) {
     const m2 = await measure();
     compare(`reconnections (${opts.reconnections})`, m1, m2);
 
+    // The churn's closed sources, unreachable: the engine collected every one. Chromium:
+    // after the forced GCs of measure(). Firefox: by its own GC and cycle collector, which
+    // ran during the reconnections (waited for here, bounded, if not yet).
+    t = Date.now();
+    const col = await page.evaluate((ms) => __soak.collected('churn', ms), COLLECT_MS);
+    check(col.collected === col.tracked && col.tracked === opts.cycles,
+      `${label} churn: ${col.collected} of the ${col.tracked} closed sources were garbage-collected${cdp ? ' (forced GC)' : ` (Firefox's own GC; ${secs(Date.now() - t)} more after the reconnections)`}`);
+
     // Calibration: the same churn, keeping every closed source (a deliberate leak), must
     // show in the heap figure; otherwise the bound above proves nothing.
     if (cdp) {
-      await churn(CALIBRATION.cycles, `calibration-${name}`, true);
+      await churn(CALIBRATION.cycles, `calibration-${name}`, { keep: true, trackAs: 'kept' });
       await server.waitFor(() => server.stats.sseOpen === 0, 20000);
       const m3 = await measure();
+      const kept = await page.evaluate(() => __soak.collected('kept', 0));
       await page.evaluate(() => __soak.release());
       const d = m3.heap - m2.heap;
-      check(d >= CALIBRATION.atLeast, `${label} calibration: ${CALIBRATION.cycles} closed sources kept on purpose grow the JS heap by ${signedKib(d)} (${(d / CALIBRATION.cycles).toFixed(0)} B each; must show at least +${kib(CALIBRATION.atLeast)})`);
+      check(d >= CALIBRATION.atLeast && kept.collected === 0,
+        `${label} calibration: ${CALIBRATION.cycles} closed sources kept on purpose grow the JS heap by ${signedKib(d)} (${(d / CALIBRATION.cycles).toFixed(0)} B each; must show at least +${kib(CALIBRATION.atLeast)}), and ${kept.collected} of them were collected (must be 0)`);
     }
 
     check(pageErrors.length === 0, `${label} no uncaught error in the page${pageErrors.length ? `: ${pageErrors.slice(0, 3).join(' | ')}` : ''}`);
