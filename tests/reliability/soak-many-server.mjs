@@ -11,10 +11,12 @@
 //                               then open until the client goes away
 //   /sse/once?g=<group>         200 text/event-stream, `retry: 0` + `id: <count>` +
 //                               `data: <count>`, then the response ends (a reconnection)
-//   anything else (GET)         a file under the repository root
+//   anything else (GET)         a file under the repository root; with ?g=<group>, counted
+//                               as a request of that group (to see when a page's request
+//                               reached the server)
 //
-// Counters: per group, requests seen and responses still open; overall, SSE responses
-// still open, TCP connections open (HTTP/1.1), HTTP/2 sessions and streams seen.
+// Counters: per group, requests seen and responses still open; overall, SSE requests seen
+// and responses still open, TCP connections open (HTTP/1.1), HTTP/2 sessions and streams seen.
 
 import http from 'node:http';
 import http2 from 'node:http2';
@@ -36,7 +38,7 @@ export async function startServer({ tls = null } = {}) {
   const waiters = new Set();
   const sockets = new Set();
   const sessions = new Set();
-  const stats = { sseOpen: 0, sessionsSeen: 0, streamsSeen: 0, connectionsSeen: 0 };
+  const stats = { sseSeen: 0, sseOpen: 0, sessionsSeen: 0, streamsSeen: 0, connectionsSeen: 0 };
   let closing = false;
 
   const group = (name) => {
@@ -53,6 +55,7 @@ export async function startServer({ tls = null } = {}) {
     if (url.pathname === '/sse/hold' || url.pathname === '/sse/once') {
       const g = group(url.searchParams.get('g') ?? '');
       const n = g.requests++;
+      stats.sseSeen++;
       g.open++;
       stats.sseOpen++;
       res.on('close', () => { g.open--; stats.sseOpen--; changed(); });
@@ -67,6 +70,7 @@ export async function startServer({ tls = null } = {}) {
       }
       return;
     }
+    if (url.searchParams.has('g')) { group(url.searchParams.get('g')).requests++; changed(); }
     let file;
     try { file = path.resolve(ROOT, '.' + path.posix.normalize(decodeURIComponent(url.pathname))); } catch { file = null; }
     let data = null;
