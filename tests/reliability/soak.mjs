@@ -132,7 +132,9 @@ for (const name of opts.browser) {
       return total;
     };
     const reconnect = (n, group) => page.evaluate((b, k, g) => __soak.reconnect(b, k, g), server.origin, n, group);
-    /** Every SSE response of the server closed: waits for the last closes to arrive. */
+    /** Every SSE response of the server closed: waits for the last closes to arrive. Chromium
+     *  (its own class too) may keep reading a cancelled response for up to 5 s before it
+     *  closes the connection ("draining" it, to reuse it): hence a few seconds, at times. */
     const allClosed = async (what) => {
       const t = Date.now();
       const ok = await server.waitFor(() => server.stats.sseOpen === 0, 20000);
