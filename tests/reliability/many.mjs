@@ -124,11 +124,12 @@ async function settledRequests(server, group) {
 /**
  * After sources are closed: waits until no SSE response is open at `server` and no SSE
  * request came for QUIET_MS; returns { ok, late }, `late` = requests of `count()` that came
- * after `before`. Why wait: Chromium (its own class as well) can still send the request of
- * a source that was waiting for a connection when close() came (the connection one close()
- * frees goes to it before its cancel arrives), and it then reads that response for up to
- * 5 s before closing it, to reuse the connection ("draining"); until then that connection
- * counts against the limit, and the next check would see one connection fewer.
+ * after `before`. Why wait: the browsers (with their own class as well; seen in Chromium
+ * and Firefox) can still send the request of a source that was waiting for a connection
+ * when close() came (the connection one close() frees goes to it before its cancel
+ * arrives), and Chromium then reads that response for up to 5 s before closing it, to
+ * reuse the connection ("draining"); until then that connection counts against the
+ * limit, and the next check would see one connection fewer.
  */
 async function settle(server, count, before) {
   for (let i = 0; i < 30; i++) {
