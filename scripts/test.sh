@@ -24,6 +24,12 @@ bash scripts/build.sh
 step "browsers: the class against a fixture SSE server, the native EventSource as oracle (Chromium, Firefox)"
 node tests/e2e/run.mjs
 
+step "browsers: no leak under churn (5,000 create/close cycles, 5,000 reconnections), Chromium and Firefox"
+node tests/reliability/soak.mjs
+
+step "browsers: many sources at once, the six connections per host of HTTP/1.1 and its remedies (HTTP/2, a SharedWorker)"
+node tests/reliability/many.mjs
+
 step "browsers: the demo (www/server.mjs) driven through its page in headless Chromium"
 # The screenshot goes to a temporary file: docs/demo.png changes only on purpose
 # (node tests/demo/run.mjs writes it there by default).
