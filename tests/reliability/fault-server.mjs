@@ -25,7 +25,9 @@
 // offset at least a random distance into the events (on average the events' length over
 // `cuts`, so that a run has about `cuts` cut responses whatever its number of events):
 //   mid-line     inside a line, between two characters
-//   cr-lf        between the CR and the LF of a CRLF
+//   cr-lf        between the CR and the LF of a CRLF that ends a field or comment line
+//   blank-cr-lf  between the CR and the LF of the blank line that dispatches an event: the
+//                event is dispatched at the CR (spec 15), which the next request shows
 //   mid-char     inside a multi-byte UTF-8 character
 //   line-start   right after a line's terminator (a complete line, maybe a complete event)
 // If no such offset is left before the end, the response runs to the end: `complete`,
@@ -64,7 +66,7 @@ const MIME = {
 };
 
 export const FAULTS = ['end', 'drop', 'reset', 'reset-early', '500', '503', 'bad-type'];
-export const CUTS = ['mid-line', 'cr-lf', 'mid-char', 'line-start'];
+export const CUTS = ['mid-line', 'cr-lf', 'blank-cr-lf', 'mid-char', 'line-start'];
 const FAULT_BAG = ['end', 'end', 'drop', 'drop', 'reset', 'reset-early', '500', '503', 'bad-type'];
 const BODY_FAULTS = new Set(['end', 'drop', 'reset']);
 /** The faults after which the app has to create a new source (the old one is CLOSED). */
@@ -94,11 +96,15 @@ export function buildStream(n) {
   return { n, bytes: Buffer.concat(parts), start, dispatch };
 }
 
-/** The kind of the cut before byte `p` (0 < p < bytes.length). */
+/** The kind of the cut before byte `p` (0 < p < bytes.length) of stream.mjs's events. */
 export function cutKind(bytes, p) {
   if ((bytes[p] & 0xc0) === 0x80) return 'mid-char';
   const before = bytes[p - 1];
-  if (before === 0x0d && bytes[p] === 0x0a) return 'cr-lf';
+  if (before === 0x0d && bytes[p] === 0x0a) {
+    // A CRLF right after a line's end is an empty line: in these events, always the
+    // blank line that dispatches an event.
+    return p >= 2 && (bytes[p - 2] === 0x0a || bytes[p - 2] === 0x0d) ? 'blank-cr-lf' : 'cr-lf';
+  }
   if (before === 0x0a || before === 0x0d) return 'line-start';
   return 'mid-line';
 }
