@@ -27,6 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { EXECUTABLES, launch } from '../browsers.mjs';
 import { CUTS, FAULTS, startFaultServer } from './fault-server.mjs';
 import { resume } from './resume-client.mjs';
+import { LazyCrEventSource } from './resume-selftest.mjs';
 
 process.env.PUPPETEER_SKIP_DOWNLOAD = '1';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -159,8 +160,25 @@ if (!distPresent && impls.includes('ours')) {
   console.log('dist/ is missing (npm run build): every run of ours fails.');
 }
 
+/** The test of the test: a client that is wrong only about a CR before its LF is caught. */
+async function selfTest() {
+  // 1999 events: the last one ends with LF (stream.mjs: event i ends with LF when i % 3 is
+  // 0); one that ended with a lone CR would never be dispatched by this client.
+  const count = 1999;
+  server.configure('selftest', { n: count, seed, cuts: 200, retry: 1 });
+  const s = await resume({
+    EventSource: LazyCrEventSource, impl: 'ours', url: `${server.origin}/sse/selftest`, n: count, timeoutMs: 20000,
+  });
+  const r = server.report('selftest');
+  const exact = !s.timedOut && s.next === count && !s.duplicates && !s.missing && !s.corrupt && !s.badIds && !s.afterEnd;
+  check(exact && r.mismatches.length > 0,
+    `self-test: a client that waits for the LF after a CR gets all ${count} events exactly once, and is caught resuming early`,
+    [`${exact ? 'exact' : 'NOT exact'}; ${r.mismatches.length} wrong resumption points${r.mismatches.length ? `, e.g. ${r.mismatches[0]}` : ''}`]);
+}
+
 for (const target of targets) {
   if (target === 'node') {
+    await selfTest();
     if (!impls.includes('ours')) continue;
     await runOne('node', 'ours', async (p) => {
       // The package by name, resolved through its own package.json "exports" (the `node`
