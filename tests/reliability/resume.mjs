@@ -2,16 +2,19 @@
 // Lossless resume under faults (issue 7, item 1). A server (fault-server.mjs) sends 10,000
 // events (stream.mjs: ids, multi-line data, 2-, 3- and 4-byte UTF-8, LF / CR / CRLF mixed)
 // and breaks every connection: it ends or drops the response at a random byte offset
-// (mid-line, between a CR and its LF, inside a multi-byte character, or at a line start),
-// resets the socket (RST) mid-body or before any answer, or answers 500, 503 or a 200 with
-// a wrong Content-Type. The client (resume-client.mjs) lets the class reconnect by itself
-// and recreates the source after a failure, resuming from the last event ID. Every event
-// must then arrive exactly once, in order, with its exact data, and every request must
-// resume exactly where the bytes delivered say it should (the server checks).
+// (mid-line, between a CR and its LF, between the CR and the LF of a dispatching blank
+// line, inside a multi-byte character, or at a line start), resets the socket (RST)
+// mid-body or before any answer, or answers 500, 503 or a 200 with a wrong Content-Type.
+// The client (resume-client.mjs) lets the class reconnect by itself and recreates the
+// source after a failure, resuming from the last event ID. Every event must then arrive
+// exactly once, in order, with its exact data, and every request must resume where the
+// bytes sent say it should (the server checks: exactly, after a clean end).
 //
-// Runs: ours in Node.js (the package by name, as tests/node does), then ours and the
-// native class in Chromium and in Firefox; the native class is the reference, judged the
-// same way.
+// Runs: a self-test (resume-selftest.mjs: a client wrong only about a CR before its LF
+// must be caught), ours in Node.js (the package by name, as tests/node does), then ours
+// and the native class in Chromium and in Firefox. The native class is the reference,
+// judged the same way: a failure of its run is a failure of the run, marked as the
+// browser's own.
 //
 //   node tests/reliability/resume.mjs [--browser=node,chromium,firefox] [--impl=ours,native]
 //                                     [--events=10000] [--seed=S] [--verbose]
@@ -94,6 +97,7 @@ function check(ok, label, details = []) {
   else { failed++; failures.push(label); }
   console.log(`${ok ? 'ok  ' : 'FAIL'} ${label}`);
   for (const d of details) console.log(`       ${d}`);
+  if (!ok && / native:/.test(label)) console.log('       (the browser\'s own EventSource, the reference: not a failure of this library)');
 }
 
 // ---- the runs -----------------------------------------------------------------------
