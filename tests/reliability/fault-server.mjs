@@ -10,7 +10,8 @@
 // GET /sse/<run> serves events 0..n-1 of stream.mjs (event i has the id `i`), resuming
 // after the request's `Last-Event-ID` header, or else its `lastEventId` query parameter
 // (how an app resumes a source it creates anew, with a class that has no `lastEventId`
-// option), or else from the start. Each response starts with a preamble: sometimes a BOM, `retry: <ms>`, a comment.
+// option), or else from the start. Each response starts with a preamble: sometimes a
+// BOM, `retry: <ms>`, a comment.
 //
 // Faults come from a generator seeded by (seed, run name), so a run is reproducible for
 // the same client behaviour. Each connection draws its fault from a shuffled bag (every
