@@ -75,10 +75,14 @@ const cleanup = () => {
   return cleaning;
 };
 const RUN_TIMEOUT = Number(process.env.RESUME_TIMEOUT_MS ?? 240000);
+// After the guard fires, the runs still going print nothing: the summary stays last.
+let stopping = false;
+const log = (...a) => { if (!stopping) console.log(...a); };
 const runGuard = setTimeout(async () => {
-  console.log(`\nFAIL the whole run exceeded ${RUN_TIMEOUT} ms: stopping.`);
-  console.log(`${passed} passed, ${failed + 1} failed`);
+  log(`\nFAIL the whole run exceeded ${RUN_TIMEOUT} ms: stopping.`);
+  stopping = true;
   await cleanup();
+  console.log(`${passed} passed, ${failed + 1} failed`);
   process.exit(1);
 }, RUN_TIMEOUT);
 for (const sig of ['SIGINT', 'SIGTERM']) {
@@ -93,17 +97,18 @@ const withTimeout = (p, ms, what) => {
 };
 
 function check(ok, label, details = []) {
+  if (stopping) return;
   if (ok) passed++;
   else { failed++; failures.push(label); }
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${label}`);
-  for (const d of details) console.log(`       ${d}`);
-  if (!ok && / native:/.test(label)) console.log('       (the browser\'s own EventSource, the reference: not a failure of this library)');
+  log(`${ok ? 'ok  ' : 'FAIL'} ${label}`);
+  for (const d of details) log(`       ${d}`);
+  if (!ok && / native:/.test(label)) log('       (the browser\'s own EventSource, the reference: not a failure of this library)');
 }
 
 // ---- the runs -----------------------------------------------------------------------
 const server = await startFaultServer();
 cleanups.push(() => server.close());
-console.log(`resume under faults: ${n} events, seed ${seed} (again: node tests/reliability/resume.mjs --seed=${seed}${n !== 10000 ? ` --events=${n}` : ''})`);
+log(`resume under faults: ${n} events, seed ${seed} (again: node tests/reliability/resume.mjs --seed=${seed}${n !== 10000 ? ` --events=${n}` : ''})`);
 
 const CLIENT_TIMEOUT = 70000; // one run; the page's own bound, so that it reports what it had
 const figures = [];
@@ -137,10 +142,10 @@ function judge(label, s, r) {
     + `${r.boms} BOMs; ${(r.bytesSent / 1e6).toFixed(2)} MB sent for ${(r.streamBytes / 1e6).toFixed(2)} MB of events; `
     + `events sent but lost in flight after ${r.lostInFlight.drop} drops and ${r.lostInFlight.reset} resets; `
     + `early resets that reached the page ${earlyReached} of ${r.faults['reset-early']}`;
-  console.log(`       ${line}`);
+  log(`       ${line}`);
   if (verbose) {
-    console.log(`       errors: ${JSON.stringify(s.reasons)}`);
-    console.log(`       from a request to the next, by fault (ms): ${Object.entries(r.gaps).map(([k, g]) => `${k} ${g.count}× mean ${g.mean} max ${Math.round(g.max)}`).join(', ')}`);
+    log(`       errors: ${JSON.stringify(s.reasons)}`);
+    log(`       from a request to the next, by fault (ms): ${Object.entries(r.gaps).map(([k, g]) => `${k} ${g.count}× mean ${g.mean} max ${Math.round(g.max)}`).join(', ')}`);
   }
   figures.push(line);
 }
@@ -161,7 +166,7 @@ async function runOne(target, impl, drive) {
 
 const distPresent = fs.existsSync(path.join(ROOT, 'dist', 'index.js')) && fs.existsSync(path.join(ROOT, 'dist', 'node.js'));
 if (!distPresent && impls.includes('ours')) {
-  console.log('dist/ is missing (npm run build): every run of ours fails.');
+  log('dist/ is missing (npm run build): every run of ours fails.');
 }
 
 /** The test of the test: a client that is wrong only about a CR before its LF is caught. */
@@ -203,7 +208,7 @@ for (const target of targets) {
     for (const impl of impls) check(false, `${target.padEnd(8)} ${impl.padEnd(6)}: cannot launch ${EXECUTABLES[target]}`, [e.message]);
     continue;
   }
-  console.log(`== ${target} (${await browser.browser.version()})`);
+  log(`== ${target} (${await browser.browser.version()})`);
   for (const impl of impls) {
     const consoleLines = [];
     let page;
@@ -219,19 +224,19 @@ for (const target of targets) {
         'the run',
       );
     });
-    if (consoleLines.length && (verbose || failures.length)) for (const l of consoleLines.slice(0, 10)) console.log(`       ${l}`);
+    if (consoleLines.length && (verbose || failures.length)) for (const l of consoleLines.slice(0, 10)) log(`       ${l}`);
     try { await withTimeout(page?.close(), 5000, 'closing the page'); } catch { /* the browser's close kills it */ }
   }
   await browser.close();
-  console.log(`== ${target}: ${((Date.now() - tb) / 1000).toFixed(1)} s`);
+  log(`== ${target}: ${((Date.now() - tb) / 1000).toFixed(1)} s`);
 }
 
 await cleanup();
 clearTimeout(runGuard);
 if (failures.length) {
-  console.log(`\nFailures — ${failures.length}:`);
-  for (const f of failures) console.log(`  - ${f}`);
+  log(`\nFailures — ${failures.length}:`);
+  for (const f of failures) log(`  - ${f}`);
 }
-console.log(`\nseed ${seed}; total ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-console.log(`${passed} passed, ${failed} failed`);
+log(`\nseed ${seed}; total ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+log(`${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);
