@@ -132,8 +132,8 @@ function judge(label, s, r) {
   check(!missingKinds.length, `${label}: every fault and every kind of cut happened`,
     missingKinds.length ? [`never: ${missingKinds.join(', ')}`] : []);
   // An early reset reaches the page as an error only when the browser's network layer does
-  // not retry the request by itself (Firefox always does; Chromium does on a reused
-  // keep-alive socket): each end, drop and reset gives one error, so the rest came from those.
+  // not retry the request by itself (here Firefox always did, Chromium about half the
+  // time): each end, drop and reset gives one error, so the rest came from early resets.
   const reconnectingErrors = Object.entries(s.reasons).filter(([k]) => k.startsWith('reconnecting')).reduce((a, [, v]) => a + v, 0);
   const earlyReached = Math.max(0, Math.min(r.faults['reset-early'], reconnectingErrors - r.faults.end - r.faults.drop - r.faults.reset));
   const line = `${label}: ${n} events in ${(s.duration / 1000).toFixed(1)} s; ${r.connections} connections `
@@ -147,7 +147,8 @@ function judge(label, s, r) {
     log(`       errors: ${JSON.stringify(s.reasons)}`);
     log(`       from a request to the next, by fault (ms): ${Object.entries(r.gaps).map(([k, g]) => `${k} ${g.count}× mean ${g.mean} max ${Math.round(g.max)}`).join(', ')}`);
   }
-  figures.push(line);
+  figures.push(`${label}: ${(s.duration / 1000).toFixed(1)} s, ${r.connections} connections, ${s.sources} sources, `
+    + `${(r.bytesSent / 1e6).toFixed(2)} MB sent`);
 }
 
 async function runOne(target, impl, drive) {
@@ -211,6 +212,7 @@ for (const target of targets) {
   log(`== ${target} (${await browser.browser.version()})`);
   for (const impl of impls) {
     const consoleLines = [];
+    const failedBefore = failed;
     let page;
     await runOne(target, impl, async (p) => {
       page = await browser.browser.newPage();
@@ -224,7 +226,7 @@ for (const target of targets) {
         'the run',
       );
     });
-    if (consoleLines.length && (verbose || failures.length)) for (const l of consoleLines.slice(0, 10)) log(`       ${l}`);
+    if (consoleLines.length && (verbose || failed > failedBefore)) for (const l of consoleLines.slice(0, 10)) log(`       ${l}`);
     try { await withTimeout(page?.close(), 5000, 'closing the page'); } catch { /* the browser's close kills it */ }
   }
   await browser.close();
@@ -233,6 +235,10 @@ for (const target of targets) {
 
 await cleanup();
 clearTimeout(runGuard);
+if (figures.length) {
+  log(`\nFigures (${n} events each; the time from the first request to the last event):`);
+  for (const f of figures) log(`  ${f}`);
+}
 if (failures.length) {
   log(`\nFailures — ${failures.length}:`);
   for (const f of failures) log(`  - ${f}`);
