@@ -24,6 +24,9 @@ bash scripts/build.sh
 step "browsers: the class against a fixture SSE server, the native EventSource as oracle (Chromium, Firefox)"
 node tests/e2e/run.mjs
 
+step "reliability: 10,000 events through broken connections, resumed from Last-Event-ID exactly once and in order (Node, Chromium, Firefox; native as reference)"
+node tests/reliability/resume.mjs
+
 step "browsers: no leak under churn (5,000 create/close cycles, 5,000 reconnections), Chromium and Firefox"
 node tests/reliability/soak.mjs
 
