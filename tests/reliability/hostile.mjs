@@ -23,11 +23,13 @@
 //            object-src 'none'; base-uri 'none'` (no inline script, no eval): the ES entry and
 //            the classic script work and cause no violation; without 'wasm-unsafe-eval' the ES
 //            entry fails as README says ('module'), and what the classic script does is checked.
-//   cred     cookies cross-origin only with withCredentials / credentials: 'include', also
-//            across a redirect to another origin (what tests/e2e does not cover).
+//   cred     cookies go cross-origin only with withCredentials / credentials: 'include':
+//            directly, across a redirect to another origin or back to the page's origin, and
+//            on the reconnection to the final URL (tests/e2e covers the direct cases only).
 //   headers  custom headers across redirects are what fetch() itself sends (same-origin and
-//            cross-origin, Authorization, POST bodies through 302/303/307), and a reconnection
-//            after a cross-origin redirect does not send Authorization to the new origin.
+//            cross-origin, Authorization, POST bodies through 302/303/307/308); the
+//            reconnection after a same-origin redirect sends them again, the one after a
+//            redirect to another origin does not send Authorization there.
 //   slots    a regression check: 8 sources of ours that followed a redirect, opened and
 //            closed one after another, then a 9th to the same host must open. (Firefox 153
 //            keeps the connection of an aborted fetch that followed a redirect: after 6, the
