@@ -214,8 +214,10 @@ async function partHuge(bname, browser, consoleLines) {
         state.memory <= memoryBound(cap),
         `wasm linear memory ${mib(warm.memory)} before, ${mib(state.memory)} after (${(state.memory / cap).toFixed(1)} × the cap); `
         + `whole browser RSS ${rss ? `${mib(rss.base)} before, peak ${mib(rss.peak)} (+${mib(rss.peak - rss.base)})` : 'not measured'}`);
-      check(`${bname} huge: ${what}, the client closed the connection after at most the cap + 16 MiB`,
-        closed && rec.sent <= cap + 16 * MiB && rec.end === 'client closed the connection',
+      // What the server sent beyond the cap sat in the socket buffers and the browser's
+      // (measured up to 15 MiB: more, the faster the browser reads).
+      check(`${bname} huge: ${what}, the client closed the connection after at most the cap + 32 MiB`,
+        closed && rec.sent <= cap + 32 * MiB && rec.end === 'client closed the connection',
         `the server sent ${mib(rec.sent)} (${rec.sent} bytes) of 200 MiB: ${rec.end}`);
       const after = await call(page, 15000, (url) => window.__hostile.alive('ours', url), `${A}/alive`);
       check(`${bname} huge: ${what}, the page survives (a new source receives an event)`,
