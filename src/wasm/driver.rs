@@ -289,6 +289,9 @@ async fn attempt<H: Handler>(inner: &Rc<Inner<H>>) -> Outcome {
     let Ok(reader) = ReadableStreamDefaultReader::new(&body) else {
         return outcome(inner.network_error(NetworkError::Transient));
     };
+    // Bounded: a browser may hand over megabytes at once; they are copied
+    // into wasm memory a slice at a time, so that memory is the parser's
+    // buffers (at most its maximum buffer size) plus this.
     let mut chunk = Vec::new();
     loop {
         let result: ReadableStreamReadResult = match watchdog.guard(JsFuture::from(reader.read())).await {
@@ -302,26 +305,39 @@ async fn attempt<H: Handler>(inner: &Rc<Inner<H>>) -> Outcome {
         }
         watchdog.touch();
         let bytes: Uint8Array = result.get_value().unchecked_into();
-        chunk.resize(bytes.length() as usize, 0);
-        bytes.copy_to(&mut chunk);
-        let transition = {
-            let mut machine = inner.machine.borrow_mut();
-            let mut sink = Dispatch { inner };
-            let (_, transition) = machine.feed(&chunk, &mut sink);
-            if inner.closed.get() {
-                machine.close();
+        let length = bytes.length();
+        let mut start = 0;
+        while start < length {
+            let end = length.min(start + SLICE);
+            chunk.resize((end - start) as usize, 0);
+            if start == 0 && end == length {
+                bytes.copy_to(&mut chunk);
+            } else {
+                bytes.subarray(start, end).copy_to(&mut chunk);
             }
-            transition
-        };
-        if inner.closed.get() {
-            return outcome(Transition::None);
-        }
-        if transition != Transition::None {
-            inner.abort_fetch();
-            return outcome(transition);
+            start = end;
+            let transition = {
+                let mut machine = inner.machine.borrow_mut();
+                let mut sink = Dispatch { inner };
+                let (_, transition) = machine.feed(&chunk, &mut sink);
+                if inner.closed.get() {
+                    machine.close();
+                }
+                transition
+            };
+            if inner.closed.get() {
+                return outcome(Transition::None);
+            }
+            if transition != Transition::None {
+                inner.abort_fetch();
+                return outcome(transition);
+            }
         }
     }
 }
+
+/// The most bytes of a read copied into wasm memory at once.
+const SLICE: u32 = 64 * 1024;
 
 /// Tells the handler what happened, and schedules the reconnection.
 fn carry_out<H: Handler>(inner: &Rc<Inner<H>>, transition: Transition, detail: &str, cause: &JsValue) {
