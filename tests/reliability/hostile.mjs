@@ -5,7 +5,7 @@
 //   huge     `data: ` and then 200 MiB without a line ending, generated on the fly, to OUR
 //            class, with the default maxBufferSize (16 MiB) and with 1 MiB, each in a fresh
 //            page (a fresh wasm instance: its memory never shrinks): one `error`, CLOSED,
-//            reason 'buffer-full'; the wasm memory stays within 5 × the cap + 8 MiB, whatever
+//            reason 'buffer-full'; the wasm memory stays within 3 × the cap + 8 MiB, whatever
 //            the stream's length; the server sees the connection closed early; the page
 //            survives. The NATIVE class as a reference (the server stops at 64 MiB): what it
 //            does is printed, never judged.
@@ -30,10 +30,11 @@
 //            cross-origin, Authorization, POST bodies through 302/303/307/308); the
 //            reconnection after a same-origin redirect sends them again, the one after a
 //            redirect to another origin does not send Authorization there.
-//   slots    a regression check: 8 sources of ours that followed a redirect, opened and
-//            closed one after another, then a 9th to the same host must open. (Firefox 153
-//            keeps the connection of an aborted fetch that followed a redirect: after 6, the
-//            host's connection slots are gone. The native class as a reference.)
+//   slots    9 sources of ours that followed a redirect, opened and closed one after
+//            another: they must free the host's connections exactly as plain fetch() does in
+//            the same page (Chromium: all 9 open. Firefox 153 keeps the connection of an
+//            aborted fetch that followed a redirect, a Firefox bug: after 6, the host's
+//            connection slots are gone, for fetch() and for ours). Native as a reference.
 //
 // Every case of cred, headers and slots runs on a fresh pair of origins (new ports: new
 // connection pools), so that none depends on the connection slots another case left behind.
@@ -181,9 +182,11 @@ const call = (page, ms, fn, ...a) => withTimeout(page.evaluate(fn, ...a), ms, fn
 
 // ---- (a) a 200 MiB line -------------------------------------------------------------------
 /** The bound the wasm memory must stay within, for a cap: it depends on the cap, never on
- *  the length of the line. (Measured: 2 to 4.5 × the cap. The buffer doubles as it grows,
- *  the allocator keeps what it freed, and the chunks the browser hands over are up to 2 MiB.) */
-const memoryBound = (cap) => 5 * cap + 8 * MiB;
+ *  the length of the line. (Measured: 2.1 × the default cap, 3.3 × a 1 MiB one: the buffer
+ *  doubles as it grows, never past the cap, and the allocator keeps what it freed; the
+ *  browser's chunks, up to 2 MiB, are copied in 64 KiB at a time. Before that copy was
+ *  bounded: 2 to 4.5 ×.) */
+const memoryBound = (cap) => 3 * cap + 8 * MiB;
 
 async function partHuge(bname, browser, consoleLines) {
   const pid = browser.process()?.pid;
@@ -210,7 +213,7 @@ async function partHuge(bname, browser, consoleLines) {
       check(`${bname} huge: ${what}, a 200 MiB line: one error, CLOSED, reason 'buffer-full'`,
         isDeepStrictEqual(state.log, ['open', ['error', 2, 'buffer-full']]) && state.readyState === 2,
         `events: ${show(state.log)}${took ? ` (the error ${took.ms} ms after the source was created)` : ''}`);
-      check(`${bname} huge: ${what}, wasm memory ≤ 5 × the cap + 8 MiB (${mib(memoryBound(cap))})`,
+      check(`${bname} huge: ${what}, wasm memory ≤ 3 × the cap + 8 MiB (${mib(memoryBound(cap))})`,
         state.memory <= memoryBound(cap),
         `wasm linear memory ${mib(warm.memory)} before, ${mib(state.memory)} after (${(state.memory / cap).toFixed(1)} × the cap); `
         + `whole browser RSS ${rss ? `${mib(rss.base)} before, peak ${mib(rss.peak)} (+${mib(rss.peak - rss.base)})` : 'not measured'}`);
@@ -550,18 +553,25 @@ async function partHeaders(bname, page) {
 async function partSlots(bname, page) {
   const N = 9;
   const urls = (o, tag) => Array.from({ length: N }, (_, i) => via(o.A, 'A', `slots-${bname}-${tag}-${i + 1}`));
+  const opened = (runs) => `${runs.filter((r) => r.ok).length} of ${N}`
+    + `${runs.length < N || !runs.at(-1).ok ? ` (#${runs.length} got nothing within 4 s)` : ''}`;
+  // Each on fresh origins (new ports, new connection pools): what one left does not hold the next.
   let o = await freshOrigins(page);
   const ours = await call(page, 20000 + N * 5000, (u) => window.__hostile.oneByOne('ours', u, 4000), urls(o, 'ours'));
-  const stuck = ours.find((r) => !r.ok);
-  check(`${bname} slots: ours, ${N - 1} sources that followed a redirect opened and closed, then a ${N}th to that host opens`,
-    ours.length === N && ours.every((r) => r.ok),
-    stuck ? `source #${ours.indexOf(stuck) + 1} got no message within 4 s (${show(stuck.log)}); `
-      + `${ours.length - 1} before it opened and were closed` : `each opened in ${ours.map((r) => r.ms).join(', ')} ms`);
-  // The native class, as a reference, on fresh origins (the tab navigates: what ours left is freed).
+  o = await freshOrigins(page);
+  const plain = await call(page, 20000 + N * 5000, (u) => window.__hostile.fetchOneByOne(u, 4000), urls(o, 'fetch'));
+  const freed = (runs) => runs.length === N && runs.every((r) => r.ok);
+  // Ours is fetch() underneath: it frees a host's connection slots exactly when fetch() does.
+  // Chromium: both free them. Firefox 153: an aborted fetch() that followed a redirect keeps
+  // its connection (a Firefox bug; no cancel or abort frees it, see README), so both stop at
+  // the 7th; should Firefox fix it, the check then demands that ours frees them too.
+  check(`${bname} slots: ours, ${N} sources that followed a redirect, opened and closed one by one, `
+    + `free the host's connections exactly as plain fetch() does`,
+    freed(ours) === freed(plain) && (bname !== 'chromium' || freed(ours)),
+    `ours ${opened(ours)} opened; fetch() ${opened(plain)}`);
   o = await freshOrigins(page);
   const native = await call(page, 20000 + N * 5000, (u) => window.__hostile.oneByOne('native', u, 4000), urls(o, 'native'));
-  info(`${bname} slots: native (reference, not judged): ${native.filter((r) => r.ok).length} of ${N} opened`
-    + `${native.length < N || !native.at(-1).ok ? `; #${native.length} got no message within 4 s` : ''}`);
+  info(`${bname} slots: ours ${opened(ours)}, plain fetch() ${opened(plain)}, native (reference, not judged) ${opened(native)}`);
 }
 
 // ---- the run ------------------------------------------------------------------------------

@@ -183,6 +183,31 @@ async function oneByOne(name, urls, ms) {
   return out;
 }
 
+/** The same with plain fetch(): each until its first chunk (or `ms`), then aborted. The
+ *  oracle for ours, which is fetch() underneath. */
+async function fetchOneByOne(urls, ms) {
+  const out = [];
+  for (const url of urls) {
+    const t0 = performance.now();
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), ms);
+    let ok = false;
+    let log = [];
+    try {
+      const response = await fetch(url, { signal: controller.signal, cache: 'no-store', headers: { accept: 'text/event-stream' } });
+      const chunk = await response.body.getReader().read();
+      ok = !chunk.done;
+    } catch (error) {
+      log = [['fetch', String(error)]];
+    }
+    clearTimeout(timer);
+    controller.abort();
+    out.push({ ok, ms: Math.round(performance.now() - t0), log });
+    if (!ok) break;
+  }
+  return out;
+}
+
 // ---- credentials and headers -------------------------------------------------------------
 
 async function setCookie(origin, name) {
@@ -196,4 +221,4 @@ async function once(name, url, init, n = 1) {
   return record(ES, url, init, (log, es) => log.filter((e) => e[0] === 'message').length >= n || es.readyState === 2);
 }
 
-window.__hostile = { warmUp, hugeStart, hugeUntilError, hugeState, alive, diffBatch, protoNames, oneByOne, setCookie, once };
+window.__hostile = { warmUp, hugeStart, hugeUntilError, hugeState, alive, diffBatch, protoNames, oneByOne, fetchOneByOne, setCookie, once };
