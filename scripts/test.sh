@@ -27,6 +27,9 @@ node tests/e2e/run.mjs
 step "reliability: 10,000 events through broken connections, resumed from Last-Event-ID exactly once and in order (Node, Chromium, Firefox; native as reference)"
 node tests/reliability/resume.mjs
 
+step "browsers: hostile input and security (a 200 MiB line, 1,000 random streams against the native class, CSP, credentials and headers across redirects), Chromium and Firefox"
+node tests/reliability/hostile.mjs
+
 step "browsers: no leak under churn (5,000 create/close cycles, 5,000 reconnections), Chromium and Firefox"
 node tests/reliability/soak.mjs
 
