@@ -52,19 +52,10 @@
 // its report on Ctrl-C.
 
 import http from 'node:http';
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { eventFor, fnv1a, mulberry32 } from './stream.mjs';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const MIME = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.wasm': 'application/wasm',
-  '.json': 'application/json; charset=utf-8',
-};
+import { readStatic } from '../static.mjs';
 
 export const FAULTS = ['end', 'drop', 'reset', 'reset-early', '500', '503', 'bad-type'];
 export const CUTS = ['mid-line', 'cr-lf', 'blank-cr-lf', 'mid-char', 'line-start'];
@@ -263,18 +254,12 @@ export async function startFaultServer({ host = '127.0.0.1', port = 0 } = {}) {
   }
 
   async function serveFile(req, res, pathname) {
-    const file = path.resolve(ROOT, `.${decodeURIComponent(pathname)}`);
-    const type = MIME[path.extname(file)];
-    if (!file.startsWith(`${ROOT}${path.sep}`) || !type || req.method !== 'GET') {
-      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+    const found = req.method === 'GET' ? await readStatic(pathname) : { status: 405 };
+    if (found.status !== 200) {
+      res.writeHead(found.status, { 'Content-Type': 'text/plain' }).end('not found');
       return;
     }
-    try {
-      const body = await fs.readFile(file);
-      res.writeHead(200, { 'Content-Type': type, 'Cache-Control': 'no-store' }).end(body);
-    } catch {
-      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
-    }
+    res.writeHead(200, { 'Content-Type': found.type, 'Cache-Control': 'no-store' }).end(found.data);
   }
 
   const server = http.createServer((req, res) => {

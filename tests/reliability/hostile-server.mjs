@@ -18,18 +18,8 @@
 // Every SSE answer allows any origin (CORS `*`) unless said otherwise.
 
 import http from 'node:http';
-import fs from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readStatic } from '../static.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const MIME = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.wasm': 'application/wasm',
-  '.json': 'application/json; charset=utf-8',
-};
 export const CSP = {
   strict: "script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'none'",
   nowasm: "script-src 'self'; object-src 'none'; base-uri 'none'",
@@ -78,17 +68,13 @@ export async function startServer() {
   });
 
   async function serveStatic(req, res, url) {
-    let rel;
-    try { rel = decodeURIComponent(url.pathname); } catch { res.writeHead(400).end(); return; }
-    const file = path.resolve(ROOT, `.${path.posix.normalize(rel)}`);
-    if (!file.startsWith(ROOT + path.sep)) { res.writeHead(403).end(); return; }
-    let data;
-    try { data = await fs.readFile(file); } catch { res.writeHead(404).end(); return; }
-    const headers = { 'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-store' };
+    const found = await readStatic(url.pathname);
+    if (found.status !== 200) { res.writeHead(found.status).end(); return; }
+    const headers = { 'Content-Type': found.type, 'Cache-Control': 'no-store' };
     const csp = CSP[url.searchParams.get('csp')];
     if (csp) headers['Content-Security-Policy'] = csp;
     res.writeHead(200, headers);
-    res.end(data);
+    res.end(found.data);
   }
 
   async function serveHuge(req, res, url) {

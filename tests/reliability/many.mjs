@@ -29,6 +29,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { launch } from '../browsers.mjs';
 import { startServer } from './soak-many-server.mjs';
+import { bookkeeping } from './bookkeeping.mjs';
 
 process.env.PUPPETEER_SKIP_DOWNLOAD = '1';
 
@@ -45,29 +46,8 @@ const EXPECTED_LIMIT = { chromium: 6, firefox: 6 }; // measured here; the checks
 const QUIET_MS = 1000; // only to show that no further request comes
 
 // ---- bookkeeping ------------------------------------------------------------------------
-let passed = 0;
-let failed = 0;
-const check = (ok, text, details = []) => {
-  if (ok) passed++; else failed++;
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${text}`);
-  for (const d of details) console.log(`       ${d}`);
-  return ok;
-};
-const cleanups = [];
-const cleanup = async () => {
-  for (const f of cleanups.splice(0).reverse()) {
-    try { await Promise.race([f(), new Promise((r) => setTimeout(r, 5000))]); } catch { /* best effort */ }
-  }
-};
 const TIMEOUT = Number(process.env.MANY_TIMEOUT_MS ?? 120000);
-const guard = setTimeout(async () => {
-  console.log(`FAIL the whole run exceeded ${TIMEOUT} ms: stopping`);
-  failed++;
-  await cleanup();
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(1);
-}, TIMEOUT);
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, async () => { await cleanup(); process.exit(130); });
+const { check, cleanups, finish } = bookkeeping(TIMEOUT);
 
 const withTimeout = (p, ms, what) => {
   let timer;
@@ -343,14 +323,11 @@ for (const name of opts.browser) {
   await closeBrowser();
 }
 
-await cleanup();
-clearTimeout(guard);
-console.log('\nmeasured:');
+const measured = ['\nmeasured:'];
 for (const f of summary) {
-  if (f.h2) console.log(`  ${f.browser.padEnd(8)} ${f.impl.padEnd(6)} HTTP/2: ${f.h2.sources} sources all receiving over ${f.h2.sessions} connection (${f.h2.streams} streams), in ${(f.h2.ms / 1000).toFixed(1)} s`);
-  else console.log(`  ${f.browser.padEnd(8)} ${f.impl.padEnd(6)} HTTP/1.1: ${f.limit} connections per host; a close() let the next source in ${f.freedMs} ms later`);
+  if (f.h2) measured.push(`  ${f.browser.padEnd(8)} ${f.impl.padEnd(6)} HTTP/2: ${f.h2.sources} sources all receiving over ${f.h2.sessions} connection (${f.h2.streams} streams), in ${(f.h2.ms / 1000).toFixed(1)} s`);
+  else measured.push(`  ${f.browser.padEnd(8)} ${f.impl.padEnd(6)} HTTP/1.1: ${f.limit} connections per host; a close() let the next source in ${f.freedMs} ms later`);
 }
-console.log('Node.js: 100 sources in one process: tests/node/network.test.mjs ("100 sources in one process all receive")');
-console.log(`total ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+measured.push('Node.js: 100 sources in one process: tests/node/network.test.mjs ("100 sources in one process all receive")');
+measured.push(`total ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+await finish(...measured);

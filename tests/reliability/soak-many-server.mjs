@@ -20,17 +20,8 @@
 
 import http from 'node:http';
 import http2 from 'node:http2';
-import fs from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readStatic } from '../static.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const MIME = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.wasm': 'application/wasm',
-};
 const SSE = { 'content-type': 'text/event-stream', 'cache-control': 'no-store' };
 
 export async function startServer({ tls = null } = {}) {
@@ -71,18 +62,13 @@ export async function startServer({ tls = null } = {}) {
       return;
     }
     if (url.searchParams.has('g')) { group(url.searchParams.get('g')).requests++; changed(); }
-    let file;
-    try { file = path.resolve(ROOT, '.' + path.posix.normalize(decodeURIComponent(url.pathname))); } catch { file = null; }
-    let data = null;
-    if (file && file.startsWith(ROOT + path.sep)) {
-      try { data = await fs.readFile(file); } catch { /* 404 below */ }
-    }
-    if (!data) {
+    const found = await readStatic(url.pathname);
+    if (found.status !== 200) {
       res.writeHead(404, { 'content-type': 'text/plain' });
       return res.end('not found');
     }
-    res.writeHead(200, { 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
-    res.end(data);
+    res.writeHead(200, { 'content-type': found.type, 'cache-control': 'no-store' });
+    res.end(found.data);
   }
 
   let server;

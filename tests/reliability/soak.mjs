@@ -30,6 +30,7 @@
 
 import { launch } from '../browsers.mjs';
 import { startServer } from './soak-many-server.mjs';
+import { bookkeeping } from './bookkeeping.mjs';
 
 process.env.PUPPETEER_SKIP_DOWNLOAD = '1';
 
@@ -58,29 +59,8 @@ for (let i = 0; i < argv.length; i++) {
 if (opts.parallel < 1 || opts.parallel > 6) { console.error('--parallel: 1 to 6'); process.exit(2); }
 
 // ---- bookkeeping ------------------------------------------------------------------------
-let passed = 0;
-let failed = 0;
-const check = (ok, text, details = []) => {
-  if (ok) passed++; else failed++;
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${text}`);
-  for (const d of details) console.log(`       ${d}`);
-  return ok;
-};
-const cleanups = [];
-const cleanup = async () => {
-  for (const f of cleanups.splice(0).reverse()) {
-    try { await Promise.race([f(), new Promise((r) => setTimeout(r, 5000))]); } catch { /* best effort */ }
-  }
-};
 const TIMEOUT = Number(process.env.SOAK_TIMEOUT_MS ?? 90000 + 6 * (opts.cycles + opts.reconnections) * opts.browser.length);
-const guard = setTimeout(async () => {
-  console.log(`FAIL the whole run exceeded ${TIMEOUT} ms: stopping`);
-  failed++;
-  await cleanup();
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(1);
-}, TIMEOUT);
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, async () => { await cleanup(); process.exit(130); });
+const { check, cleanups, finish } = bookkeeping(TIMEOUT);
 
 const kib = (b) => `${(b / 1024).toFixed(0)} KiB`;
 const signedKib = (b) => `${b >= 0 ? '+' : ''}${(b / 1024).toFixed(1)} KiB`;
@@ -217,8 +197,4 @@ for (const name of opts.browser) {
   await closeBrowser();
 }
 
-await cleanup();
-clearTimeout(guard);
-console.log(`\nmeasured: ${opts.cycles} cycles and ${opts.reconnections} reconnections per browser, after a warm-up of ${opts.warmup} each; wasm memory grows by whole 64 KiB pages, the externref table in steps; total ${secs(Date.now() - t0)}`);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+await finish(`\nmeasured: ${opts.cycles} cycles and ${opts.reconnections} reconnections per browser, after a warm-up of ${opts.warmup} each; wasm memory grows by whole 64 KiB pages, the externref table in steps; total ${secs(Date.now() - t0)}`);
