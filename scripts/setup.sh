@@ -61,11 +61,12 @@ cargo_install wasm-pack "wasm-pack" wasm-pack --locked
 cargo_install cargo-fuzz "cargo-fuzz" cargo-fuzz
 cargo_install geckodriver "geckodriver" geckodriver
 
-# --- Browsers and their drivers (Debian packages) ---------------------------
+# --- Browsers, their drivers and openssl (Debian packages) -------------
 missing=()
 have chromium || missing+=(chromium)
 have chromedriver || missing+=(chromium-driver)
 have firefox-esr || missing+=(firefox-esr)
+have openssl || missing+=(openssl) # tests/reliability/many.mjs makes its HTTP/2 server's certificate
 if ((${#missing[@]})); then
   sudo=()
   [[ $(id -u) -eq 0 ]] || sudo=(sudo)

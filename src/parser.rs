@@ -138,6 +138,19 @@ pub enum Status {
     },
 }
 
+/// Appends `bytes` to `buffer`, growing it as `Vec` does (doubling) but
+/// never past `limit` unless the bytes need it: a buffer that may hold up to
+/// the maximum buffer size does not reserve twice that.
+#[inline]
+fn append(buffer: &mut Vec<u8>, bytes: &[u8], limit: usize) {
+    let needed = buffer.len() + bytes.len();
+    if needed > buffer.capacity() {
+        let target = (buffer.capacity() * 2).min(limit).max(needed);
+        buffer.reserve_exact(target - buffer.len());
+    }
+    buffer.extend_from_slice(bytes);
+}
+
 /// The UTF-8 byte order mark, stripped once at the start of a stream (spec 14).
 const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
 /// `bom_state` once the start of the stream is behind us.
@@ -273,7 +286,7 @@ impl Parser {
                 // The line goes on in the next chunk.
                 if self.streaming_prefix.is_some() {
                     self.check_room(rest.len())?;
-                    self.data.extend_from_slice(rest);
+                    append(&mut self.data, rest, self.max_buffer_size);
                 } else {
                     self.hold(rest)?;
                     self.start_streaming();
@@ -292,7 +305,7 @@ impl Parser {
             let flow = if self.streaming_prefix.is_some() {
                 // The end of a data line that was copied as it came.
                 self.check_room(len)?;
-                self.data.extend_from_slice(line);
+                append(&mut self.data, line, self.max_buffer_size);
                 self.streaming_prefix = None;
                 self.check_room(1)?;
                 self.data.push(b'\n');
@@ -344,7 +357,7 @@ impl Parser {
     /// Keeps part of a line that continues in a later chunk.
     fn hold(&mut self, bytes: &[u8]) -> Result<(), ParseError> {
         self.check_room(bytes.len())?;
-        self.line.extend_from_slice(bytes);
+        append(&mut self.line, bytes, self.max_buffer_size);
         Ok(())
     }
 
@@ -394,7 +407,7 @@ impl Parser {
         match name {
             b"data" => {
                 self.check_room(value.len() + 1)?;
-                self.data.extend_from_slice(value);
+                append(&mut self.data, value, self.max_buffer_size);
                 self.data.push(b'\n');
             }
             b"event" => {

@@ -3,6 +3,7 @@
 // the network (only loopback answers), and never downloading anything.
 //
 //   const { browser, close } = await launch('firefox', { prefix: 'e2e' });
+//   launch('chromium', { acceptInsecureCerts: true })  // a test's self-signed TLS certificate
 //
 // Override the binaries with E2E_CHROMIUM / E2E_FIREFOX.
 import fs from 'node:fs';
@@ -14,9 +15,15 @@ export const EXECUTABLES = {
   firefox: process.env.E2E_FIREFOX ?? '/usr/bin/firefox-esr',
 };
 
-/** puppeteer.launch() options for `name` ('chromium' or 'firefox') with the profile `userDataDir`. */
-export function launchOptions(name, userDataDir) {
+/**
+ * puppeteer.launch() options for `name` ('chromium' or 'firefox') with the profile `userDataDir`.
+ * `acceptInsecureCerts` (default false): accept any TLS certificate, for a test server's
+ * self-signed one (puppeteer's option: CDP Security.setIgnoreCertificateErrors in Chromium,
+ * the WebDriver BiDi session capability in Firefox).
+ */
+export function launchOptions(name, userDataDir, { acceptInsecureCerts = false } = {}) {
   const common = { executablePath: EXECUTABLES[name], headless: true, userDataDir, protocolTimeout: 60000 };
+  if (acceptInsecureCerts) common.acceptInsecureCerts = true;
   if (name === 'chromium') {
     return {
       ...common,
@@ -68,12 +75,12 @@ export function launchOptions(name, userDataDir) {
 }
 
 /** Launches `name` with a fresh temporary profile; `close()` ends it (killing it if it hangs) and removes the profile. */
-export async function launch(name, { prefix = 'test' } = {}) {
+export async function launch(name, { prefix = 'test', acceptInsecureCerts = false } = {}) {
   const puppeteer = (await import('puppeteer-core')).default;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-${name}-`));
   let browser;
   try {
-    browser = await puppeteer.launch(launchOptions(name, dir));
+    browser = await puppeteer.launch(launchOptions(name, dir, { acceptInsecureCerts }));
   } catch (error) {
     fs.rmSync(dir, { recursive: true, force: true });
     throw error;

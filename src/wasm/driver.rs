@@ -130,6 +130,9 @@ pub(crate) struct Inner<H> {
     machine: RefCell<Machine>,
     /// The machine's reconnection time, readable while the machine is busy.
     reconnection_time: Cell<u32>,
+    /// Set when a redirect to another origin was followed: fetch dropped the
+    /// credentials headers there, so reconnections to the final URL do too.
+    crossed_origin: Cell<bool>,
     /// Set by `close()`; read by the code that holds `machine`.
     closed: Cell<bool>,
     abort: RefCell<Option<AbortController>>,
@@ -149,6 +152,7 @@ impl<H: Handler> Inner<H> {
             handler,
             reconnection_time: Cell::new(machine.reconnection_time()),
             machine: RefCell::new(machine),
+            crossed_origin: Cell::new(false),
             closed: Cell::new(false),
             abort: RefCell::new(None),
             waiting: Cell::new(true),
@@ -190,6 +194,16 @@ impl<H: Handler> Inner<H> {
     pub fn reconnection_time(&self) -> u32 {
         self.reconnection_time.get()
     }
+}
+
+/// The headers fetch removes at a redirect to another origin: `Authorization`
+/// by the Fetch standard; undici (Node.js) also the others, which browsers
+/// never let a script set.
+const CROSS_ORIGIN_DROPPED: [&str; 4] = ["Authorization", "Proxy-Authorization", "Cookie", "Host"];
+
+/// The origin of an absolute URL (`None` if it does not parse).
+fn origin_of(url: &str) -> Option<String> {
+    Url::new(url).ok().map(|url| url.origin())
 }
 
 /// Ends the wait for a reconnection (or the start) and runs the attempt,
@@ -255,9 +269,8 @@ async fn attempt<H: Handler>(inner: &Rc<Inner<H>>) -> Outcome {
             return (inner.network_error(kind), String::new(), error);
         }
     };
-    if response.redirected() {
-        inner.url.replace(response.url());
-    }
+    let final_url =
+        if response.redirected() { inner.follow_redirect(response.url()) } else { inner.url.borrow().clone() };
     let content_type = response.headers().get("content-type").ok().flatten();
     let transition = inner.machine.borrow_mut().response(response.status(), content_type.as_deref());
     if transition != Transition::Open {
@@ -265,7 +278,7 @@ async fn attempt<H: Handler>(inner: &Rc<Inner<H>>) -> Outcome {
         return (transition, content_type.unwrap_or_default(), JsValue::UNDEFINED);
     }
     // spec 25: the origin of the final URL, after redirects.
-    let origin = Url::new(&inner.url.borrow()).map(|url| url.origin());
+    let origin = origin_of(&final_url);
     inner.handler.open(origin.as_deref().unwrap_or("null"));
     if inner.closed.get() {
         return outcome(Transition::None);
@@ -276,6 +289,9 @@ async fn attempt<H: Handler>(inner: &Rc<Inner<H>>) -> Outcome {
     let Ok(reader) = ReadableStreamDefaultReader::new(&body) else {
         return outcome(inner.network_error(NetworkError::Transient));
     };
+    // Bounded: a browser may hand over megabytes at once; they are copied
+    // into wasm memory a slice at a time, so that memory is the parser's
+    // buffers (at most its maximum buffer size) plus this.
     let mut chunk = Vec::new();
     loop {
         let result: ReadableStreamReadResult = match watchdog.guard(JsFuture::from(reader.read())).await {
@@ -289,26 +305,39 @@ async fn attempt<H: Handler>(inner: &Rc<Inner<H>>) -> Outcome {
         }
         watchdog.touch();
         let bytes: Uint8Array = result.get_value().unchecked_into();
-        chunk.resize(bytes.length() as usize, 0);
-        bytes.copy_to(&mut chunk);
-        let transition = {
-            let mut machine = inner.machine.borrow_mut();
-            let mut sink = Dispatch { inner };
-            let (_, transition) = machine.feed(&chunk, &mut sink);
-            if inner.closed.get() {
-                machine.close();
+        let length = bytes.length();
+        let mut start = 0;
+        while start < length {
+            let end = length.min(start + SLICE);
+            chunk.resize((end - start) as usize, 0);
+            if start == 0 && end == length {
+                bytes.copy_to(&mut chunk);
+            } else {
+                bytes.subarray(start, end).copy_to(&mut chunk);
             }
-            transition
-        };
-        if inner.closed.get() {
-            return outcome(Transition::None);
-        }
-        if transition != Transition::None {
-            inner.abort_fetch();
-            return outcome(transition);
+            start = end;
+            let transition = {
+                let mut machine = inner.machine.borrow_mut();
+                let mut sink = Dispatch { inner };
+                let (_, transition) = machine.feed(&chunk, &mut sink);
+                if inner.closed.get() {
+                    machine.close();
+                }
+                transition
+            };
+            if inner.closed.get() {
+                return outcome(Transition::None);
+            }
+            if transition != Transition::None {
+                inner.abort_fetch();
+                return outcome(transition);
+            }
         }
     }
 }
+
+/// The most bytes of a read copied into wasm memory at once.
+const SLICE: u32 = 64 * 1024;
 
 /// Tells the handler what happened, and schedules the reconnection.
 fn carry_out<H: Handler>(inner: &Rc<Inner<H>>, transition: Transition, detail: &str, cause: &JsValue) {
@@ -357,6 +386,11 @@ impl<H: Handler> Inner<H> {
         } else {
             Headers::new_with_str_sequence_sequence(&headers)?
         };
+        if self.crossed_origin.get() {
+            for name in CROSS_ORIGIN_DROPPED {
+                headers.delete(name)?;
+            }
+        }
         if !headers.has("accept")? {
             headers.set("Accept", "text/event-stream")?;
         }
@@ -392,6 +426,24 @@ impl<H: Handler> Inner<H> {
             // open (tests/node, "100 sources"); with (url, init) it never did.
             None => global_fetch_with_init(&url, init),
         }
+    }
+
+    /// After a redirect, reconnections go to the final URL (the request's
+    /// URL list grew; whatwg/html#503), with the request fetch sent there:
+    /// without the credentials headers if the redirect crossed origins. A
+    /// method other than GET or HEAD may have become GET at the redirect
+    /// (301, 302, 303: the response does not say): those sources reconnect
+    /// to the original URL, and fetch follows the redirect again. Returns
+    /// the final URL.
+    fn follow_redirect(&self, final_url: String) -> String {
+        let method = &self.config.method;
+        if method.eq_ignore_ascii_case("GET") || method.eq_ignore_ascii_case("HEAD") {
+            if origin_of(&final_url) != origin_of(&self.url.borrow()) {
+                self.crossed_origin.set(true);
+            }
+            self.url.replace(final_url.clone());
+        }
+        final_url
     }
 
     fn network_error(&self, error: NetworkError) -> Transition {

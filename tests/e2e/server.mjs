@@ -22,24 +22,11 @@
 // Run it alone to poke at it: `node tests/e2e/server.mjs` prints the origins.
 
 import http from 'node:http';
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { scenarios } from './scenarios.mjs';
+import { readStatic } from '../static.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const MIME = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.wasm': 'application/wasm',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.txt': 'text/plain; charset=utf-8',
-  '.md': 'text/plain; charset=utf-8',
-  '.ts': 'text/plain; charset=utf-8',
-};
 const LONG_POLL_MS = 20000;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -233,18 +220,10 @@ export async function startServers({ quiet = true } = {}) {
   }
 
   async function serveStatic(req, res, url) {
-    let rel;
-    try { rel = decodeURIComponent(url.pathname); } catch { return json(res, 400, { error: 'bad path' }); }
-    const file = path.resolve(ROOT, '.' + path.posix.normalize(rel));
-    if (file !== ROOT && !file.startsWith(ROOT + path.sep)) return json(res, 403, { error: 'outside root' });
-    let data;
-    try { data = await fs.readFile(file); } catch { return json(res, 404, { error: `not found: ${rel}` }); }
-    res.writeHead(200, {
-      'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
-      'Cache-Control': 'no-store',
-      'Content-Length': data.length,
-    });
-    res.end(req.method === 'HEAD' ? undefined : data);
+    const found = await readStatic(url.pathname);
+    if (found.status !== 200) return json(res, found.status, { error: `${found.status}: ${url.pathname}` });
+    res.writeHead(200, { 'Content-Type': found.type, 'Cache-Control': 'no-store', 'Content-Length': found.data.length });
+    res.end(req.method === 'HEAD' ? undefined : found.data);
   }
 
   async function handle(listener, req, res) {

@@ -199,6 +199,48 @@ test('method and body: sent on the first request and again on every reconnection
   }
 });
 
+test('redirects: reconnections go to the final URL with the headers fetch sent there; a POST goes back to the original URL', {
+  timeout: TIMEOUT,
+}, async () => {
+  // fetch (undici) drops Authorization, Proxy-Authorization and Cookie at a redirect to another
+  // origin: a reconnection straight to the final URL must not send them there either.
+  const other = await startServer(); // 127.0.0.1 on another port: another origin
+  try {
+    const headers = { Authorization: 'Bearer s3cret', 'Proxy-Authorization': 'Basic x', Cookie: 'a=b', 'X-Custom': 'kept' };
+    const secrets = (r) => [r.headers.authorization, r.headers['proxy-authorization'], r.headers.cookie, r.headers['x-custom']];
+    const target = (req, res, n) => {
+      res.writeHead(200, SSE);
+      if (n === 1) res.end('retry: 10\ndata: 1\n\n');
+      else res.write('data: 2\n\n');
+    };
+    for (const [name, to] of [['same origin', server], ['other origin', other]]) {
+      const from = `/r-${name.replace(' ', '-')}`;
+      const path = `${from}-target`;
+      server.route(from, (req, res) => res.writeHead(302, { Location: to.url(path) }).end());
+      to.route(path, target);
+      const es = open(server.url(from), { headers });
+      const requests = await to.waitFor(path, 2);
+      es.close();
+      assert.equal(server.requests(from).length, 1, `${name}: the reconnection went to the final URL`);
+      const kept = ['Bearer s3cret', 'Basic x', 'a=b', 'kept'];
+      const dropped = [undefined, undefined, undefined, 'kept'];
+      const expected = to === server ? kept : dropped;
+      assert.deepEqual(requests.slice(0, 2).map(secrets), [expected, expected], name);
+    }
+    // A POST may have become a GET at the redirect (301, 302, 303), which the response does not
+    // tell: it reconnects to the original URL, and fetch follows the redirect again.
+    server.route('/r-post', (req, res) => res.writeHead(307, { Location: '/r-post-target' }).end());
+    server.route('/r-post-target', target);
+    const es = open(server.url('/r-post'), { method: 'POST', body: 'hello' });
+    const requests = await server.waitFor('/r-post-target', 2);
+    es.close();
+    assert.equal(server.requests('/r-post').length, 2, 'each connection started at the original URL');
+    assert.deepEqual(requests.slice(0, 2).map((r) => r.method), ['POST', 'POST']);
+  } finally {
+    await other.close();
+  }
+});
+
 // ---------------------------------------------------------------- credentials
 
 test('credentials: overrides withCredentials; the withCredentials getter is credentials === "include"', {

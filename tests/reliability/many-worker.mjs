@@ -1,0 +1,19 @@
+// The dedicated module worker of many.mjs: holds one set of sources (many-sources.mjs)
+// and answers the page's calls { id, op, args } with { id, value } or { id, error }.
+import { implementation, sourceSet } from './many-sources.mjs';
+
+let set = null;
+self.onmessage = async ({ data: { id, op, args } }) => {
+  try {
+    let value;
+    if (op === 'start') {
+      const [impl, urls] = args;
+      set = sourceSet(await implementation(impl), urls);
+    } else {
+      value = await set[op](...args);
+    }
+    self.postMessage({ id, value });
+  } catch (e) {
+    self.postMessage({ id, error: `${e?.name}: ${e?.message}` });
+  }
+};
