@@ -22,13 +22,12 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { launch } from '../browsers.mjs';
+import { ROOT, readStatic } from '../static.mjs';
 
 process.env.PUPPETEER_SKIP_DOWNLOAD = '1';
 process.env.PUPPETEER_SKIP_CHROME_DOWNLOAD = '1';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const TIMEOUT_MS = Number(process.env.SHARED_TIMEOUT_MS ?? 240000);
 const TICK_MS = 20;
 const WAIT_MS = 15000; // one wait in a page or at the server
@@ -76,8 +75,6 @@ const within = (promise, ms, what) => {
 };
 
 // ---- the server ---------------------------------------------------------------------
-
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm' };
 
 /**
  * Static files from the repository root, and /stream?s=NAME: a steady stream per NAME
@@ -136,13 +133,10 @@ function startServer() {
       res.writeHead(204).end();
       return;
     }
-    const file = path.join(ROOT, path.normalize(url.pathname));
-    if (!file.startsWith(ROOT + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-cache' });
-    fs.createReadStream(file).pipe(res);
+    readStatic(url.pathname).then(({ status, data, type }) => {
+      if (status !== 200) res.writeHead(status).end();
+      else res.writeHead(200, { 'Content-Type': type, 'Cache-Control': 'no-cache' }).end(data);
+    });
   });
   server.keepAliveTimeout = 60000;
   /** Resolves when test() holds (checked on every connection, close and event). */
