@@ -117,6 +117,8 @@ export function defineEventSource(load, share = undefined) {
     #handlers = new Map();
     #lastEventId;
     #reconnectionTime;
+    /** Dispatching a batch: the connection's last event ID is already past the event's. */
+    #dispatching = false;
     #unsubscribe = null;
 
     constructor(url, eventSourceInitDict = undefined) {
@@ -158,6 +160,17 @@ export function defineEventSource(load, share = undefined) {
           if (this.#readyState === CLOSED) return;
           this.#lastEventId = lastEventId;
           this.dispatchEvent(new MessageEvent(type, { data, origin: this.#origin, lastEventId }));
+        },
+        // The events of a slice of the stream: type, data and last event ID
+        // of each, every field followed by a CR, which none can contain.
+        messages: (batch) => {
+          const fields = batch.split('\r');
+          this.#dispatching = true;
+          try {
+            for (let i = 0; i + 2 < fields.length; i += 3) hooks.message(fields[i], fields[i + 1], fields[i + 2]);
+          } finally {
+            this.#dispatching = false;
+          }
         },
         error: (readyState, reason, status = 0, delay = -1, detail = '', cause = undefined) => {
           if (this.#readyState === CLOSED) return;
@@ -201,6 +214,7 @@ export function defineEventSource(load, share = undefined) {
     }
 
     get lastEventId() {
+      if (this.#dispatching) return this.#lastEventId;
       return this.#connection?.lastEventId() ?? this.#lastEventId;
     }
 

@@ -248,7 +248,10 @@ class Hub {
     const options = { ...this.options, lastEventId: this.lastEventId, initialDelay: this.rt ?? this.options.initialDelay };
     const hooks = {
       open: (origin) => this.opened(origin),
-      message: (type, data, id) => this.produced(type, data, id),
+      messages: (batch) => {
+        const fields = batch.split('\r'); // type, data, id of each event: see eventsource.js
+        for (let i = 0; i + 2 < fields.length; i += 3) this.produced(fields[i], fields[i + 1], fields[i + 2]);
+      },
       error: (readyState, reason, status, delay, detail, cause) =>
         this.failed({ readyState, reason, status, delay, detail, cause }),
     };

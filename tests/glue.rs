@@ -25,7 +25,9 @@ struct Recorder {
     _closures: Vec<Box<dyn std::any::Any>>,
 }
 
-fn recorder(until: impl Fn(&str) -> bool + 'static, on_message: impl Fn() + 'static) -> Recorder {
+/// `on_message` runs after each event; `true` stops the rest of its batch, as
+/// the JS class does once closed.
+fn recorder(until: impl Fn(&str) -> bool + 'static, on_message: impl Fn() -> bool + 'static) -> Recorder {
     let log = Rc::new(RefCell::new(Vec::new()));
     let resolve: Rc<RefCell<Option<Function>>> = Rc::default();
     let done = Promise::new(&mut |res, rej| {
@@ -51,22 +53,28 @@ fn recorder(until: impl Fn(&str) -> bool + 'static, on_message: impl Fn() + 'sta
         let record = record.clone();
         Closure::<dyn Fn(String)>::new(move |origin: String| record(format!("open {origin}")))
     };
-    let message = {
+    let messages = {
         let record = record.clone();
-        Closure::<dyn Fn(String, String, String)>::new(move |event_type: String, data: String, id: String| {
-            record(format!("{event_type} {data:?} #{id}"));
-            on_message();
+        // The type, data and ID of each event, every field followed by a CR.
+        Closure::<dyn Fn(String)>::new(move |batch: String| {
+            let fields: Vec<&str> = batch.split('\r').collect();
+            for event in fields.chunks_exact(3) {
+                record(format!("{} {:?} #{}", event[0], event[1], event[2]));
+                if on_message() {
+                    break;
+                }
+            }
         })
     };
     let error = Closure::<dyn Fn(u8)>::new(move |state: u8| record(format!("error {state}")));
     Reflect::set(&hooks, &"open".into(), open.as_ref()).unwrap();
-    Reflect::set(&hooks, &"message".into(), message.as_ref()).unwrap();
+    Reflect::set(&hooks, &"messages".into(), messages.as_ref()).unwrap();
     Reflect::set(&hooks, &"error".into(), error.as_ref()).unwrap();
     Recorder {
         log,
         hooks: hooks.unchecked_into(),
         done,
-        _closures: vec![Box::new(open), Box::new(message), Box::new(error)],
+        _closures: vec![Box::new(open), Box::new(messages), Box::new(error)],
     }
 }
 
@@ -82,7 +90,7 @@ fn data_url(stream: &str) -> String {
 
 #[wasm_bindgen_test]
 async fn spec_7_to_11_opens_dispatches_and_reconnects_after_the_body_ends() {
-    let recorder = recorder(|line| line == "error 0", || {});
+    let recorder = recorder(|line| line == "error 0", || false);
     let connection = Connection::new(
         data_url("retry: 10\nid: 1\nevent: greet\ndata: hi\ndata: there\n\ndata: second\n\n"),
         &Object::new(),
@@ -103,6 +111,7 @@ async fn spec_13_close_inside_a_handler_stops_the_rest_of_the_chunk() {
             if let Some(connection) = closer.borrow().as_ref() {
                 connection.close();
             }
+            true
         },
     );
     *slot.borrow_mut() = Some(Connection::new(
@@ -118,7 +127,7 @@ async fn spec_13_close_inside_a_handler_stops_the_rest_of_the_chunk() {
 
 #[wasm_bindgen_test]
 async fn spec_5_an_unloadable_scheme_fails_without_reconnecting() {
-    let recorder = recorder(|line| line.starts_with("error"), || {});
+    let recorder = recorder(|line| line.starts_with("error"), || false);
     let _connection =
         Connection::new("ftp://127.0.0.1/stream".into(), &Object::new(), recorder.hooks.clone().unchecked_into());
     JsFuture::from(recorder.done.clone()).await.unwrap();
@@ -127,7 +136,7 @@ async fn spec_5_an_unloadable_scheme_fails_without_reconnecting() {
 
 #[wasm_bindgen_test]
 async fn spec_6_a_wrong_content_type_fails() {
-    let recorder = recorder(|line| line.starts_with("error"), || {});
+    let recorder = recorder(|line| line.starts_with("error"), || false);
     let _connection = Connection::new(
         "data:text/plain,data:%20x%0A%0A".into(),
         &Object::new(),
@@ -140,7 +149,7 @@ async fn spec_6_a_wrong_content_type_fails() {
 #[wasm_bindgen_test]
 async fn spec_5_an_unreachable_server_is_retried() {
     // A high port on loopback where nothing listens: the connection is refused.
-    let recorder = recorder(|line| line.starts_with("error"), || {});
+    let recorder = recorder(|line| line.starts_with("error"), || false);
     let connection =
         Connection::new("http://127.0.0.1:65534/".into(), &Object::new(), recorder.hooks.clone().unchecked_into());
     JsFuture::from(recorder.done.clone()).await.unwrap();
@@ -164,12 +173,12 @@ async fn reconnecting_leaks_no_closure_or_js_reference() {
     // Every fetch, read and timer goes through promises and closures; a leak
     // per attempt would show as live JS references held by wasm.
     let stream = data_url("retry: 0\nid: 1\ndata: x\n\n");
-    let warm_up = recorder(reconnections(3), || {});
+    let warm_up = recorder(reconnections(3), || false);
     let connection = Connection::new(stream.clone(), &Object::new(), warm_up.hooks.clone().unchecked_into());
     JsFuture::from(warm_up.done.clone()).await.unwrap();
     connection.close();
 
-    let recorder = recorder(reconnections(200), || {});
+    let recorder = recorder(reconnections(200), || false);
     let before = wasm_bindgen::externref_heap_live_count();
     let connection = Connection::new(stream, &Object::new(), recorder.hooks.clone().unchecked_into());
     JsFuture::from(recorder.done.clone()).await.unwrap();

@@ -96,7 +96,11 @@ pub(crate) struct ErrorInfo<'a> {
 /// Receives what happens: the JS class's hooks, or the Rust API's callbacks.
 pub(crate) trait Handler: 'static {
     fn open(&self, origin: &str);
+    /// An event; a handler may keep it until `flush`.
     fn message(&self, event: Event<'_>);
+    /// Dispatches the events kept so far: called after each slice of input,
+    /// and before a `retry` changes the reconnection time.
+    fn flush(&self) {}
     fn error(&self, error: &ErrorInfo<'_>);
 }
 
@@ -320,6 +324,7 @@ async fn attempt<H: Handler>(inner: &Rc<Inner<H>>) -> Outcome {
                 let mut machine = inner.machine.borrow_mut();
                 let mut sink = Dispatch { inner };
                 let (_, transition) = machine.feed(&chunk, &mut sink);
+                inner.handler.flush();
                 if inner.closed.get() {
                     machine.close();
                 }
@@ -628,9 +633,15 @@ impl<H: Handler> Sink for Dispatch<'_, H> {
         }
     }
     fn retry(&mut self, millis: u64) -> ControlFlow<()> {
+        // The events before it see the reconnection time they came with.
+        self.inner.handler.flush();
         // The machine has taken it; keep a copy readable while it is busy.
         self.inner.reconnection_time.set(retry_delay(millis));
-        ControlFlow::Continue(())
+        if self.inner.closed.get() {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
     }
 }
 
