@@ -1,0 +1,423 @@
+#!/usr/bin/env node
+// `npm run bench`: EventSource implementations in headless Chromium and Firefox, in one
+// browser session per browser, against a loopback server (server.mjs) that writes each
+// stream as fast as the socket takes it.
+//
+// Implementations (implementations.mjs): the browser's native EventSource, this package
+// (dist/, so build first: npm run bench does), and the npm packages `eventsource`,
+// `event-source-polyfill` and `extended-eventsource`, bundled for the browser by esbuild
+// at start. Measured:
+//   - throughput: four workloads (workloads.mjs, the inputs of the parser benchmark): ms
+//     from `open` to the last event, every event checked against the expected data and
+//     last event ID; plus "floor": the same events created and dispatched as MessageEvents
+//     on an EventTarget in a bare loop (no network, no parsing). CPU time per event: the
+//     whole browser (every thread of every process, /proc/<pid>/task/*/schedstat; Linux
+//     only) and the page's main thread (the busiest renderer or content process's main
+//     thread; in Chromium, CDP's TaskDuration goes to the .json as a cross-check).
+//   - latency: the server's clock → the handler, at a steady 1,000 events/s (page.mjs).
+//   - cold start: in a fresh browser context (empty HTTP cache, new renderer process) with
+//     the cache disabled (Chromium, CDP) and `no-store` on every file: import the module,
+//     construct, first event.
+// Each repetition runs every implementation once, in an order rotated from one repetition
+// to the next, after a warm-up round; the tables give medians and ratios against the
+// native class (and `eventsource`) of the same run, then each target as met or missed.
+//
+//   node benches/browser/run.mjs              5 repetitions, full workloads (~5 minutes here)
+//   node benches/browser/run.mjs --quick      1 repetition, workloads ÷ 50 (a smoke run)
+//   options: --browser=chromium|firefox  --impl=NAME[,NAME]  --reps=N  --out=FILE.md
+//   env:     E2E_CHROMIUM / E2E_FIREFOX (tests/browsers.mjs)
+//
+// Output: the tables on stdout and in target/bench-browser/results.md (--quick:
+// results-quick.md), the raw figures beside it (.json); then one line per implementation
+// and browser saying whether every run delivered every event intact, and exactly
+// `N passed, N failed`. Exit code 1 if an implementation lost or altered an event: there
+// are no timing assertions, timing is what the tables are for.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { execFileSync } from 'node:child_process';
+import { launch } from '../../tests/browsers.mjs';
+import { ROOT } from '../../tests/static.mjs';
+import { bookkeeping } from '../../tests/reliability/bookkeeping.mjs';
+import { startServer } from './server.mjs';
+import { IMPLEMENTATIONS, bundlePeers, versions } from './implementations.mjs';
+import { WORKLOADS, LABELS } from './workloads.mjs';
+
+process.env.PUPPETEER_SKIP_DOWNLOAD = '1';
+
+// ---- arguments ------------------------------------------------------------------------
+const argv = process.argv.slice(2);
+const opt = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const quick = argv.includes('--quick');
+const unknown = argv.filter((a) => !/^--(quick|browser=.+|impl=.+|reps=\d+|out=.+)$/.test(a));
+if (unknown.length) {
+  console.error(`unknown argument(s): ${unknown.join(' ')}`);
+  process.exit(2);
+}
+const BROWSERS = opt('browser')?.split(',') ?? ['chromium', 'firefox'];
+const wanted = opt('impl')?.split(',');
+for (const n of wanted ?? []) {
+  if (!IMPLEMENTATIONS.some((i) => i.name === n)) { console.error(`unknown implementation ${n}`); process.exit(2); }
+}
+const IMPLS = IMPLEMENTATIONS.filter((i) => !wanted || wanted.includes(i.name));
+const CONFIG = quick
+  ? { reps: 1, divisor: 50, latencyEvents: 200, coldReps: 1 }
+  : { reps: 5, divisor: 1, latencyEvents: 3000, coldReps: 5 };
+if (opt('reps')) CONFIG.reps = CONFIG.coldReps = Math.max(1, Number(opt('reps')));
+const OUT = path.resolve(opt('out') ?? path.join(ROOT, 'target', 'bench-browser', quick ? 'results-quick.md' : 'results.md'));
+const RUN_MS = 50000; // one stream, page side (puppeteer's protocol timeout is 60 s)
+
+const { check, cleanups, finish } = bookkeeping(quick ? 240000 : 1800000);
+
+// ---- helpers ----------------------------------------------------------------------------
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
+};
+const quantile = (xs, q) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] : NaN;
+};
+const rotate = (xs, k) => xs.map((_, i) => xs[(i + k) % xs.length]);
+const fmt = (x, digits = 0) => (Number.isFinite(x) ? x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '–');
+const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}×` : '–');
+const loadavg = () => os.loadavg().map((x) => x.toFixed(2)).join(', ');
+
+const HAVE_PROC = fs.existsSync('/proc/self/task');
+
+/** Every thread's CPU time (ns) of the process tree under `root`: { pid: { total, main, page } }. */
+function cpuSnapshot(root) {
+  const parent = new Map();
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      parent.set(Number(d), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch { /* gone */ }
+  }
+  const inTree = (pid) => {
+    for (let p = pid, hops = 0; p > 1 && hops < 64; p = parent.get(p), hops++) if (p === root) return true;
+    return false;
+  };
+  const out = {};
+  for (const pid of parent.keys()) {
+    if (!inTree(pid)) continue;
+    try {
+      let total = 0;
+      let main = 0;
+      for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+        const ns = Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+        total += ns;
+        if (Number(tid) === pid) main = ns;
+      }
+      // A forked child (Chromium's zygote, Firefox's fork server) has its whole command line
+      // in one argument: match the text. Renderers; content processes end with `tab`.
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+      out[pid] = { total, main, page: / --type=renderer /.test(cmd) || / -contentproc .* tab$/.test(cmd) };
+    } catch { /* gone */ }
+  }
+  return out;
+}
+
+/** CPU ms between two snapshots: the whole tree, and the main thread of the busiest page process. */
+function cpuDelta(a, b) {
+  let total = 0;
+  let busiest = null;
+  for (const [pid, after] of Object.entries(b)) {
+    const before = a[pid] ?? { total: 0, main: 0 };
+    const d = after.total - before.total;
+    total += d;
+    if (after.page && (!busiest || d > busiest.d)) busiest = { d, main: after.main - before.main };
+  }
+  return { totalMs: total / 1e6, mainMs: busiest ? busiest.main / 1e6 : NaN };
+}
+
+// ---- setup ------------------------------------------------------------------------------
+if (!fs.existsSync(path.join(ROOT, 'dist', 'index.js')) && IMPLS.some((i) => i.name === 'eventsource-wasm')) {
+  console.error('dist/index.js is missing: npm run build first (npm run bench does)');
+  process.exit(2);
+}
+const t0 = Date.now();
+const peersDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-peers-'));
+cleanups.push(() => fs.rmSync(peersDir, { recursive: true, force: true }));
+await bundlePeers(peersDir);
+const server = await startServer({ divisor: CONFIG.divisor, peersDir });
+cleanups.push(() => server.close());
+
+const cpuModel = (HAVE_PROC && fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m)?.[1]) || os.cpus()[0]?.model || '?';
+let nproc;
+try { nproc = execFileSync('nproc', { encoding: 'utf8' }).trim(); } catch { nproc = String(os.availableParallelism()); }
+const machine = { nproc, cpuModel, node: process.version, loadStart: loadavg(), peers: versions() };
+console.log(`machine: ${nproc} cores (nproc), ${cpuModel}; Node.js ${process.version}; load average ${machine.loadStart}`);
+console.log(`config: ${CONFIG.reps} repetition(s), workloads ÷ ${CONFIG.divisor}, latency ${CONFIG.latencyEvents} events, cold start ×${CONFIG.coldReps}`);
+
+// ---- one browser --------------------------------------------------------------------------
+const results = []; // per browser
+
+async function benchBrowser(name) {
+  const r = { browser: name, version: null, info: null, throughput: [], latency: [], cold: [], failures: [] };
+  const { browser, close } = await launch(name, { prefix: 'bench' });
+  cleanups.push(close);
+  r.version = await browser.version();
+  r.loadStart = loadavg();
+  const tb = Date.now();
+  const rootPid = HAVE_PROC ? browser.process()?.pid : null;
+  console.log(`\n== ${name} (${r.version})`);
+
+  const page = await browser.newPage();
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(String(e?.message ?? e)));
+  await page.goto(`${server.origin}/benches/browser/page.html`, { waitUntil: 'load' });
+  await page.waitForFunction(() => !!window.__bench, { timeout: 15000 });
+  r.info = await page.evaluate((d, impls) => __bench.init(d, impls), CONFIG.divisor, IMPLS);
+  console.log(`   page: crossOriginIsolated ${r.info.crossOriginIsolated}, performance.now() step ${r.info.timerStepMs} ms`);
+  const cdp = name === 'chromium' ? await page.createCDPSession() : null;
+  if (cdp) await cdp.send('Performance.enable');
+  const taskSeconds = async () => {
+    if (!cdp) return NaN;
+    const { metrics } = await cdp.send('Performance.getMetrics');
+    return metrics.find((m) => m.name === 'TaskDuration')?.value ?? NaN;
+  };
+
+  /** One throughput run (an implementation, or 'floor'), with CPU time around it. */
+  const one = async (impl, wname) => {
+    if (cdp) await cdp.send('HeapProfiler.collectGarbage');
+    if (!(await server.idle(5000))) r.failures.push(`${impl} ${wname}: a previous stream was still open after 5 s`);
+    const task0 = await taskSeconds();
+    const c0 = rootPid ? cpuSnapshot(rootPid) : null;
+    const res = impl === 'floor'
+      ? await page.evaluate((w) => __bench.floor(w), wname)
+      : await page.evaluate((i, w, ms) => __bench.throughput(i, w, ms), impl, wname, RUN_MS);
+    const c1 = rootPid ? cpuSnapshot(rootPid) : null;
+    const task1 = await taskSeconds();
+    const cpu = c0 ? cpuDelta(c0, c1) : { totalMs: NaN, mainMs: NaN };
+    return { ...res, cpu: { ...cpu, cdpTaskMs: (task1 - task0) * 1000 } };
+  };
+  const names = [...IMPLS.map((i) => i.name), 'floor'];
+
+  // Warm-up: every implementation once on the small events (JIT, the wasm instantiated).
+  for (const impl of names) {
+    const w = await one(impl, 'small');
+    if (!w.ok) r.failures.push(`warm-up ${impl}: ${w.error ?? `${w.bad} events wrong of ${w.events}`}`);
+  }
+
+  for (let rep = 0; rep < CONFIG.reps; rep++) {
+    const tr = Date.now();
+    for (const wname of WORKLOADS) {
+      for (const impl of rotate(names, rep)) {
+        const res = await one(impl, wname);
+        r.throughput.push({ rep, impl, workload: wname, ...res });
+        if (!res.ok) console.log(`   FAIL ${impl} ${wname}: ${res.error ?? ''} ${res.events}/${res.expected} events, ${res.bad} wrong${res.firstBad ? ` (first: ${JSON.stringify(res.firstBad)})` : ''}`);
+      }
+    }
+    console.log(`   repetition ${rep + 1}/${CONFIG.reps}: ${((Date.now() - tr) / 1000).toFixed(1)} s`);
+  }
+
+  // Latency: the events split over the repetitions, implementations alternating.
+  const perPass = Math.max(50, Math.round(CONFIG.latencyEvents / CONFIG.reps));
+  for (let rep = 0; rep < CONFIG.reps; rep++) {
+    for (const { name: impl } of rotate(IMPLS, rep)) {
+      await server.idle(5000);
+      const res = await page.evaluate((i, n) => __bench.latency(i, n), impl, perPass);
+      r.latency.push({ rep, impl, ...res });
+      if (!res.ok) console.log(`   FAIL latency ${impl}: ${res.error ?? ''} ${res.events}/${res.expected} events, ${res.bad} wrong`);
+    }
+  }
+  console.log(`   latency: ${CONFIG.reps} × ${perPass} events per implementation`);
+  await page.close();
+
+  // Cold start: a fresh browser context per measurement.
+  for (let rep = 0; rep < CONFIG.coldReps; rep++) {
+    for (const { name: impl, url } of rotate(IMPLS, rep)) {
+      await server.idle(5000);
+      const ctx = await browser.createBrowserContext();
+      try {
+        const p = await ctx.newPage();
+        try { await p.setCacheEnabled(false); } catch { /* Firefox: no-store does it */ }
+        await p.goto(`${server.origin}/benches/browser/cold.html`, { waitUntil: 'load' });
+        await p.waitForFunction(() => !!window.__cold, { timeout: 15000 });
+        const res = await p.evaluate((u) => __cold({ url: u }), url ?? null);
+        r.cold.push({ rep, impl, ...res });
+        if (!res.ok) console.log(`   FAIL cold start ${impl}: ${res.error}`);
+      } finally {
+        await ctx.close();
+      }
+    }
+  }
+  console.log(`   cold start: ${CONFIG.coldReps} per implementation`);
+  if (pageErrors.length) r.failures.push(`page errors: ${pageErrors.slice(0, 3).join(' | ')}`);
+  r.loadEnd = loadavg();
+  r.seconds = (Date.now() - tb) / 1000;
+  console.log(`== ${name}: ${r.seconds.toFixed(1)} s, load average ${r.loadEnd}`);
+  cleanups.splice(cleanups.indexOf(close), 1);
+  await close();
+  return r;
+}
+
+for (const name of BROWSERS) {
+  try {
+    results.push(await benchBrowser(name));
+  } catch (e) {
+    check(false, `${name}: the run stopped: ${e.message}`);
+  }
+}
+
+// ---- tables ---------------------------------------------------------------------------------
+function esEntrySize() {
+  const dist = (f) => fs.readFileSync(path.join(ROOT, 'dist', f));
+  const gz = (b) => zlib.gzipSync(b, { level: 9 }).length;
+  const wasm = gz(dist('eventsource_wasm_bg.wasm'));
+  const js = gz(Buffer.concat(['index.js', 'eventsource.js', 'stream-parser.js', 'eventsource_wasm.js'].map(dist)));
+  return { wasm, js, total: wasm + js };
+}
+
+const lines = [];
+const out = (s = '') => lines.push(s);
+const targets = [];
+const target = (ok, text) => targets.push(`${ok ? 'met   ' : 'missed'} ${text}`);
+const kb = (b) => `${(b / 1000).toFixed(1)} KB`;
+
+out(`# Browser benchmark${quick ? ' (--quick: a smoke run, not for figures)' : ''}`);
+out();
+out(`${new Date().toISOString().slice(0, 10)}; machine: ${nproc} cores (nproc), ${cpuModel}; Node.js ${process.version}; ` +
+  `load average (1, 5, 15 min) ${machine.loadStart} at the start. ${CONFIG.reps} repetition(s), workloads ÷ ${CONFIG.divisor}. ` +
+  `Peers: ${Object.entries(machine.peers).map(([n, v]) => `${n} ${v}`).join(', ')}.`);
+
+for (const r of results) {
+  const bname = `${r.browser[0].toUpperCase()}${r.browser.slice(1)}`;
+  out();
+  out(`## ${bname} ${r.version}`);
+  out();
+  out(`Headless; ${r.seconds.toFixed(0)} s; load average ${r.loadStart} before, ${r.loadEnd} after; ` +
+    `crossOriginIsolated ${r.info.crossOriginIsolated}, performance.now() step ${r.info.timerStepMs} ms.`);
+  out();
+  out('Throughput: ms from `open` to the last event, median of the repetitions (min–max); × native and × eventsource: ' +
+    'ratio of medians (lower is faster); MB/s: the stream\'s bytes over that time; construct → last: the same from the ' +
+    'constructor, connection included (bytes pile up in the socket before `open`, and a class that dispatches `open` late looks ' +
+    'faster from `open`: compare this column); CPU per event: the whole browser ' +
+    '(every process and thread, over the run) and the page\'s main thread. floor: the same events created and dispatched as ' +
+    'MessageEvents on an EventTarget in a bare loop, no network, no parsing.');
+  out();
+  out('| workload | implementation | median ms | min–max | × native | × eventsource | MB/s | construct → last, ms | CPU µs/event, browser | CPU µs/event, main thread |');
+  out('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  r.medians = {};
+  for (const wname of WORKLOADS) {
+    const stats = {};
+    for (const impl of [...IMPLS.map((i) => i.name), 'floor']) {
+      const runs = r.throughput.filter((x) => x.workload === wname && x.impl === impl && x.ok);
+      const ms = runs.map((x) => x.ms);
+      stats[impl] = {
+        ms: median(ms),
+        min: Math.min(...ms),
+        max: Math.max(...ms),
+        n: runs.length,
+        fromConstruct: median(runs.map((x) => x.setupMs + x.ms)),
+        cpu: median(runs.map((x) => x.cpu.totalMs / x.events)) * 1000,
+        main: median(runs.map((x) => x.cpu.mainMs / x.events)) * 1000,
+      };
+    }
+    r.medians[wname] = stats;
+    for (const [impl, s] of Object.entries(stats)) {
+      const bytes = server.bytes[wname];
+      out(`| ${LABELS[wname]}${CONFIG.divisor > 1 ? ` ÷ ${CONFIG.divisor}` : ''} | ${impl} | ${fmt(s.ms, 1)} | ${fmt(s.min, 0)}–${fmt(s.max, 0)} | ` +
+        `${ratio(s.ms, stats.native?.ms)} | ${ratio(s.ms, stats.eventsource?.ms)} | ${impl === 'floor' ? '' : fmt(bytes / s.ms / 1000, 1)} | ` +
+        `${impl === 'floor' ? '' : fmt(s.fromConstruct, 1)} | ${fmt(s.cpu, 2)} | ${fmt(s.main, 2)} |`);
+    }
+  }
+  out();
+  out('Latency: the server reads its clock and writes the event; the handler reads the page\'s clock, set to the server\'s by the ' +
+    '/clock exchange with the shortest round trip (the offset is shared by every implementation of the page, so differences are exact). ' +
+    'Steady 1,000 events/s; samples pooled over the repetitions.');
+  out();
+  out('| implementation | median ms | p99 ms | max ms | mean ms | mean ms, Date.now() | samples | clock round trip ms |');
+  out('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  r.latencyStats = {};
+  for (const { name: impl } of IMPLS) {
+    const runs = r.latency.filter((x) => x.impl === impl && x.ok);
+    const samples = runs.flatMap((x) => x.samples.slice(10)); // the first events of a connection are not steady state
+    const dates = runs.flatMap((x) => x.dateSamples.slice(10));
+    const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const s = { median: median(samples), p99: quantile(samples, 0.99), max: Math.max(...samples), mean: mean(samples), dateMean: mean(dates), n: samples.length };
+    r.latencyStats[impl] = s;
+    out(`| ${impl} | ${fmt(s.median, 2)} | ${fmt(s.p99, 2)} | ${fmt(s.max, 1)} | ${fmt(s.mean, 2)} | ${fmt(s.dateMean, 2)} | ${s.n} | ${fmt(median(runs.map((x) => x.rtt)), 2)} |`);
+  }
+  out();
+  out('Cold start: a fresh browser context, HTTP cache disabled, every file `no-store`: construct → first event (the class\'s ' +
+    'module already imported; the wasm is fetched when the first source is constructed), when the class called fetch() for the stream ' +
+    '(the page wraps fetch to see it), and import → first event.');
+  out();
+  out('| implementation | construct → first event, median ms | min–max | − native ms | construct → fetch() of the stream, ms | import → first event, median ms |');
+  out('| --- | ---: | ---: | ---: | ---: | ---: |');
+  r.coldStats = {};
+  for (const { name: impl } of IMPLS) {
+    const runs = r.cold.filter((x) => x.impl === impl && x.ok);
+    const first = runs.map((x) => x.firstEventMs);
+    r.coldStats[impl] = { first: median(first), total: median(runs.map((x) => x.totalMs)) };
+    const native = r.coldStats.native?.first;
+    out(`| ${impl} | ${fmt(median(first), 1)} | ${fmt(Math.min(...first), 1)}–${fmt(Math.max(...first), 1)} | ` +
+      `${impl === 'native' || !Number.isFinite(native) ? '' : `${median(first) - native >= 0 ? '+' : ''}${fmt(median(first) - native, 1)}`} | ` +
+      `${impl === 'native' ? '' : fmt(median(runs.map((x) => x.fetchMs ?? NaN)), 1)} | ${fmt(median(runs.map((x) => x.totalMs)), 1)} |`);
+  }
+  const wasmRuns = r.cold.filter((x) => x.impl === 'eventsource-wasm' && x.ok && x.wasm);
+  if (wasmRuns.length) {
+    const ms = (k) => fmt(median(wasmRuns.map((x) => x.wasm[k])), 1);
+    out();
+    out(`eventsource-wasm, medians from construct: the wasm's request starts at ${ms('startMs')} ms, its response ends at ${ms('endMs')} ms; ` +
+      'from there to the fetch() of the stream: compiling and instantiating it.');
+  }
+
+  const m = r.medians;
+  const ours = 'eventsource-wasm';
+  if (m.small?.[ours] && m.small.native) {
+    const a = m.small[ours].ms;
+    target(a <= 0.2 * m.small.native.ms, `${bname}: 100k small events ≤ 0.2× native: ${ratio(a, m.small.native.ms)} (${fmt(a)} ms vs ${fmt(m.small.native.ms)} ms)`);
+  }
+  if (m.small?.[ours] && m.small.eventsource) {
+    const a = m.small[ours].ms;
+    target(a <= m.small.eventsource.ms, `${bname}: 100k small events ≤ 1.0× eventsource: ${ratio(a, m.small.eventsource.ms)} (${fmt(a)} ms vs ${fmt(m.small.eventsource.ms)} ms)`);
+  }
+  if (m.large?.[ours] && m.large.eventsource) {
+    const a = m.large[ours].ms;
+    target(a <= 0.5 * m.large.eventsource.ms, `${bname}: 64 × 1 MiB events ≤ 0.5× eventsource: ${ratio(a, m.large.eventsource.ms)} (${fmt(a)} ms vs ${fmt(m.large.eventsource.ms)} ms)`);
+  }
+  const cs = r.coldStats;
+  if (cs[ours] && cs.native) {
+    const d = cs[ours].first - cs.native.first;
+    target(d <= 10, `${bname}: cold start within 10 ms of native: ${d >= 0 ? '+' : ''}${fmt(d, 1)} ms (${fmt(cs[ours].first, 1)} ms vs ${fmt(cs.native.first, 1)} ms, construct → first event)`);
+  }
+}
+if (fs.existsSync(path.join(ROOT, 'dist', 'index.js'))) {
+  const size = esEntrySize();
+  target(size.total <= 12000, `ES entry ≤ 12 KB gzipped: ${kb(size.total)} (wasm ${kb(size.wasm)} + JS ${kb(size.js)}, gzip -9 of dist/)`);
+}
+out();
+out(quick ? '## Targets (a --quick run: workloads too small to judge them)' : '## Targets');
+out();
+out('```text');
+for (const t of targets) out(t);
+out('```');
+
+const md = lines.join('\n');
+console.log(`\n${md}\n`);
+fs.mkdirSync(path.dirname(OUT), { recursive: true });
+fs.writeFileSync(OUT, `${md}\n`);
+fs.writeFileSync(OUT.replace(/\.md$/, '.json'), JSON.stringify({ config: CONFIG, machine, results }, (k, v) => (k === 'samples' || k === 'dateSamples' ? undefined : v), 1));
+console.log(`written: ${path.relative(process.cwd(), OUT)} (and .json)\n`);
+
+// ---- the only assertions: every event delivered, intact -----------------------------------------
+for (const r of results) {
+  for (const { name: impl } of [...IMPLS, { name: 'floor' }]) {
+    const runs = [
+      ...r.throughput.filter((x) => x.impl === impl),
+      ...r.latency.filter((x) => x.impl === impl),
+      ...r.cold.filter((x) => x.impl === impl),
+    ];
+    const bad = runs.filter((x) => !x.ok);
+    check(runs.length > 0 && bad.length === 0, `${r.browser.padEnd(8)} ${impl}: ${runs.length - bad.length} of ${runs.length} runs delivered every event, data and id as sent`,
+      bad.slice(0, 3).map((x) => `${x.workload ?? 'latency/cold'}: ${x.error ?? ''} ${x.events ?? ''}/${x.expected ?? ''} events, ${x.bad ?? 0} wrong${x.firstBad ? `, first ${JSON.stringify(x.firstBad)}` : ''}`));
+  }
+  for (const f of r.failures) check(false, `${r.browser}: ${f}`);
+}
+await finish(`total ${((Date.now() - t0) / 1000).toFixed(0)} s; load average ${loadavg()} at the end`);
