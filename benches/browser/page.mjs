@@ -13,7 +13,27 @@
 import { workload } from './workloads.mjs';
 
 const NativeEventSource = globalThis.EventSource;
-const classes = new Map([['native', NativeEventSource]]);
+
+/** The harness's self-test (run.mjs): the native class, but the third event's data is
+ *  altered by one character. The check must report it. */
+class AlteringEventSource extends EventTarget {
+  #inner;
+  constructor(url) {
+    super();
+    let n = 0;
+    this.#inner = new NativeEventSource(url);
+    this.#inner.onopen = () => this.dispatchEvent(new Event('open'));
+    this.#inner.onerror = () => this.dispatchEvent(new Event('error'));
+    this.#inner.onmessage = (e) => {
+      const data = ++n === 3 ? `${e.data.slice(0, -1)}?` : e.data;
+      this.dispatchEvent(new MessageEvent('message', { data, lastEventId: e.lastEventId, origin: e.origin }));
+    };
+  }
+  get readyState() { return this.#inner.readyState; }
+  close() { this.#inner.close(); }
+}
+
+const classes = new Map([['native', NativeEventSource], ['self-test', AlteringEventSource]]);
 let divisor = 1;
 let runs = 0;
 const expected = new Map(); // workload name -> { events, data: [], ids: [] }

@@ -29,7 +29,8 @@
 //
 // Output: the tables on stdout and in target/bench-browser/results.md (--quick:
 // results-quick.md), the raw figures beside it (.json); then one line per implementation
-// and browser saying whether every run delivered every event intact, and exactly
+// and browser saying whether every run delivered every event intact, one for the check's
+// self-test (a class that alters one event must be reported), and exactly
 // `N passed, N failed`. Exit code 1 if an implementation lost or altered an event: there
 // are no timing assertions, timing is what the tables are for.
 
@@ -202,6 +203,9 @@ async function benchBrowser(name) {
     const w = await one(impl, 'small');
     if (!w.ok) r.failures.push(`warm-up ${impl}: ${w.error ?? `${w.bad} events wrong of ${w.events}`}`);
   }
+  // Self-test: a class that alters one event's data by one character must be reported.
+  const st = await one('self-test', 'multibyte');
+  r.selfTest = st.ok === false && st.bad === 1 && st.events === st.expected && st.firstBad?.index === 2;
 
   for (let rep = 0; rep < CONFIG.reps; rep++) {
     const tr = Date.now();
@@ -418,6 +422,7 @@ for (const r of results) {
     check(runs.length > 0 && bad.length === 0, `${r.browser.padEnd(8)} ${impl}: ${runs.length - bad.length} of ${runs.length} runs delivered every event, data and id as sent`,
       bad.slice(0, 3).map((x) => `${x.workload ?? 'latency/cold'}: ${x.error ?? ''} ${x.events ?? ''}/${x.expected ?? ''} events, ${x.bad ?? 0} wrong${x.firstBad ? `, first ${JSON.stringify(x.firstBad)}` : ''}`));
   }
+  check(r.selfTest, `${r.browser.padEnd(8)} self-test: a class that alters one event's data by one character is reported (1 event wrong, the third)`);
   for (const f of r.failures) check(false, `${r.browser}: ${f}`);
 }
 await finish(`total ${((Date.now() - t0) / 1000).toFixed(0)} s; load average ${loadavg()} at the end`);
