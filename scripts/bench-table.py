@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Prints the README's benchmark table from criterion's results in target/criterion.
 
-Run after `cargo bench --bench throughput` (npm run bench does both). Medians;
+Run after `cargo bench --bench throughput` (npm run bench:parser does both). Medians;
 MB = 10^6 bytes; the ratio is this crate's throughput over the faster peer's.
 """
 import json

@@ -9,7 +9,7 @@ step() { printf '\n=== %s\n' "$*" >&2; }
 step "native: unit, spec, property, sse-dump and fuzz-corpus tests, doctests"
 cargo test --quiet
 
-step "native: benchmarks, run once each as tests (numbers come from npm run bench)"
+step "native: benchmarks, run once each as tests (numbers come from npm run bench:parser)"
 cargo test --quiet --benches
 
 step "browsers: the parser, the glue and the Rust API compiled to wasm32, their tests in headless Chromium and Firefox"
@@ -23,6 +23,9 @@ bash scripts/build.sh
 
 step "browsers: the class against a fixture SSE server, the native EventSource as oracle (Chromium, Firefox)"
 node tests/e2e/run.mjs
+
+step "browsers: the benchmark harness, a smoke run (every implementation delivers every event intact; no timing checked)"
+node benches/browser/run.mjs --quick
 
 step "reliability: 10,000 events through broken connections, resumed from Last-Event-ID exactly once and in order (Node, Chromium, Firefox; native as reference)"
 node tests/reliability/resume.mjs
