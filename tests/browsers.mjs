@@ -4,6 +4,7 @@
 //
 //   const { browser, close } = await launch('firefox', { prefix: 'e2e' });
 //   launch('chromium', { acceptInsecureCerts: true })  // a test's self-signed TLS certificate
+//   processTree(browser.process().pid)                 // its pids, for /proc figures (memory, CPU)
 //
 // Override the binaries with E2E_CHROMIUM / E2E_FIREFOX.
 import fs from 'node:fs';
@@ -94,4 +95,25 @@ export async function launch(name, { prefix = 'test', acceptInsecureCerts = fals
     fs.rmSync(dir, { recursive: true, force: true });
   };
   return { browser, close };
+}
+
+/** The pids of process `root` and of all its descendants (a browser's whole process tree), from /proc (Linux). */
+export function processTree(root) {
+  const children = new Map();
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (!children.has(ppid)) children.set(ppid, []);
+      children.get(ppid).push(Number(d));
+    } catch { /* gone */ }
+  }
+  const pids = [];
+  for (const todo = [root]; todo.length;) {
+    const pid = todo.pop();
+    pids.push(pid);
+    todo.push(...(children.get(pid) ?? []));
+  }
+  return pids;
 }

@@ -39,7 +39,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { execFileSync } from 'node:child_process';
-import { launch } from '../../tests/browsers.mjs';
+import { launch, processTree } from '../../tests/browsers.mjs';
 import { ROOT } from '../../tests/static.mjs';
 import { bookkeeping } from '../../tests/reliability/bookkeeping.mjs';
 import { startServer } from './server.mjs';
@@ -90,21 +90,8 @@ const HAVE_PROC = fs.existsSync('/proc/self/task');
 
 /** Every thread's CPU time (ns) of the process tree under `root`: { pid: { total, main, page } }. */
 function cpuSnapshot(root) {
-  const parent = new Map();
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      parent.set(Number(d), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch { /* gone */ }
-  }
-  const inTree = (pid) => {
-    for (let p = pid, hops = 0; p > 1 && hops < 64; p = parent.get(p), hops++) if (p === root) return true;
-    return false;
-  };
   const out = {};
-  for (const pid of parent.keys()) {
-    if (!inTree(pid)) continue;
+  for (const pid of processTree(root)) {
     try {
       let total = 0;
       let main = 0;

@@ -50,7 +50,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { launch } from '../browsers.mjs';
+import { launch, processTree } from '../browsers.mjs';
 import { startServer, MiB } from './hostile-server.mjs';
 import {
   rng, generate, specEvents, firefoxEvents, chromiumEvents, typesOf, hex, FIREFOX_KNOWN, FIREFOX_ALL,
@@ -122,25 +122,12 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Resident memory of a process and all its descendants (the whole browser), in bytes. */
 function treeRss(root) {
-  const children = new Map();
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (!children.has(ppid)) children.set(ppid, []);
-      children.get(ppid).push(Number(d));
-    } catch { /* gone */ }
-  }
   let total = 0;
-  const todo = [root];
-  while (todo.length) {
-    const pid = todo.pop();
+  for (const pid of processTree(root)) {
     try {
       const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
       if (m) total += Number(m[1]) * 1024;
     } catch { /* gone */ }
-    todo.push(...(children.get(pid) ?? []));
   }
   return total;
 }
