@@ -219,22 +219,27 @@ async function benchBrowser(name) {
   console.log(`   latency: ${CONFIG.reps} × ${perPass} events per implementation`);
   await page.close();
 
-  // Cold start: a fresh browser context per measurement.
+  // Cold start: a fresh browser context per measurement, after one not counted (the first
+  // context of a session is slower to settle, whichever class it measures).
+  const coldStart = async (url) => {
+    await server.idle(5000);
+    const ctx = await browser.createBrowserContext();
+    try {
+      const p = await ctx.newPage();
+      try { await p.setCacheEnabled(false); } catch { /* Firefox: no-store does it */ }
+      await p.goto(`${server.origin}/benches/browser/cold.html`, { waitUntil: 'load' });
+      await p.waitForFunction(() => !!window.__cold, { timeout: 15000 });
+      return await p.evaluate((u) => __cold({ url: u }), url ?? null);
+    } finally {
+      await ctx.close();
+    }
+  };
+  await coldStart(null);
   for (let rep = 0; rep < CONFIG.coldReps; rep++) {
     for (const { name: impl, url } of rotate(IMPLS, rep)) {
-      await server.idle(5000);
-      const ctx = await browser.createBrowserContext();
-      try {
-        const p = await ctx.newPage();
-        try { await p.setCacheEnabled(false); } catch { /* Firefox: no-store does it */ }
-        await p.goto(`${server.origin}/benches/browser/cold.html`, { waitUntil: 'load' });
-        await p.waitForFunction(() => !!window.__cold, { timeout: 15000 });
-        const res = await p.evaluate((u) => __cold({ url: u }), url ?? null);
-        r.cold.push({ rep, impl, ...res });
-        if (!res.ok) console.log(`   FAIL cold start ${impl}: ${res.error}`);
-      } finally {
-        await ctx.close();
-      }
+      const res = await coldStart(url);
+      r.cold.push({ rep, impl, ...res });
+      if (!res.ok) console.log(`   FAIL cold start ${impl}: ${res.error}`);
     }
   }
   console.log(`   cold start: ${CONFIG.coldReps} per implementation`);
