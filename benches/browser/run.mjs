@@ -281,6 +281,19 @@ out(`${new Date().toISOString().slice(0, 10)}; machine: ${nproc} cores (nproc), 
   `load average (1, 5, 15 min) ${machine.loadStart} at the start. ${CONFIG.reps} repetition(s), workloads ÷ ${CONFIG.divisor}. ` +
   `Peers: ${Object.entries(machine.peers).map(([n, v]) => `${n} ${v}`).join(', ')}.`);
 
+/** A caption paragraph, then a markdown table: the first `left` columns aligned left, the rest right. */
+function table(caption, head, rows, left = 1) {
+  out();
+  out(caption);
+  out();
+  out(`| ${head.join(' | ')} |`);
+  out(`| ${head.map((_, i) => (i < left ? '---' : '---:')).join(' | ')} |`);
+  for (const row of rows) out(`| ${row.join(' | ')} |`);
+}
+const signed = (x, digits) => `${x >= 0 ? '+' : ''}${fmt(x, digits)}`;
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const OURS = 'eventsource-wasm';
+
 for (const r of results) {
   const bname = `${r.browser[0].toUpperCase()}${r.browser.slice(1)}`;
   out();
@@ -288,19 +301,11 @@ for (const r of results) {
   out();
   out(`Headless; ${r.seconds.toFixed(0)} s; load average ${r.loadStart} before, ${r.loadEnd} after; ` +
     `crossOriginIsolated ${r.info.crossOriginIsolated}, performance.now() step ${r.info.timerStepMs} ms.`);
-  out();
-  out('Throughput: ms from `open` to the last event, median of the repetitions (min–max); × native and × eventsource: ' +
-    'ratio of medians (lower is faster); MB/s: the stream\'s bytes over that time; construct → last: the same from the ' +
-    'constructor, connection included (bytes pile up in the socket before `open`, and a class that dispatches `open` late looks ' +
-    'faster from `open`: compare this column); CPU per event: the whole browser ' +
-    '(every process and thread, over the run) and the page\'s main thread. floor: the same events created and dispatched as ' +
-    'MessageEvents on an EventTarget in a bare loop, no network, no parsing.');
-  out();
-  out('| workload | implementation | median ms | min–max | × native | × eventsource | MB/s | construct → last, ms | CPU µs/event, browser | CPU µs/event, main thread |');
-  out('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-  r.medians = {};
+
+  const m = {}; // workload -> implementation -> figures
+  const rows = [];
   for (const wname of WORKLOADS) {
-    const stats = {};
+    const stats = (m[wname] = {});
     for (const impl of [...IMPLS.map((i) => i.name), 'floor']) {
       const runs = r.throughput.filter((x) => x.workload === wname && x.impl === impl && x.ok);
       const ms = runs.map((x) => x.ms);
@@ -308,55 +313,53 @@ for (const r of results) {
         ms: median(ms),
         min: Math.min(...ms),
         max: Math.max(...ms),
-        n: runs.length,
         fromConstruct: median(runs.map((x) => x.setupMs + x.ms)),
         cpu: median(runs.map((x) => x.cpu.totalMs / x.events)) * 1000,
         main: median(runs.map((x) => x.cpu.mainMs / x.events)) * 1000,
       };
     }
-    r.medians[wname] = stats;
     for (const [impl, s] of Object.entries(stats)) {
-      const bytes = server.bytes[wname];
-      out(`| ${LABELS[wname]}${CONFIG.divisor > 1 ? ` ÷ ${CONFIG.divisor}` : ''} | ${impl} | ${fmt(s.ms, 1)} | ${fmt(s.min, 0)}–${fmt(s.max, 0)} | ` +
-        `${ratio(s.ms, stats.native?.ms)} | ${ratio(s.ms, stats.eventsource?.ms)} | ${impl === 'floor' ? '' : fmt(bytes / s.ms / 1000, 1)} | ` +
-        `${impl === 'floor' ? '' : fmt(s.fromConstruct, 1)} | ${fmt(s.cpu, 2)} | ${fmt(s.main, 2)} |`);
+      const stream = impl !== 'floor';
+      rows.push([`${LABELS[wname]}${CONFIG.divisor > 1 ? ` ÷ ${CONFIG.divisor}` : ''}`, impl, fmt(s.ms, 1), `${fmt(s.min)}–${fmt(s.max)}`,
+        ratio(s.ms, stats.native?.ms), ratio(s.ms, stats.eventsource?.ms), stream ? fmt(server.bytes[wname] / s.ms / 1000, 1) : '',
+        stream ? fmt(s.fromConstruct, 1) : '', fmt(s.cpu, 2), fmt(s.main, 2)]);
     }
   }
-  out();
-  out('Latency: the server reads its clock and writes the event; the handler reads the page\'s clock, set to the server\'s by the ' +
+  table('Throughput: ms from `open` to the last event, median of the repetitions (min–max); × native and × eventsource: ' +
+    'ratio of medians (lower is faster); MB/s: the stream\'s bytes over that time; construct → last: the same from the ' +
+    'constructor, connection included (bytes pile up in the socket before `open`, and a class that dispatches `open` late looks ' +
+    'faster from `open`: compare this column); CPU per event: the whole browser ' +
+    '(every process and thread, over the run) and the page\'s main thread. floor: the same events created and dispatched as ' +
+    'MessageEvents on an EventTarget in a bare loop, no network, no parsing.',
+  ['workload', 'implementation', 'median ms', 'min–max', '× native', '× eventsource', 'MB/s', 'construct → last, ms', 'CPU µs/event, browser', 'CPU µs/event, main thread'],
+  rows, 2);
+
+  table('Latency: the server reads its clock and writes the event; the handler reads the page\'s clock, set to the server\'s by the ' +
     '/clock exchange with the shortest round trip (the offset is shared by every implementation of the page, so differences are exact). ' +
-    'Steady 1,000 events/s; samples pooled over the repetitions.');
-  out();
-  out('| implementation | median ms | p99 ms | max ms | mean ms | mean ms, Date.now() | samples | clock round trip ms |');
-  out('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-  r.latencyStats = {};
-  for (const { name: impl } of IMPLS) {
+    'Steady 1,000 events/s; samples pooled over the repetitions.',
+  ['implementation', 'median ms', 'p99 ms', 'max ms', 'mean ms', 'mean ms, Date.now()', 'samples', 'clock round trip ms'],
+  IMPLS.map(({ name: impl }) => {
     const runs = r.latency.filter((x) => x.impl === impl && x.ok);
     const samples = runs.flatMap((x) => x.samples.slice(10)); // the first events of a connection are not steady state
     const dates = runs.flatMap((x) => x.dateSamples.slice(10));
-    const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    const s = { median: median(samples), p99: quantile(samples, 0.99), max: Math.max(...samples), mean: mean(samples), dateMean: mean(dates), n: samples.length };
-    r.latencyStats[impl] = s;
-    out(`| ${impl} | ${fmt(s.median, 2)} | ${fmt(s.p99, 2)} | ${fmt(s.max, 1)} | ${fmt(s.mean, 2)} | ${fmt(s.dateMean, 2)} | ${s.n} | ${fmt(median(runs.map((x) => x.rtt)), 2)} |`);
-  }
-  out();
-  out('Cold start: a fresh browser context, HTTP cache disabled, every file `no-store`: construct → first event (the class\'s ' +
+    return [impl, fmt(median(samples), 2), fmt(quantile(samples, 0.99), 2), fmt(Math.max(...samples), 1), fmt(mean(samples), 2),
+      fmt(mean(dates), 2), String(samples.length), fmt(median(runs.map((x) => x.rtt)), 2)];
+  }));
+
+  const cold = {};
+  for (const { name: impl } of IMPLS) cold[impl] = r.cold.filter((x) => x.impl === impl && x.ok);
+  const firstMs = (impl) => median(cold[impl].map((x) => x.firstEventMs));
+  table('Cold start: a fresh browser context, HTTP cache disabled, every file `no-store`: construct → first event (the class\'s ' +
     'module already imported; the wasm is fetched when the first source is constructed), when the class called fetch() for the stream ' +
-    '(the page wraps fetch to see it), and import → first event.');
-  out();
-  out('| implementation | construct → first event, median ms | min–max | − native ms | construct → fetch() of the stream, ms | import → first event, median ms |');
-  out('| --- | ---: | ---: | ---: | ---: | ---: |');
-  r.coldStats = {};
-  for (const { name: impl } of IMPLS) {
-    const runs = r.cold.filter((x) => x.impl === impl && x.ok);
-    const first = runs.map((x) => x.firstEventMs);
-    r.coldStats[impl] = { first: median(first), total: median(runs.map((x) => x.totalMs)) };
-    const native = r.coldStats.native?.first;
-    out(`| ${impl} | ${fmt(median(first), 1)} | ${fmt(Math.min(...first), 1)}–${fmt(Math.max(...first), 1)} | ` +
-      `${impl === 'native' || !Number.isFinite(native) ? '' : `${median(first) - native >= 0 ? '+' : ''}${fmt(median(first) - native, 1)}`} | ` +
-      `${impl === 'native' ? '' : fmt(median(runs.map((x) => x.fetchMs ?? NaN)), 1)} | ${fmt(median(runs.map((x) => x.totalMs)), 1)} |`);
-  }
-  const wasmRuns = r.cold.filter((x) => x.impl === 'eventsource-wasm' && x.ok && x.wasm);
+    '(the page wraps fetch to see it), and import → first event.',
+  ['implementation', 'construct → first event, median ms', 'min–max', '− native ms', 'construct → fetch() of the stream, ms', 'import → first event, median ms'],
+  IMPLS.map(({ name: impl }) => {
+    const first = cold[impl].map((x) => x.firstEventMs);
+    const native = impl === 'native' || !cold.native ? null : firstMs(impl) - firstMs('native');
+    return [impl, fmt(median(first), 1), `${fmt(Math.min(...first), 1)}–${fmt(Math.max(...first), 1)}`, native === null ? '' : signed(native, 1),
+      impl === 'native' ? '' : fmt(median(cold[impl].map((x) => x.fetchMs ?? NaN)), 1), fmt(median(cold[impl].map((x) => x.totalMs)), 1)];
+  }));
+  const wasmRuns = (cold[OURS] ?? []).filter((x) => x.wasm);
   if (wasmRuns.length) {
     const ms = (k) => fmt(median(wasmRuns.map((x) => x.wasm[k])), 1);
     out();
@@ -364,24 +367,19 @@ for (const r of results) {
       'from there to the fetch() of the stream: compiling and instantiating it.');
   }
 
-  const m = r.medians;
-  const ours = 'eventsource-wasm';
-  if (m.small?.[ours] && m.small.native) {
-    const a = m.small[ours].ms;
-    target(a <= 0.2 * m.small.native.ms, `${bname}: 100k small events ≤ 0.2× native: ${ratio(a, m.small.native.ms)} (${fmt(a)} ms vs ${fmt(m.small.native.ms)} ms)`);
-  }
-  if (m.small?.[ours] && m.small.eventsource) {
-    const a = m.small[ours].ms;
-    target(a <= m.small.eventsource.ms, `${bname}: 100k small events ≤ 1.0× eventsource: ${ratio(a, m.small.eventsource.ms)} (${fmt(a)} ms vs ${fmt(m.small.eventsource.ms)} ms)`);
-  }
-  if (m.large?.[ours] && m.large.eventsource) {
-    const a = m.large[ours].ms;
-    target(a <= 0.5 * m.large.eventsource.ms, `${bname}: 64 × 1 MiB events ≤ 0.5× eventsource: ${ratio(a, m.large.eventsource.ms)} (${fmt(a)} ms vs ${fmt(m.large.eventsource.ms)} ms)`);
-  }
-  const cs = r.coldStats;
-  if (cs[ours] && cs.native) {
-    const d = cs[ours].first - cs.native.first;
-    target(d <= 10, `${bname}: cold start within 10 ms of native: ${d >= 0 ? '+' : ''}${fmt(d, 1)} ms (${fmt(cs[ours].first, 1)} ms vs ${fmt(cs.native.first, 1)} ms, construct → first event)`);
+  /** Target: ours at most `factor` × `peer`'s median time on `wname`. */
+  const versus = (wname, peer, factor) => {
+    const a = m[wname]?.[OURS]?.ms;
+    const b = m[wname]?.[peer]?.ms;
+    if (!Number.isFinite(a) || !Number.isFinite(b)) return;
+    target(a <= factor * b, `${bname}: ${LABELS[wname]} ≤ ${factor.toFixed(1)}× ${peer}: ${ratio(a, b)} (${fmt(a)} ms vs ${fmt(b)} ms)`);
+  };
+  versus('small', 'native', 0.2);
+  versus('small', 'eventsource', 1);
+  versus('large', 'eventsource', 0.5);
+  if (cold[OURS]?.length && cold.native?.length) {
+    const d = firstMs(OURS) - firstMs('native');
+    target(d <= 10, `${bname}: cold start within 10 ms of native: ${signed(d, 1)} ms (${fmt(firstMs(OURS), 1)} ms vs ${fmt(firstMs('native'), 1)} ms, construct → first event)`);
   }
 }
 if (fs.existsSync(path.join(ROOT, 'dist', 'index.js'))) {
