@@ -88,36 +88,36 @@ const loadavg = () => os.loadavg().map((x) => x.toFixed(2)).join(', ');
 
 const HAVE_PROC = fs.existsSync('/proc/self/task');
 
-/** Every thread's CPU time (ns) of the process tree under `root`: { pid: { total, main, page } }. */
+/** Every thread's CPU time (ns) in the process tree under `root`: { pid: { page, threads: { tid: ns } } }. */
 function cpuSnapshot(root) {
   const out = {};
   for (const pid of processTree(root)) {
     try {
-      let total = 0;
-      let main = 0;
+      const threads = {};
       for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
-        const ns = Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-        total += ns;
-        if (Number(tid) === pid) main = ns;
+        try { threads[tid] = Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]); } catch { /* gone */ }
       }
       // A forked child (Chromium's zygote, Firefox's fork server) has its whole command line
       // in one argument: match the text. Renderers; content processes end with `tab`.
       const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
-      out[pid] = { total, main, page: / --type=renderer /.test(cmd) || / -contentproc .* tab$/.test(cmd) };
+      out[pid] = { threads, page: / --type=renderer /.test(cmd) || / -contentproc .* tab$/.test(cmd) };
     } catch { /* gone */ }
   }
   return out;
 }
 
-/** CPU ms between two snapshots: the whole tree, and the main thread of the busiest page process. */
+/** CPU ms between two snapshots: the whole tree, and the main thread (its pid) of the busiest
+ *  page process. Thread by thread: a thread that ended in between takes its time with it
+ *  (a process's total would drop), so what it ran since the first snapshot is not counted. */
 function cpuDelta(a, b) {
   let total = 0;
   let busiest = null;
   for (const [pid, after] of Object.entries(b)) {
-    const before = a[pid] ?? { total: 0, main: 0 };
-    const d = after.total - before.total;
+    let d = 0;
+    for (const [tid, ns] of Object.entries(after.threads)) d += ns - (a[pid]?.threads[tid] ?? 0);
     total += d;
-    if (after.page && (!busiest || d > busiest.d)) busiest = { d, main: after.main - before.main };
+    const main = (after.threads[pid] ?? 0) - (a[pid]?.threads[pid] ?? 0);
+    if (after.page && (!busiest || d > busiest.d)) busiest = { d, main };
   }
   return { totalMs: total / 1e6, mainMs: busiest ? busiest.main / 1e6 : NaN };
 }
