@@ -161,8 +161,9 @@ export function defineEventSource(load, share = undefined) {
           this.#lastEventId = lastEventId;
           this.dispatchEvent(new MessageEvent(type, { data, origin: this.#origin, lastEventId }));
         },
-        // The events of a slice of the stream: type, data and last event ID
-        // of each, every field followed by a CR, which none can contain.
+        // The events of a slice of the stream (at most about 4 KiB of them):
+        // type, data and last event ID of each, every field followed by a
+        // CR, which none can contain.
         messages: (batch) => {
           const fields = batch.split('\r');
           this.#dispatching = true;

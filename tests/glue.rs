@@ -19,6 +19,8 @@ wasm_bindgen_test_configure!(run_in_browser);
 /// line satisfies `until` (or fails the test after 10 s).
 struct Recorder {
     log: Rc<RefCell<Vec<String>>>,
+    /// The length (UTF-16 units) of each batch `messages` received.
+    batches: Rc<RefCell<Vec<u32>>>,
     hooks: Hooks,
     done: Promise,
     /// Closures owned here, alive as long as the hooks are used.
@@ -53,10 +55,13 @@ fn recorder(until: impl Fn(&str) -> bool + 'static, on_message: impl Fn() -> boo
         let record = record.clone();
         Closure::<dyn Fn(String)>::new(move |origin: String| record(format!("open {origin}")))
     };
+    let batches: Rc<RefCell<Vec<u32>>> = Rc::default();
     let messages = {
         let record = record.clone();
+        let batches = batches.clone();
         // The type, data and ID of each event, every field followed by a CR.
         Closure::<dyn Fn(String)>::new(move |batch: String| {
+            batches.borrow_mut().push(batch.len() as u32);
             let fields: Vec<&str> = batch.split('\r').collect();
             for event in fields.chunks_exact(3) {
                 record(format!("{} {:?} #{}", event[0], event[1], event[2]));
@@ -72,6 +77,7 @@ fn recorder(until: impl Fn(&str) -> bool + 'static, on_message: impl Fn() -> boo
     Reflect::set(&hooks, &"error".into(), error.as_ref()).unwrap();
     Recorder {
         log,
+        batches,
         hooks: hooks.unchecked_into(),
         done,
         _closures: vec![Box::new(open), Box::new(messages), Box::new(error)],
@@ -189,6 +195,25 @@ async fn reconnecting_leaks_no_closure_or_js_reference() {
     let after = wasm_bindgen::externref_heap_live_count();
     assert_eq!(recorder.log.borrow().iter().filter(|line| line.starts_with("message")).count(), 200);
     assert!(after <= before + 2, "live JS references: {before} before, {after} after 200 reconnections");
+}
+
+#[wasm_bindgen_test]
+async fn events_cross_into_js_in_batches_of_about_4_kib() {
+    // One chunk of 300 events of 100 bytes: a few batches, none much over
+    // 4 KiB (a page that keeps one event's data keeps its batch alive).
+    let data = "x".repeat(100);
+    let stream: String = (0..300).map(|i| format!("id: {i}\ndata: {data}\n\n")).collect();
+    let recorder = recorder(|line| line.ends_with("#299"), || false);
+    let connection = Connection::new(data_url(&stream), &Object::new(), recorder.hooks.clone().unchecked_into());
+    JsFuture::from(recorder.done.clone()).await.unwrap();
+    connection.close();
+    let log = recorder.log.borrow();
+    let expected: Vec<String> = (0..300).map(|i| format!("message {data:?} #{i}")).collect();
+    assert_eq!(log[1..], expected[..], "every event once, in order");
+    let batches = recorder.batches.borrow();
+    let event = "message\r".len() + data.len() + "\r299\r".len();
+    assert!(batches.len() >= 300 * event / (4096 + event), "batches: {batches:?}");
+    assert!(batches.iter().all(|&len| len as usize <= 4096 + event), "batches: {batches:?}");
 }
 
 // ---- The Rust API (`eventsource_wasm::wasm::EventSource`) ----

@@ -7,8 +7,8 @@
 //! `batch` holds the events of a slice of input, each as its type, data and
 //! last event ID, every one followed by a CR: no field can contain a CR (the
 //! parser ends lines there), so `batch.split('\r')` gives them back. One
-//! string per slice rather than three per event: crossing into JS and
-//! decoding UTF-8 cost more per call than per byte.
+//! string per slice (or per 4 KiB of events) rather than three per event:
+//! crossing into JS and decoding UTF-8 cost more per call than per byte.
 
 use alloc::rc::Rc;
 use alloc::string::String;
@@ -52,15 +52,27 @@ pub(crate) struct JsHandler {
 /// A batch's allocation is kept for the next one up to this size.
 const KEEP_BATCH: usize = 64 * 1024;
 
+/// A batch is dispatched once it holds this many bytes: in JS its fields are
+/// slices of one string (V8 and SpiderMonkey keep substrings as views of
+/// their parent), so a page that keeps one `event.data` keeps at most this
+/// much more text alive than the event itself.
+const BATCH_BYTES: usize = 4 * 1024;
+
 impl Handler for JsHandler {
     fn open(&self, origin: &str) {
         let _ = self.hooks.open(origin);
     }
     fn message(&self, event: Event<'_>) {
-        let mut batch = self.batch.borrow_mut();
-        for field in [event.event_type, event.data, event.last_event_id] {
-            batch.push_str(field);
-            batch.push('\r');
+        let full = {
+            let mut batch = self.batch.borrow_mut();
+            for field in [event.event_type, event.data, event.last_event_id] {
+                batch.push_str(field);
+                batch.push('\r');
+            }
+            batch.len() >= BATCH_BYTES
+        };
+        if full {
+            self.flush();
         }
     }
     fn flush(&self) {
