@@ -102,6 +102,30 @@ function makeCtx(ES, impl, env) {
   window.addEventListener('error', onError);
   cleanups.push(() => window.removeEventListener('error', onError));
 
+  /**
+   * Opens EventSources that run elsewhere (a frame, a worker) and records their events
+   * here: `post(message)` sends { e2eOpen: id, impl, url, init } or { e2eClose: id } there;
+   * `target` receives what it sends back, and `idOf(e)` is the source id a message is for.
+   */
+  const remoteOpener = (target, post, idOf) => {
+    let next = 0;
+    return (url, init) => {
+      const id = next++;
+      const rec = new Recorder(ctx, null);
+      recorders.push(rec);
+      const h = (e) => {
+        if (idOf(e) !== id) return;
+        const entry = e.data.entry;
+        if ('origin' in entry) entry.origin = ctx.originName(entry.origin);
+        rec.add(entry);
+      };
+      target.addEventListener('message', h);
+      cleanups.push(() => target.removeEventListener('message', h));
+      post({ e2eOpen: id, impl, url, init });
+      return { rec, close: () => post({ e2eClose: id }) };
+    };
+  };
+
   let offline = false;
   const ctx = {
     ES,
@@ -241,24 +265,9 @@ function makeCtx(ES, impl, env) {
       ctx.waiting.add(`the frame on origin ${origin}`);
       await ready;
       ctx.waiting.delete(`the frame on origin ${origin}`);
-      let next = 0;
-      return {
-        open(url, init) {
-          const id = next++;
-          const rec = new Recorder(ctx, null);
-          recorders.push(rec);
-          const h = (e) => {
-            if (e.source !== f.contentWindow || e.data?.e2eFrame !== id) return;
-            const entry = e.data.entry;
-            if ('origin' in entry) entry.origin = ctx.originName(entry.origin);
-            rec.add(entry);
-          };
-          window.addEventListener('message', h);
-          cleanups.push(() => window.removeEventListener('message', h));
-          f.contentWindow.postMessage({ e2eOpen: id, impl, url, init }, '*');
-          return { rec, close: () => f.contentWindow?.postMessage({ e2eClose: id }, '*') };
-        },
-      };
+      const post = (message) => f.contentWindow?.postMessage(message, '*');
+      const idOf = (e) => (e.source === f.contentWindow ? e.data?.e2eFrame : undefined);
+      return { open: remoteOpener(window, post, idOf) };
     },
     /** A dedicated module worker (worker-sources.mjs) that runs EventSources of the
      *  implementation under test: `(await ctx.worker()).open(url, init)` returns
@@ -273,21 +282,8 @@ function makeCtx(ES, impl, env) {
       ctx.waiting.add('the worker');
       await reply('e2eWorkerReady');
       ctx.waiting.delete('the worker');
-      let next = 0;
       return {
-        open(url, init) {
-          const id = next++;
-          const rec = new Recorder(ctx, null);
-          recorders.push(rec);
-          w.addEventListener('message', (e) => {
-            if (e.data?.e2eSource !== id) return;
-            const entry = e.data.entry;
-            if ('origin' in entry) entry.origin = ctx.originName(entry.origin);
-            rec.add(entry);
-          });
-          w.postMessage({ e2eOpen: id, impl, url, init });
-          return { rec, close: () => w.postMessage({ e2eClose: id }) };
-        },
+        open: remoteOpener(w, (message) => w.postMessage(message), (e) => e.data?.e2eSource),
         onLine() {
           const r = reply('e2eOnLine');
           w.postMessage({ e2eOnLine: true });
