@@ -138,17 +138,33 @@ pub enum Status {
     },
 }
 
-/// Appends `bytes` to `buffer`, growing it as `Vec` does (doubling) but
+/// Appends `bytes` to `buffer`, which grows as `Vec` does (doubling) but
 /// never past `limit` unless the bytes need it: a buffer that may hold up to
 /// the maximum buffer size does not reserve twice that.
 #[inline]
 fn append(buffer: &mut Vec<u8>, bytes: &[u8], limit: usize) {
-    let needed = buffer.len() + bytes.len();
-    if needed > buffer.capacity() {
-        let target = (buffer.capacity() * 2).min(limit).max(needed);
-        buffer.reserve_exact(target - buffer.len());
-    }
+    reserve_within(buffer, bytes.len(), limit);
     buffer.extend_from_slice(bytes);
+}
+
+/// Makes room for `extra` more bytes in `buffer`, as [`append`] grows it.
+#[inline]
+fn reserve_within(buffer: &mut Vec<u8>, extra: usize, limit: usize) {
+    if buffer.capacity() - buffer.len() < extra {
+        grow_within(buffer, extra, limit);
+    }
+}
+
+/// Out of line: the buffers grow a few times per stream, and the appends
+/// that need no room are the hot path.
+#[cold]
+#[inline(never)]
+fn grow_within(buffer: &mut Vec<u8>, extra: usize, limit: usize) {
+    if buffer.capacity().saturating_mul(2) <= limit {
+        buffer.reserve(extra);
+    } else {
+        buffer.reserve_exact(limit.max(buffer.len() + extra) - buffer.len());
+    }
 }
 
 /// The UTF-8 byte order mark, stripped once at the start of a stream (spec 14).
@@ -308,6 +324,7 @@ impl Parser {
                 append(&mut self.data, line, self.max_buffer_size);
                 self.streaming_prefix = None;
                 self.check_room(1)?;
+                reserve_within(&mut self.data, 1, self.max_buffer_size);
                 self.data.push(b'\n');
                 ControlFlow::Continue(())
             } else if self.line.is_empty() {
@@ -407,7 +424,8 @@ impl Parser {
         match name {
             b"data" => {
                 self.check_room(value.len() + 1)?;
-                append(&mut self.data, value, self.max_buffer_size);
+                reserve_within(&mut self.data, value.len() + 1, self.max_buffer_size);
+                self.data.extend_from_slice(value);
                 self.data.push(b'\n');
             }
             b"event" => {
@@ -648,5 +666,42 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn buffers_never_reserve_past_the_cap() {
+        // A cap that is not a power of two, where doubling would overshoot it.
+        // Data lines in one chunk and spanning chunks, and a long held line.
+        struct Ignore;
+        impl Sink for Ignore {
+            fn event(&mut self, _: Event<'_>) -> ControlFlow<()> {
+                ControlFlow::Continue(())
+            }
+        }
+        let feed = |parser: &mut Parser, bytes: &[u8]| assert_eq!(parser.feed(bytes, &mut Ignore), Ok(Status::Done));
+        let limit = 10_000;
+        let line = alloc::format!("data: {}\n", "x".repeat(99));
+        let mut parser = Parser::with_max_buffer_size(limit);
+        let whole: alloc::string::String = line.repeat(99);
+        feed(&mut parser, whole.as_bytes());
+        assert!(parser.data.len() > limit / 2 && parser.data.capacity() <= limit, "{}", parser.data.capacity());
+
+        // One long line first: reserved exactly, then its LF must not double it.
+        let mut parser = Parser::with_max_buffer_size(limit);
+        feed(&mut parser, alloc::format!("data: {}\n", "x".repeat(6_000)).as_bytes());
+        assert!(parser.data.capacity() <= limit, "{}", parser.data.capacity());
+
+        let mut parser = Parser::with_max_buffer_size(limit);
+        for piece in whole.as_bytes().chunks(7) {
+            feed(&mut parser, piece);
+        }
+        assert!(parser.data.capacity() <= limit, "{}", parser.data.capacity());
+
+        let mut parser = Parser::with_max_buffer_size(limit);
+        for piece in alloc::format!("event: {}", "y".repeat(limit - 10)).as_bytes().chunks(13) {
+            feed(&mut parser, piece);
+        }
+        assert!(parser.line.len() > limit / 2 && parser.line.capacity() <= limit, "{}", parser.line.capacity());
     }
 }
