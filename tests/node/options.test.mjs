@@ -751,6 +751,20 @@ test("reconnectionTime getter: 3000, or the retry option's initialDelay, then th
   assert.deepEqual([standard.reconnectionTime, es.reconnectionTime], [1234, 1234]);
 });
 
+test('getters inside handlers: each event sees its own lastEventId and the reconnectionTime of its place in the stream', {
+  timeout: TIMEOUT,
+}, async () => {
+  // One write: the events reach the page together, in one batch.
+  server.route('/g-batch', (req, res) => res.writeHead(200, SSE).write('id: 1\ndata: a\n\nid: 2\ndata: b\n\nretry: 500\nid: 3\ndata: c\n\n'));
+  const es = open(server.url('/g-batch'));
+  const seen = [];
+  es.onmessage = (event) => seen.push([event.data, es.lastEventId, es.reconnectionTime]);
+  const log = record(es);
+  await log.until((l) => l.messages.length === 3);
+  es.close();
+  assert.deepEqual(seen, [['a', '1', 3000], ['b', '2', 3000], ['c', '3', 500]]);
+});
+
 // ---------------------------------------------------------------- the richer error event
 
 test("error event: HTTP 401 → reason 'status', status 401, CLOSED, delay null; own read-only properties", {
