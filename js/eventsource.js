@@ -117,8 +117,6 @@ export function defineEventSource(load, share = undefined) {
     #handlers = new Map();
     #lastEventId;
     #reconnectionTime;
-    /** Dispatching a batch: the connection's last event ID is already past the event's. */
-    #dispatching = false;
     #unsubscribe = null;
 
     constructor(url, eventSourceInitDict = undefined) {
@@ -164,14 +162,11 @@ export function defineEventSource(load, share = undefined) {
         // The events of a slice of the stream (at most about 4 KiB of them):
         // type, data and last event ID of each, every field followed by a
         // CR, which none can contain.
+        // (While a batch is dispatched the connection is parsing, so its
+        // lastEventId() is undefined: the getter reads the event's own.)
         messages: (batch) => {
           const fields = batch.split('\r');
-          this.#dispatching = true;
-          try {
-            for (let i = 0; i + 2 < fields.length; i += 3) hooks.message(fields[i], fields[i + 1], fields[i + 2]);
-          } finally {
-            this.#dispatching = false;
-          }
+          for (let i = 0; i + 2 < fields.length; i += 3) hooks.message(fields[i], fields[i + 1], fields[i + 2]);
         },
         error: (readyState, reason, status = 0, delay = -1, detail = '', cause = undefined) => {
           if (this.#readyState === CLOSED) return;
@@ -215,7 +210,6 @@ export function defineEventSource(load, share = undefined) {
     }
 
     get lastEventId() {
-      if (this.#dispatching) return this.#lastEventId;
       return this.#connection?.lastEventId() ?? this.#lastEventId;
     }
 
