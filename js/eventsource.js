@@ -71,6 +71,16 @@ function connectionOptions(init, url) {
   };
 }
 
+/**
+ * Calls `each(type, data, lastEventId)` for every event of a batch the
+ * connection hands over (src/wasm/connection.rs): each field followed by a
+ * CR, which none can contain.
+ */
+export function forEachEvent(batch, each) {
+  const fields = batch.split('\r');
+  for (let i = 0; i + 2 < fields.length; i += 3) each(fields[i], fields[i + 1], fields[i + 2]);
+}
+
 /** The `error` event's `message`, from what the connection reported. */
 function errorMessage(reason, readyState, status, detail, options, cause) {
   switch (reason) {
@@ -159,15 +169,10 @@ export function defineEventSource(load, share = undefined) {
           this.#lastEventId = lastEventId;
           this.dispatchEvent(new MessageEvent(type, { data, origin: this.#origin, lastEventId }));
         },
-        // The events of a slice of the stream (at most about 4 KiB of them):
-        // type, data and last event ID of each, every field followed by a
-        // CR, which none can contain.
-        // (While a batch is dispatched the connection is parsing, so its
-        // lastEventId() is undefined: the getter reads the event's own.)
-        messages: (batch) => {
-          const fields = batch.split('\r');
-          for (let i = 0; i + 2 < fields.length; i += 3) hooks.message(fields[i], fields[i + 1], fields[i + 2]);
-        },
+        // The events of a slice of the stream (at most about 4 KiB of them).
+        // While they are dispatched the connection is parsing, so its
+        // lastEventId() is undefined: the getter reads the event's own.
+        messages: (batch) => forEachEvent(batch, hooks.message),
         error: (readyState, reason, status = 0, delay = -1, detail = '', cause = undefined) => {
           if (this.#readyState === CLOSED) return;
           this.#readyState = readyState;

@@ -32,6 +32,8 @@
 // that ID gives the same events the same numbers, and whoever had them
 // already drops them.
 
+import { forEachEvent } from './eventsource.js';
+
 const CONNECTING = 0;
 const OPEN = 1;
 const CLOSED = 2;
@@ -248,10 +250,7 @@ class Hub {
     const options = { ...this.options, lastEventId: this.lastEventId, initialDelay: this.rt ?? this.options.initialDelay };
     const hooks = {
       open: (origin) => this.opened(origin),
-      messages: (batch) => {
-        const fields = batch.split('\r'); // type, data, id of each event: see eventsource.js
-        for (let i = 0; i + 2 < fields.length; i += 3) this.produced(fields[i], fields[i + 1], fields[i + 2]);
-      },
+      messages: (batch) => forEachEvent(batch, (type, data, id) => this.produced(type, data, id)),
       error: (readyState, reason, status, delay, detail, cause) =>
         this.failed({ readyState, reason, status, delay, detail, cause }),
     };
