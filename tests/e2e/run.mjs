@@ -22,6 +22,7 @@ import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { EXECUTABLES, launch as launchBrowser } from '../browsers.mjs';
+import { runCleanups, withTimeout } from '../runner.mjs';
 
 process.env.PUPPETEER_SKIP_DOWNLOAD = '1';
 process.env.PUPPETEER_SKIP_CHROME_DOWNLOAD = '1';
@@ -122,9 +123,7 @@ let cleaning = null;
 async function cleanup() {
   if (!cleaning) {
     cleaning = (async () => {
-      for (const f of cleanups.reverse()) {
-        try { await Promise.race([f(), new Promise((r) => setTimeout(r, 5000))]); } catch { /* best effort */ }
-      }
+      await runCleanups(cleanups);
     })();
   }
   return cleaning;
@@ -185,13 +184,6 @@ async function afterTest(page) {
   if (offlinePages.delete(page)) await page.setOfflineMode(false);
 }
 
-const withTimeout = (p, ms, what) => {
-  let timer;
-  return Promise.race([
-    p,
-    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms); }),
-  ]).finally(() => clearTimeout(timer));
-};
 
 // ---- the run ------------------------------------------------------------------------
 let passed = 0;

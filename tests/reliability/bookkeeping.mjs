@@ -8,6 +8,8 @@
 //   check(ok, 'what was checked', ['a detail']);
 //   await finish('a figure to print before the summary');
 
+import { runCleanups } from '../runner.mjs';
+
 export function bookkeeping(timeoutMs) {
   let passed = 0;
   let failed = 0;
@@ -18,11 +20,7 @@ export function bookkeeping(timeoutMs) {
     for (const d of details) console.log(`       ${d}`);
     return ok;
   };
-  const cleanup = async () => {
-    for (const f of cleanups.splice(0).reverse()) {
-      try { await Promise.race([f(), new Promise((r) => setTimeout(r, 5000))]); } catch { /* best effort */ }
-    }
-  };
+  const cleanup = () => runCleanups(cleanups);
   const summary = () => `${passed} passed, ${failed} failed`;
   const guard = setTimeout(async () => {
     console.log(`FAIL the whole run exceeded ${timeoutMs} ms: stopping`);

@@ -49,15 +49,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import { launch, processTree } from '../browsers.mjs';
+import { runCleanups, withTimeout } from '../runner.mjs';
+import { ROOT } from '../static.mjs';
 import { startServer, MiB } from './hostile-server.mjs';
 import {
   rng, generate, specEvents, firefoxEvents, chromiumEvents, typesOf, hex, FIREFOX_KNOWN, FIREFOX_ALL,
 } from './hostile-streams.mjs';
 
 process.env.PUPPETEER_SKIP_DOWNLOAD = '1';
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const t0 = Date.now();
 
 // ---- arguments ----------------------------------------------------------------------------
@@ -97,11 +97,7 @@ const mib = (n) => `${(n / MiB).toFixed(1)} MiB`;
 
 // ---- hygiene: a global time limit, browsers killed, the server closed ----------------------
 const cleanups = [];
-async function cleanup() {
-  for (const f of cleanups.splice(0).reverse()) {
-    try { await Promise.race([f(), new Promise((r) => setTimeout(r, 5000))]); } catch { /* best effort */ }
-  }
-}
+const cleanup = () => runCleanups(cleanups);
 const LIMIT = Number(process.env.HOSTILE_TIMEOUT_MS ?? 180000 + 40 * Math.max(0, STREAMS - 1000));
 const guard = setTimeout(async () => {
   console.log(`FAIL the whole run exceeded ${LIMIT} ms: stopping.`);
@@ -111,13 +107,6 @@ const guard = setTimeout(async () => {
 }, LIMIT);
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, async () => { await cleanup(); process.exit(130); });
 
-const withTimeout = (p, ms, what) => {
-  let timer;
-  return Promise.race([
-    p,
-    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms); }),
-  ]).finally(() => clearTimeout(timer));
-};
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Resident memory of a process and all its descendants (the whole browser), in bytes. */

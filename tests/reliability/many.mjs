@@ -30,6 +30,7 @@ import path from 'node:path';
 import { launch } from '../browsers.mjs';
 import { startServer } from './soak-many-server.mjs';
 import { bookkeeping } from './bookkeeping.mjs';
+import { withTimeout } from '../runner.mjs';
 
 process.env.PUPPETEER_SKIP_DOWNLOAD = '1';
 
@@ -49,13 +50,6 @@ const QUIET_MS = 1000; // only to show that no further request comes
 const TIMEOUT = Number(process.env.MANY_TIMEOUT_MS ?? 120000);
 const { check, cleanups, finish } = bookkeeping(TIMEOUT);
 
-const withTimeout = (p, ms, what) => {
-  let timer;
-  return Promise.race([
-    p,
-    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms); }),
-  ]).finally(() => clearTimeout(timer));
-};
 
 /** A throwaway self-signed certificate for 127.0.0.1 (test only), made with openssl. */
 function makeCertificate() {

@@ -26,14 +26,14 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { EXECUTABLES, launch } from '../browsers.mjs';
 import { CUTS, FAULTS, startFaultServer } from './fault-server.mjs';
 import { resume } from './resume-client.mjs';
 import { LazyCrEventSource } from './resume-selftest.mjs';
+import { runCleanups, withTimeout } from '../runner.mjs';
+import { ROOT } from '../static.mjs';
 
 process.env.PUPPETEER_SKIP_DOWNLOAD = '1';
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const t0 = Date.now();
 
 // ---- arguments ----------------------------------------------------------------------
@@ -67,11 +67,7 @@ const failures = [];
 const cleanups = [];
 let cleaning = null;
 const cleanup = () => {
-  cleaning ??= (async () => {
-    for (const f of cleanups.reverse()) {
-      try { await Promise.race([f(), new Promise((r) => setTimeout(r, 5000))]); } catch { /* best effort */ }
-    }
-  })();
+  cleaning ??= runCleanups(cleanups);
   return cleaning;
 };
 const RUN_TIMEOUT = Number(process.env.RESUME_TIMEOUT_MS ?? 240000);
@@ -88,13 +84,6 @@ const runGuard = setTimeout(async () => {
 for (const sig of ['SIGINT', 'SIGTERM']) {
   process.on(sig, async () => { console.log(`\n${sig}: stopping.`); await cleanup(); process.exit(130); });
 }
-const withTimeout = (p, ms, what) => {
-  let timer;
-  return Promise.race([
-    p,
-    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms); }),
-  ]).finally(() => clearTimeout(timer));
-};
 
 function check(ok, label, details = []) {
   if (stopping) return;
