@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { scaled } from './runner.mjs';
 
 export const EXECUTABLES = {
   chromium: process.env.E2E_CHROMIUM ?? '/usr/bin/chromium',
@@ -23,7 +24,7 @@ export const EXECUTABLES = {
  * the WebDriver BiDi session capability in Firefox).
  */
 export function launchOptions(name, userDataDir, { acceptInsecureCerts = false } = {}) {
-  const common = { executablePath: EXECUTABLES[name], headless: true, userDataDir, protocolTimeout: 60000 };
+  const common = { executablePath: EXECUTABLES[name], headless: true, userDataDir, protocolTimeout: scaled(60000) };
   if (acceptInsecureCerts) common.acceptInsecureCerts = true;
   if (name === 'chromium') {
     return {

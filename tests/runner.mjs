@@ -1,8 +1,18 @@
 // What the test runners share around their checks (tests/e2e/run.mjs, tests/reliability/):
-// a bounded wait, and cleanups that cannot hang a run.
+// a bounded wait, time limits scaled to the machine, and cleanups that cannot hang a run.
 
-/** `p`, or a rejection `${what}: no answer within ${ms} ms` once `ms` have passed. */
-export function withTimeout(p, ms, what) {
+/** How many times slower than a quiet developer machine this one may be: TEST_TIME_SCALE
+ *  (default 1; .ci/run sets it, since CI may run on a fresh, loaded 2-core machine). Every
+ *  time limit of a test is a guard against a hang, never a measure of speed: scale it. */
+export const TIME_SCALE = Math.max(1, Number(process.env.TEST_TIME_SCALE) || 1);
+
+/** `ms` scaled by TIME_SCALE: use it for every time limit (whole runs, waits, protocol calls). */
+export const scaled = (ms) => Math.round(ms * TIME_SCALE);
+
+/** `p`, or a rejection `${what}: no answer within ${ms} ms` once `ms` have passed; `ms` is the
+ *  limit on a quiet machine, scaled here (scaled() above), so callers never scale it twice. */
+export function withTimeout(p, quietMs, what) {
+  const ms = scaled(quietMs);
   let timer;
   return Promise.race([
     p,

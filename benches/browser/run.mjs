@@ -42,6 +42,7 @@ import { execFileSync } from 'node:child_process';
 import { launch, processTree } from '../../tests/browsers.mjs';
 import { ROOT } from '../../tests/static.mjs';
 import { bookkeeping } from '../../tests/reliability/bookkeeping.mjs';
+import { scaled } from '../../tests/runner.mjs';
 import { startServer } from './server.mjs';
 import { IMPLEMENTATIONS, bundlePeers, versions } from './implementations.mjs';
 import { WORKLOADS, LABELS } from './workloads.mjs';
@@ -68,7 +69,7 @@ const CONFIG = quick
   : { reps: 5, divisor: 1, latencyEvents: 3000, coldReps: 5 };
 if (opt('reps')) CONFIG.reps = CONFIG.coldReps = Math.max(1, Number(opt('reps')));
 const OUT = path.resolve(opt('out') ?? path.join(ROOT, 'target', 'bench-browser', quick ? 'results-quick.md' : 'results.md'));
-const RUN_MS = 50000; // one stream, page side (puppeteer's protocol timeout is 60 s)
+const RUN_MS = scaled(50000); // one stream, page side (under puppeteer's protocol timeout, scaled(60 s))
 
 const { check, cleanups, finish } = bookkeeping(quick ? 240000 : 1800000);
 
@@ -158,7 +159,7 @@ async function benchBrowser(name) {
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(String(e?.message ?? e)));
   await page.goto(`${server.origin}/benches/browser/page.html`, { waitUntil: 'load' });
-  await page.waitForFunction(() => !!window.__bench, { timeout: 15000 });
+  await page.waitForFunction(() => !!window.__bench, { timeout: scaled(15000) });
   r.info = await page.evaluate((d, impls) => __bench.init(d, impls), CONFIG.divisor, IMPLS);
   console.log(`   page: crossOriginIsolated ${r.info.crossOriginIsolated}, performance.now() step ${r.info.timerStepMs} ms`);
   const cdp = name === 'chromium' ? await page.createCDPSession() : null;
@@ -228,7 +229,7 @@ async function benchBrowser(name) {
       const p = await ctx.newPage();
       try { await p.setCacheEnabled(false); } catch { /* Firefox: no-store does it */ }
       await p.goto(`${server.origin}/benches/browser/cold.html`, { waitUntil: 'load' });
-      await p.waitForFunction(() => !!window.__cold, { timeout: 15000 });
+      await p.waitForFunction(() => !!window.__cold, { timeout: scaled(15000) });
       return await p.evaluate((u) => __cold({ url: u }), url ?? null);
     } finally {
       await ctx.close();

@@ -3,7 +3,7 @@
 // (puppeteer-core, /usr/bin/chromium; nothing is ever downloaded), driven through its UI.
 //
 //   node tests/demo/run.mjs        (dist/ must be built: bash scripts/build.sh)
-//   env: E2E_CHROMIUM (default /usr/bin/chromium, see ../browsers.mjs), DEMO_TIMEOUT_MS (whole run, default 180000),
+//   env: E2E_CHROMIUM (default /usr/bin/chromium, see ../browsers.mjs), DEMO_TIMEOUT_MS (whole run, default 180000), TEST_TIME_SCALE (tests/runner.mjs),
 //        DEMO_DESKTOP_PNG (default docs/demo.png), DEMO_PHONE_PNG (default in the temp dir)
 //
 // Checks: both panes OPEN and receiving; chat through the UI; a second tab whose
@@ -20,16 +20,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launch } from '../browsers.mjs';
+import { scaled } from '../runner.mjs';
 
 process.env.PUPPETEER_SKIP_DOWNLOAD = '1';
 process.env.PUPPETEER_SKIP_CHROME_DOWNLOAD = '1';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
-const TIMEOUT_MS = Number(process.env.DEMO_TIMEOUT_MS ?? 180000);
+const TIMEOUT_MS = scaled(Number(process.env.DEMO_TIMEOUT_MS ?? 180000));
 const DESKTOP_PNG = process.env.DEMO_DESKTOP_PNG ?? path.join(ROOT, 'docs', 'demo.png');
 const PHONE_PNG = process.env.DEMO_PHONE_PNG ?? path.join(os.tmpdir(), 'eventsource-wasm-demo-phone.png');
-const WAIT = { timeout: 20000, polling: 50 };
+const WAIT = { timeout: scaled(20000), polling: 50 };
 
 let passed = 0;
 let failed = 0;
@@ -68,7 +69,7 @@ function request(base, pathname, { method = 'GET', headers = {}, body } = {}) {
       res.on('close', () => { r.ended = true; poke(); });
       /** Resolves when pred(text) holds; rejects after ms. */
       r.until = (pred, what, ms = 5000) => new Promise((ok2, ko) => {
-        const t = setTimeout(() => ko(new Error(`timed out waiting for ${what}; got:\n${r.text.slice(-600)}`)), ms);
+        const t = setTimeout(() => ko(new Error(`timed out waiting for ${what}; got:\n${r.text.slice(-600)}`)), scaled(ms));
         const w = () => { if (pred(r.text, r)) { clearTimeout(t); ok2(r.text); return true; } return false; };
         if (!w()) r.waiters.push(w);
       });
@@ -171,7 +172,7 @@ async function serverChecks(start) {
     child.stdout.on('data', (c) => { out += c; });
     const exited = new Promise((res) => child.on('exit', (code, sig) => res({ code, sig })));
     const url = await new Promise((res, rej) => {
-      const t = setTimeout(() => rej(new Error(`no URL printed: ${out}`)), 10000);
+      const t = setTimeout(() => rej(new Error(`no URL printed: ${out}`)), scaled(10000));
       child.stdout.on('data', () => { const m = out.match(/^Demo: (http:\/\/localhost:(\d+)\/)$/m); if (m) { clearTimeout(t); res(m[1]); } });
     });
     const port = new URL(url).port;
@@ -314,7 +315,7 @@ async function main() {
 
   await check('burst: 10,000 events reach each pane, with a rate shown', async () => {
     await page.click('#burst');
-    await page.waitForFunction('globalThis.demo.lastBurst !== null', { ...WAIT, timeout: 60000 });
+    await page.waitForFunction('globalThis.demo.lastBurst !== null', { ...WAIT, timeout: scaled(60000) });
     const { lastBurst } = await state();
     for (const k of ['native', 'wasm']) {
       assert(lastBurst[k]?.count === 10000, `${k}: ${lastBurst[k]?.count} events`);

@@ -313,7 +313,8 @@ async function run(name, impl, env) {
     return { ok: false, error: `cannot load implementation "${impl}": ${e?.name}: ${e?.message}` };
   }
   const ctx = makeCtx(ES, impl, env);
-  const timeout = t.timeout ?? 10000;
+  // The test's guard against a hang, scaled to the machine by the runner (env.timeScale).
+  const timeout = (t.timeout ?? 10000) * (env.timeScale ?? 1);
   let timer;
   try {
     const result = await Promise.race([

@@ -10,7 +10,8 @@
 //            the test name, repeatable)  --verbose (print _info and browser console)
 //            --list (print the test names and exit)
 //   env:     E2E_CHROMIUM (default /usr/bin/chromium), E2E_FIREFOX (default
-//            /usr/bin/firefox-esr), E2E_TIMEOUT_MS (whole run, default 300000)
+//            /usr/bin/firefox-esr), E2E_TIMEOUT_MS (whole run, default 300000),
+//            TEST_TIME_SCALE (every time limit times this; tests/runner.mjs)
 //
 // Output: one line per test, browser and implementation (`ok` / `FAIL` + a diff), then
 // exactly `N passed, N failed` (how CI counts tests). Exit code 1 on any failure.
@@ -22,7 +23,7 @@ import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { EXECUTABLES, launch as launchBrowser } from '../browsers.mjs';
-import { runCleanups, withTimeout } from '../runner.mjs';
+import { TIME_SCALE, runCleanups, scaled, withTimeout } from '../runner.mjs';
 
 process.env.PUPPETEER_SKIP_DOWNLOAD = '1';
 process.env.PUPPETEER_SKIP_CHROME_DOWNLOAD = '1';
@@ -128,7 +129,7 @@ async function cleanup() {
   }
   return cleaning;
 }
-const RUN_TIMEOUT = Number(process.env.E2E_TIMEOUT_MS ?? 300000);
+const RUN_TIMEOUT = scaled(Number(process.env.E2E_TIMEOUT_MS ?? 300000));
 const runGuard = setTimeout(async () => {
   console.log(`\nFAIL the whole run exceeded ${RUN_TIMEOUT} ms: stopping.`);
   console.log(`${passed} passed, ${failed + 1} failed`);
@@ -143,7 +144,7 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
 const { startServers } = await import('./server.mjs');
 const servers = await startServers();
 cleanups.push(() => servers.close());
-const env = { A: servers.originA, B: servers.originB };
+const env = { A: servers.originA, B: servers.originB, timeScale: TIME_SCALE };
 
 async function launch(name) {
   const { browser, close } = await launchBrowser(name, { prefix: 'e2e' });
@@ -223,7 +224,7 @@ for (const bname of browserNames) {
       } else {
         try {
           await withTimeout(page.goto(PAGE, { waitUntil: 'load' }), 20000, 'loading the test page');
-          await withTimeout(page.waitForFunction(() => !!window.__e2e, { timeout: 15000 }), 20000, 'the test page module');
+          await withTimeout(page.waitForFunction(() => !!window.__e2e, { timeout: scaled(15000) }), 20000, 'the test page module');
           r = await withTimeout(
             page.evaluate((n, i, e) => window.__e2e.run(n, i, e), t.name, impl, env),
             (t.timeout ?? 10000) + 15000,

@@ -16,6 +16,9 @@
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { after, before } from 'node:test';
+import { scaled } from '../runner.mjs';
+
+export { scaled };
 
 export const SSE = { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store' };
 
@@ -158,8 +161,9 @@ export const turn = () => new Promise((resolve) => setImmediate(resolve));
  */
 export const quiet = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Per-test timeout (ms): every test here finishes well within it. */
-export const TIMEOUT = 10_000;
+/** Per-test timeout (ms): every test here finishes well within it on a quiet machine; scaled
+ *  to this one (TEST_TIME_SCALE, tests/runner.mjs). */
+export const TIMEOUT = scaled(10_000);
 
 /** `open(url, init)` for a test file: a new `EventSourceClass`, closed after the file's tests. */
 export function opener(EventSourceClass) {

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { EventSource } from 'eventsource-wasm';
-import { startServer, record, once, SSE, TIMEOUT, opener, fileServer } from './helpers.mjs';
+import { startServer, record, once, SSE, TIMEOUT, opener, fileServer, scaled } from './helpers.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -209,7 +209,7 @@ test('an exception in a listener is reported, and the stream goes on', { timeout
       });
     });
   `;
-  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 8000 });
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', timeout: scaled(8000) });
   assert.equal(run.status, 0, run.stderr);
   assert.deepEqual(JSON.parse(run.stdout), {
     seen: ['1', 'second listener 1', '2', 'second listener 2'],

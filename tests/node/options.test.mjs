@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { EventSource } from 'eventsource-wasm';
-import { startServer, record, once, quiet, turn, SSE, TIMEOUT, opener, fileServer } from './helpers.mjs';
+import { startServer, record, once, quiet, turn, SSE, TIMEOUT, opener, fileServer, scaled } from './helpers.mjs';
 
 const { CONNECTING, OPEN, CLOSED } = EventSource;
 
@@ -630,10 +630,12 @@ test('inactivityTimeout: heartbeat comments keep a stream without events alive',
     const heartbeat = setInterval(() => res.write(': ping\n'), 30);
     res.on('close', () => clearInterval(heartbeat));
   });
-  const es = open(server.url('/t-heartbeat'), { inactivityTimeout: 150, retry: { initialDelay: 10 } });
+  // A comment every 30 ms against a timeout of 5 of them (more where the machine may stall
+  // this process longer: TEST_TIME_SCALE).
+  const es = open(server.url('/t-heartbeat'), { inactivityTimeout: scaled(150), retry: { initialDelay: 10 } });
   const log = record(es);
   await log.until((l) => l.messages.length === 1);
-  await quiet(600); // four timeouts without an event, only comments
+  await quiet(scaled(600)); // four timeouts without an event, only comments
   assert.equal(es.readyState, OPEN);
   assert.deepEqual(log.all.map((e) => e.type), ['open', 'message']);
   assert.equal(server.requests('/t-heartbeat').length, 1);

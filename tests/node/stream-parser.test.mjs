@@ -15,7 +15,7 @@ import * as polyfill from 'eventsource-wasm/polyfill';
 // to count how the parser's wasm objects are created and freed.
 import { StreamParser } from '../../dist/eventsource_wasm.js';
 import { defineEventStreamParser } from '../../dist/stream-parser.js';
-import { SSE, TIMEOUT, fileServer } from './helpers.mjs';
+import { SSE, TIMEOUT, fileServer, scaled } from './helpers.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const encoder = new TextEncoder();
@@ -209,7 +209,7 @@ const TRICKY_EXPECTED = {
   error: undefined,
 };
 
-test('one tricky stream: whole, byte by byte, and split at every point', { timeout: 60_000 }, async () => {
+test('one tricky stream: whole, byte by byte, and split at every point', { timeout: scaled(60_000) }, async () => {
   assert.deepEqual(await parse([TRICKY]), TRICKY_EXPECTED);
   assert.deepEqual(await parse(byteByByte(TRICKY)), TRICKY_EXPECTED);
   for (let i = 0; i <= TRICKY.length; i++) {
@@ -218,7 +218,7 @@ test('one tricky stream: whole, byte by byte, and split at every point', { timeo
   }
 });
 
-test('the tricky stream split at every pair of points', { timeout: 60_000 }, async () => {
+test('the tricky stream split at every pair of points', { timeout: scaled(60_000) }, async () => {
   const failures = [];
   for (let i = 1; i < TRICKY.length; i++) {
     for (let j = i + 1; j < TRICKY.length; j++) {
@@ -302,7 +302,7 @@ test('exceeding maxBufferSize errors the readable side with a RangeError', { tim
   assert.equal(within.events.length, 10);
 });
 
-test('the default maxBufferSize is 16 MiB', { timeout: 30_000 }, async () => {
+test('the default maxBufferSize is 16 MiB', { timeout: scaled(30_000) }, async () => {
   const MiB = new Uint8Array(1024 * 1024).fill(0x61);
   const fits = await parse(['data: ', ...Array.from({ length: 15 }, () => MiB), '\n\n']);
   assert.equal(fits.error, undefined);
@@ -519,7 +519,7 @@ test('a module that fails to load errors the stream with its error', { timeout: 
   await assert.rejects(parser.readable.getReader().read(), failure);
 });
 
-test('a stream abandoned unfinished does not keep its wasm memory (FinalizationRegistry)', { timeout: 60_000 }, () => {
+test('a stream abandoned unfinished does not keep its wasm memory (FinalizationRegistry)', { timeout: scaled(60_000) }, () => {
   // In a child process with --expose-gc: 64 parsers, each left holding 1 MiB
   // of an unfinished line and dropped. If nothing freed them, wasm memory
   // would grow past 64 MiB; freed, the allocator reuses the same few MiB.
@@ -540,7 +540,7 @@ test('a stream abandoned unfinished does not keep its wasm memory (FinalizationR
   const run = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], {
     cwd: ROOT,
     encoding: 'utf8',
-    timeout: 50_000,
+    timeout: scaled(50_000),
   });
   assert.equal(run.status, 0, run.stderr);
   const bytesUsed = Number(run.stdout.trim());

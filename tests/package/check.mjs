@@ -98,7 +98,7 @@ test('sizes (gzip -9)', () => {
 });
 
 let project;
-test('the tarball installs offline into a fresh project', { timeout: 120_000 }, () => {
+test('the tarball installs offline into a fresh project', { timeout: scaled(120_000) }, () => {
   const tarball = pack(temp);
   assert.ok(fs.statSync(tarball).size > 0);
   project = path.join(temp, 'consumer');
@@ -116,6 +116,7 @@ test('the tarball installs offline into a fresh project', { timeout: 120_000 }, 
 const CONSUMER = String.raw`
 import http from 'node:http';
 import { createRequire } from 'node:module';
+import { scaled } from '../runner.mjs';
 const results = {};
 const server = http.createServer((req, res) => {
   res.writeHead(200, { 'Content-Type': 'text/event-stream' });
@@ -160,10 +161,10 @@ server.close();
 console.log(JSON.stringify(results));
 `;
 
-test('the installed package works from Node.js', { timeout: 30_000 }, () => {
+test('the installed package works from Node.js', { timeout: scaled(30_000) }, () => {
   assert.ok(project, 'installed');
   fs.writeFileSync(path.join(project, 'consumer.mjs'), CONSUMER);
-  const out = execFileSync(process.execPath, ['--no-warnings', 'consumer.mjs'], { cwd: project, encoding: 'utf8', timeout: 20_000 });
+  const out = execFileSync(process.execPath, ['--no-warnings', 'consumer.mjs'], { cwd: project, encoding: 'utf8', timeout: scaled(20_000) });
   const results = JSON.parse(out);
   assert.deepEqual(results.events, [
     ['message', 'one', '1'],
@@ -179,7 +180,7 @@ test('the installed package works from Node.js', { timeout: 30_000 }, () => {
   console.log(`# consumer saw: ${JSON.stringify(results)}`);
 });
 
-test('the installed package type-checks from a TypeScript project', { timeout: 60_000 }, () => {
+test('the installed package type-checks from a TypeScript project', { timeout: scaled(60_000) }, () => {
   assert.ok(project, 'installed');
   fs.writeFileSync(
     path.join(project, 'tsconfig.json'),

@@ -19,6 +19,7 @@
 
 import http from 'node:http';
 import { readStatic } from '../static.mjs';
+import { scaled } from '../runner.mjs';
 
 export const CSP = {
   strict: "script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'none'",
@@ -35,12 +36,12 @@ export async function startServer() {
   const waiters = new Set();
   const listeners = [];
   const changed = () => { for (const w of [...waiters]) if (w.test()) { waiters.delete(w); w.resolve(true); } };
-  /** Resolves true once test() holds, false after `ms`. */
+  /** Resolves true once test() holds, false after `ms` (on a quiet machine: scaled to this one). */
   const waitFor = (test, ms) => {
     if (test()) return Promise.resolve(true);
     return new Promise((resolve) => {
       const w = { test, resolve: (v) => { clearTimeout(t); resolve(v); } };
-      const t = setTimeout(() => { waiters.delete(w); resolve(false); }, ms);
+      const t = setTimeout(() => { waiters.delete(w); resolve(false); }, scaled(ms));
       waiters.add(w);
     });
   };

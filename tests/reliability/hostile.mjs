@@ -50,7 +50,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { launch, processTree } from '../browsers.mjs';
-import { runCleanups, withTimeout } from '../runner.mjs';
+import { runCleanups, scaled, withTimeout } from '../runner.mjs';
 import { ROOT } from '../static.mjs';
 import { startServer, MiB } from './hostile-server.mjs';
 import {
@@ -98,7 +98,7 @@ const mib = (n) => `${(n / MiB).toFixed(1)} MiB`;
 // ---- hygiene: a global time limit, browsers killed, the server closed ----------------------
 const cleanups = [];
 const cleanup = () => runCleanups(cleanups);
-const LIMIT = Number(process.env.HOSTILE_TIMEOUT_MS ?? 180000 + 40 * Math.max(0, STREAMS - 1000));
+const LIMIT = scaled(Number(process.env.HOSTILE_TIMEOUT_MS ?? 180000 + 40 * Math.max(0, STREAMS - 1000)));
 const guard = setTimeout(async () => {
   console.log(`FAIL the whole run exceeded ${LIMIT} ms: stopping.`);
   console.log(`${passed} passed, ${failed + 1} failed`);
@@ -145,7 +145,7 @@ async function openPage(browser, consoleLines) {
 async function hostilePage(browser, consoleLines, origin = A, page = null) {
   page ??= await openPage(browser, consoleLines);
   await withTimeout(page.goto(`${origin}${pagePath}`, { waitUntil: 'load' }), 20000, 'loading the page');
-  await withTimeout(page.waitForFunction(() => !!window.__hostile, { timeout: 15000 }), 20000, 'the page module');
+  await withTimeout(page.waitForFunction(() => !!window.__hostile, { timeout: scaled(15000) }), 20000, 'the page module');
   return page;
 }
 /** A fresh pair of origins, and `page` navigated to A's test page: { A, B }. */
@@ -528,14 +528,15 @@ async function partHeaders(bname, page) {
 // ---- (f) connection slots after redirects ---------------------------------------------------
 async function partSlots(bname, page) {
   const N = 9;
+  const SLOT_WAIT = scaled(4000); // a source that gets no message by then waits for a connection slot
   const urls = (o, tag) => Array.from({ length: N }, (_, i) => via(o.A, 'A', `slots-${bname}-${tag}-${i + 1}`));
   const opened = (runs) => `${runs.filter((r) => r.ok).length} of ${N}`
-    + `${runs.length < N || !runs.at(-1).ok ? ` (#${runs.length} got nothing within 4 s)` : ''}`;
+    + `${runs.length < N || !runs.at(-1).ok ? ` (#${runs.length} got nothing within ${SLOT_WAIT / 1000} s)` : ''}`;
   // Each on fresh origins (new ports, new connection pools): what one left does not hold the next.
   let o = await freshOrigins(page);
-  const ours = await call(page, 20000 + N * 5000, (u) => window.__hostile.oneByOne('ours', u, 4000), urls(o, 'ours'));
+  const ours = await call(page, 20000 + N * 5000, (u, ms) => window.__hostile.oneByOne('ours', u, ms), urls(o, 'ours'), SLOT_WAIT);
   o = await freshOrigins(page);
-  const plain = await call(page, 20000 + N * 5000, (u) => window.__hostile.fetchOneByOne(u, 4000), urls(o, 'fetch'));
+  const plain = await call(page, 20000 + N * 5000, (u, ms) => window.__hostile.fetchOneByOne(u, ms), urls(o, 'fetch'), SLOT_WAIT);
   const freed = (runs) => runs.length === N && runs.every((r) => r.ok);
   // Ours is fetch() underneath: it frees a host's connection slots exactly when fetch() does.
   // Chromium: both free them. Firefox 153: an aborted fetch() that followed a redirect keeps
@@ -546,7 +547,7 @@ async function partSlots(bname, page) {
     freed(ours) === freed(plain) && (bname !== 'chromium' || freed(ours)),
     `ours ${opened(ours)} opened; fetch() ${opened(plain)}`);
   o = await freshOrigins(page);
-  const native = await call(page, 20000 + N * 5000, (u) => window.__hostile.oneByOne('native', u, 4000), urls(o, 'native'));
+  const native = await call(page, 20000 + N * 5000, (u, ms) => window.__hostile.oneByOne('native', u, ms), urls(o, 'native'), SLOT_WAIT);
   info(`${bname} slots: ours ${opened(ours)}, plain fetch() ${opened(plain)}, native (reference, not judged) ${opened(native)}`);
 }
 

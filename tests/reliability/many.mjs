@@ -30,7 +30,7 @@ import path from 'node:path';
 import { launch } from '../browsers.mjs';
 import { startServer } from './soak-many-server.mjs';
 import { bookkeeping } from './bookkeeping.mjs';
-import { withTimeout } from '../runner.mjs';
+import { scaled, withTimeout } from '../runner.mjs';
 
 process.env.PUPPETEER_SKIP_DOWNLOAD = '1';
 
@@ -142,7 +142,7 @@ for (const name of opts.browser) {
   const openTab = async (origin) => {
     const tab = await browser.newPage();
     await tab.goto(`${origin}/tests/reliability/many-page.html`, { waitUntil: 'load' });
-    await tab.waitForFunction(() => !!window.__many, { timeout: 15000 });
+    await tab.waitForFunction(() => !!window.__many, { timeout: scaled(15000) });
     return tab;
   };
   const goto = async (origin) => {

@@ -18,7 +18,8 @@
 //
 //   node tests/reliability/resume.mjs [--browser=node,chromium,firefox] [--impl=ours,native]
 //                                     [--events=10000] [--seed=S] [--verbose]
-//   env: RESUME_TIMEOUT_MS (the whole run, default 240000), E2E_CHROMIUM, E2E_FIREFOX
+//   env: RESUME_TIMEOUT_MS (the whole run, default 240000), E2E_CHROMIUM, E2E_FIREFOX,
+//        TEST_TIME_SCALE (every time limit times this; tests/runner.mjs)
 //
 // The seed is printed; the same seed gives the same stream and the same sequence of faults
 // for the same client behaviour. Output: one line per check, the figures of each run, then
@@ -30,7 +31,7 @@ import { EXECUTABLES, launch } from '../browsers.mjs';
 import { CUTS, FAULTS, startFaultServer } from './fault-server.mjs';
 import { resume } from './resume-client.mjs';
 import { LazyCrEventSource } from './resume-selftest.mjs';
-import { runCleanups, withTimeout } from '../runner.mjs';
+import { runCleanups, scaled, withTimeout } from '../runner.mjs';
 import { ROOT } from '../static.mjs';
 
 process.env.PUPPETEER_SKIP_DOWNLOAD = '1';
@@ -70,7 +71,7 @@ const cleanup = () => {
   cleaning ??= runCleanups(cleanups);
   return cleaning;
 };
-const RUN_TIMEOUT = Number(process.env.RESUME_TIMEOUT_MS ?? 240000);
+const RUN_TIMEOUT = scaled(Number(process.env.RESUME_TIMEOUT_MS ?? 240000));
 // After the guard fires, the runs still going print nothing: the summary stays last.
 let stopping = false;
 const log = (...a) => { if (!stopping) console.log(...a); };
@@ -99,7 +100,8 @@ const server = await startFaultServer();
 cleanups.push(() => server.close());
 log(`resume under faults: ${n} events, seed ${seed} (again: node tests/reliability/resume.mjs --seed=${seed}${n !== 10000 ? ` --events=${n}` : ''})`);
 
-const CLIENT_TIMEOUT = 70000; // one run; the page's own bound, so that it reports what it had
+const CLIENT_QUIET_MS = 70000; // one run on a quiet machine
+const CLIENT_TIMEOUT = scaled(CLIENT_QUIET_MS); // the page's own bound, so that it reports what it had
 const figures = [];
 
 /** Checks and prints one run: the client's summary `s` against the server's report. */
@@ -166,7 +168,7 @@ async function selfTest() {
   const count = 1999;
   server.configure('selftest', { n: count, seed, cuts: 200, retry: 1 });
   const s = await resume({
-    EventSource: LazyCrEventSource, impl: 'ours', url: `${server.origin}/sse/selftest`, n: count, timeoutMs: 20000,
+    EventSource: LazyCrEventSource, impl: 'ours', url: `${server.origin}/sse/selftest`, n: count, timeoutMs: scaled(20000),
   });
   const r = server.report('selftest');
   const exact = !s.timedOut && s.next === count && !s.duplicates && !s.missing && !s.corrupt && !s.badIds && !s.afterEnd;
@@ -208,10 +210,10 @@ for (const target of targets) {
       page.on('console', (m) => consoleLines.push(`console.${m.type()}: ${m.text()}`));
       page.on('pageerror', (e) => consoleLines.push(`pageerror: ${e?.message ?? e}`));
       await withTimeout(page.goto(`${server.origin}/tests/reliability/resume-page.html`, { waitUntil: 'load' }), 20000, 'loading the page');
-      await withTimeout(page.waitForFunction(() => !!window.__resume, { timeout: 15000 }), 20000, 'the page module');
+      await withTimeout(page.waitForFunction(() => !!window.__resume, { timeout: scaled(15000) }), 20000, 'the page module');
       return withTimeout(
         page.evaluate((i, pa, count, ms) => window.__resume.run(i, pa, count, ms), impl, p, n, CLIENT_TIMEOUT),
-        CLIENT_TIMEOUT + 15000,
+        CLIENT_QUIET_MS + 15000,
         'the run',
       );
     });

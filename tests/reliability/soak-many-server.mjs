@@ -21,6 +21,7 @@
 import http from 'node:http';
 import http2 from 'node:http2';
 import { readStatic } from '../static.mjs';
+import { scaled } from '../runner.mjs';
 
 const SSE = { 'content-type': 'text/event-stream', 'cache-control': 'no-store' };
 
@@ -107,11 +108,12 @@ export async function startServer({ tls = null } = {}) {
     /** TCP connections open now (HTTP/1.1: one per request in flight or kept alive; HTTP/2: one per session). */
     get sockets() { return sockets.size; },
     get sessions() { return sessions.size; },
-    /** Resolves true once `test()` holds (checked at every change), false after `ms`. */
+    /** Resolves true once `test()` holds (checked at every change), false after `ms` (on a
+     *  quiet machine: scaled to this one). */
     waitFor(test, ms = 15000) {
       if (test()) return Promise.resolve(true);
       return new Promise((resolve) => {
-        const timer = setTimeout(() => { waiters.delete(w); resolve(false); }, ms);
+        const timer = setTimeout(() => { waiters.delete(w); resolve(false); }, scaled(ms));
         const w = { test, done: (v) => { clearTimeout(timer); resolve(v); } };
         waiters.add(w);
       });

@@ -31,6 +31,7 @@
 import { launch } from '../browsers.mjs';
 import { startServer } from './soak-many-server.mjs';
 import { bookkeeping } from './bookkeeping.mjs';
+import { scaled } from '../runner.mjs';
 
 process.env.PUPPETEER_SKIP_DOWNLOAD = '1';
 
@@ -44,7 +45,7 @@ const MiB = 1024 * 1024;
 const BOUNDS = { wasm: 1 * MiB, externrefs: 256, heap: 512 * 1024 };
 const CALIBRATION = { cycles: 1000, atLeast: 100 * 1024 }; // Chromium: kept sources must show
 const BATCH = 1000; // cycles per page.evaluate: far under the protocol timeout
-const COLLECT_MS = 30000; // Firefox: at most this long for its own GC to collect the churn's sources
+const COLLECT_MS = scaled(30000); // Firefox: at most this long for its own GC to collect the churn's sources
 
 // ---- arguments ------------------------------------------------------------------------
 const argv = process.argv.slice(2);
@@ -89,7 +90,7 @@ for (const name of opts.browser) {
     page.on('pageerror', (e) => pageErrors.push(String(e?.message ?? e)));
     const cdp = name === 'chromium' ? await page.createCDPSession() : null;
     await page.goto(`${server.origin}/tests/reliability/soak-page.html`, { waitUntil: 'load' });
-    await page.waitForFunction(() => !!window.__soak, { timeout: 15000 });
+    await page.waitForFunction(() => !!window.__soak, { timeout: scaled(15000) });
     console.log(`\n== ${name} (${await browser.version()})`);
 
     /** wasm figures; after a full GC (twice, with a task between for finalizers) where the browser lets us. */

@@ -5,7 +5,7 @@
 //
 //   node tests/shared/run.mjs                     both browsers (dist/ must be built)
 //   node tests/shared/run.mjs --browser=firefox   one
-//   env: SHARED_TIMEOUT_MS (whole run, default 240000)
+//   env: SHARED_TIMEOUT_MS (whole run, default 240000), TEST_TIME_SCALE (tests/runner.mjs)
 //
 // Eight pages of one origin: without `shared`, six connect and the seventh waits for a
 // free connection; with it, all eight (and a frame, a worker and the classic script of one
@@ -24,14 +24,15 @@ import http from 'node:http';
 import path from 'node:path';
 import { launch } from '../browsers.mjs';
 import { ROOT, readStatic } from '../static.mjs';
+import { scaled, withTimeout } from '../runner.mjs';
 
 process.env.PUPPETEER_SKIP_DOWNLOAD = '1';
 process.env.PUPPETEER_SKIP_CHROME_DOWNLOAD = '1';
 
-const TIMEOUT_MS = Number(process.env.SHARED_TIMEOUT_MS ?? 240000);
+const TIMEOUT_MS = scaled(Number(process.env.SHARED_TIMEOUT_MS ?? 240000));
 const TICK_MS = 20;
-const WAIT_MS = 15000; // one wait in a page or at the server
-const HANDOVER_MS = 1500; // "within about a second", with room for a loaded machine
+const WAIT_MS = 15000; // one wait in a page or at the server, on a quiet machine (withTimeout scales it)
+const HANDOVER_MS = scaled(1500); // "within about a second", with room for a loaded machine
 const args = process.argv.slice(2);
 const wanted = args.filter((a) => a.startsWith('--browser=')).flatMap((a) => a.slice(10).split(','));
 const BROWSERS = wanted.length ? wanted : ['chromium', 'firefox'];
@@ -66,13 +67,6 @@ async function check(name, fn) {
   }
 }
 function assert(cond, msg) { if (!cond) throw new Error(msg); }
-const within = (promise, ms, what) => {
-  let timer;
-  return Promise.race([
-    promise,
-    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms); }),
-  ]).finally(() => clearTimeout(timer));
-};
 
 // ---- the server ---------------------------------------------------------------------
 
@@ -140,7 +134,7 @@ function startServer() {
   });
   server.keepAliveTimeout = 60000;
   /** Resolves when test() holds (checked on every connection, close and event). */
-  const until = (test, what, ms = WAIT_MS) => within(new Promise((resolve) => {
+  const until = (test, what, ms = WAIT_MS) => withTimeout(new Promise((resolve) => {
     const w = { test, resolve };
     if (test()) resolve();
     else waiters.add(w);
@@ -189,10 +183,10 @@ async function inBrowser(name, server) {
     page.on('pageerror', (e) => pageErrors.push(`page ${n}: ${e.message}`));
     page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(`page ${n}: ${m.text()}`); });
     await page.goto(`${base}?n=${n}`, { waitUntil: 'load' });
-    await within(page.evaluate(() => window.t.ready), WAIT_MS, `page ${n} ready`);
+    await withTimeout(page.evaluate(() => window.t.ready), WAIT_MS, `page ${n} ready`);
     pages[n] = { page, keys: [] };
   };
-  const ev = (n, fn, ...a) => within(pages[n].page.evaluate(fn, ...a), WAIT_MS, `answer from page ${n}`);
+  const ev = (n, fn, ...a) => withTimeout(pages[n].page.evaluate(fn, ...a), WAIT_MS, `answer from page ${n}`);
   const open = (n, key, url, init, where) => {
     pages[n].keys.push(key);
     return ev(n, (k, u, i, w) => window.t.open(k, u, i, w), key, url, init, where);

@@ -25,12 +25,13 @@ import puppeteer from 'puppeteer-core';
 import { ROOT, tempDir, pack, installInto } from '../package/pack.mjs';
 import { startServer } from './server.mjs';
 import { launchOptions } from '../browsers.mjs';
+import { scaled } from '../runner.mjs';
 
 process.env.PUPPETEER_SKIP_DOWNLOAD = '1';
 const HERE = path.join(ROOT, 'tests/vite-app');
 const BIN = path.join(ROOT, 'node_modules/.bin');
 const BROWSERS = (process.env.BROWSERS ?? 'chromium,firefox').split(',').filter(Boolean);
-const PAGE_TIMEOUT = 20_000;
+const PAGE_TIMEOUT = scaled(20_000);
 
 const temp = tempDir('eventsource-wasm-browsers-');
 const app = path.join(temp, 'app');
@@ -49,7 +50,7 @@ const sizes = (dir) =>
     .join(', ');
 
 const sh = (file, args, cwd) =>
-  execFileSync(file, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 180_000 });
+  execFileSync(file, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: scaled(180_000) });
 
 before(async () => {
   assert.ok(fs.existsSync(path.join(ROOT, 'dist/index.js')), 'run `npm run build` first');
@@ -70,7 +71,7 @@ after(async () => {
   fs.rmSync(temp, { recursive: true, force: true });
 });
 
-test('vite build of the app, the package from the tarball', { timeout: 180_000 }, () => {
+test('vite build of the app, the package from the tarball', { timeout: scaled(180_000) }, () => {
   const started = performance.now();
   sh(path.join(BIN, 'vite'), ['build', '.', '--base', '/app-vite/', '--outDir', 'dist-vite', '--emptyOutDir', '--logLevel', 'warn'], app);
   const files = fs.readdirSync(path.join(app, 'dist-vite/assets'));
@@ -79,7 +80,7 @@ test('vite build of the app, the package from the tarball', { timeout: 180_000 }
   assert.ok(files.some((f) => f.endsWith('.wasm')), 'the wasm is emitted as an asset');
 });
 
-test('webpack build of the app, no plugins', { timeout: 180_000 }, () => {
+test('webpack build of the app, no plugins', { timeout: scaled(180_000) }, () => {
   const started = performance.now();
   sh(path.join(BIN, 'webpack'), ['--config', path.join(app, 'webpack.config.mjs')], app);
   fs.copyFileSync(path.join(app, 'webpack.html'), path.join(app, 'dist-webpack/index.html'));
@@ -192,7 +193,7 @@ const PAGES = [
 for (const name of BROWSERS) {
   let browser;
   let launchError;
-  test(`${name}: launches`, { timeout: 60_000 }, async () => {
+  test(`${name}: launches`, { timeout: scaled(60_000) }, async () => {
     // A fresh profile, inside `temp` (removed at the end).
     const profile = path.join(temp, `profile-${name}`);
     fs.mkdirSync(profile);
@@ -207,7 +208,7 @@ for (const name of BROWSERS) {
   });
 
   for (const spec of PAGES) {
-    test(`${name}: ${spec.name}`, { timeout: PAGE_TIMEOUT + 10_000 }, async (t) => {
+    test(`${name}: ${spec.name}`, { timeout: PAGE_TIMEOUT + scaled(10_000) }, async (t) => {
       if (!browser) return t.skip(`${name} did not launch: ${launchError?.message}`);
       const tag = `${name}-${spec.path}`;
       const url = new URL(spec.path, server.origin);
@@ -232,7 +233,7 @@ for (const name of BROWSERS) {
     });
   }
 
-  test(`${name}: closes`, { timeout: 30_000 }, async (t) => {
+  test(`${name}: closes`, { timeout: scaled(30_000) }, async (t) => {
     if (!browser) return t.skip('not launched');
     await browser.close();
     browsers.delete(browser);
