@@ -4,15 +4,30 @@
 # takes about a second). Run by `npm test` and `npm start`; safe to run by hand.
 #
 #   - Rust: the wasm32-unknown-unknown target, the nightly toolchain with
-#     rust-src and wasm32 (cargo-fuzz, scripts/build.sh), wasm-bindgen-cli pinned to the wasm-bindgen in Cargo.lock,
-#     wasm-pack, cargo-fuzz, geckodriver;
-#   - Debian packages: chromium, chromium-driver, firefox-esr (browser tests);
+#     rust-src and wasm32 (cargo-fuzz, scripts/build.sh), wasm-bindgen-cli pinned to the
+#     wasm-bindgen in Cargo.lock (its wasm-bindgen-test-runner runs the wasm32 tests),
+#     cargo-fuzz, geckodriver;
+#   - Debian packages: chromium, chromium-driver, firefox-esr, webkit2gtk-driver and xvfb
+#     (WebKit's MiniBrowser in a virtual display), openssl (browser tests);
 #   - npm dependencies (npm ci), when package-lock.json is newer than them.
+#
+# On a fresh machine the Debian packages and the npm dependencies download and unpack in
+# the background while cargo compiles its tools (the longest part: ~10 min on 2 cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 have() { command -v "$1" >/dev/null 2>&1; }
+# retry COMMAND...: up to three tries, for downloads from the registries (a passing
+# network fault should not fail a fresh machine's whole run).
+retry() {
+  local attempt
+  for attempt in 1 2 3; do
+    "$@" && return 0
+    ((attempt < 3)) && say "failed (try $attempt of 3): $*; again in $((attempt * 10)) s" && sleep $((attempt * 10))
+  done
+  return 1
+}
 export PATH="$HOME/.cargo/bin:$PATH"
 
 have cargo && have rustup || { say "cargo and rustup are required (https://rustup.rs)"; exit 1; }
@@ -20,23 +35,66 @@ have node && have npm || { say "Node.js >= 20 and npm are required"; exit 1; }
 node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' ||
   { say "Node.js >= 20 is required, found $(node --version)"; exit 1; }
 
+# --- In the background: Debian packages (browsers, drivers, openssl) and npm ----
+logs=$(mktemp -d)
+pids=()
+names=()
+missing=()
+have chromium || missing+=(chromium)
+have chromedriver || missing+=(chromium-driver)
+have firefox-esr || missing+=(firefox-esr)
+have WebKitWebDriver || missing+=(webkit2gtk-driver) # WebKit: WebKitWebDriver drives MiniBrowser
+have xvfb-run || missing+=(xvfb)                      # MiniBrowser has no headless mode
+have openssl || missing+=(openssl) # tests/reliability/many.mjs makes its HTTP/2 server's certificate
+if ((${#missing[@]})); then
+  sudo=()
+  [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+  say "installing ${missing[*]} with apt-get (in the background)"
+  {
+    retry "${sudo[@]}" apt-get update -qq &&
+      DEBIAN_FRONTEND=noninteractive retry "${sudo[@]}" apt-get install -y -qq "${missing[@]}"
+  } >"$logs/apt" 2>&1 &
+  pids+=($!)
+  names+=(apt)
+fi
+if [[ -f package-lock.json ]] &&
+  { [[ ! -f node_modules/.package-lock.json ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; }; then
+  say "installing npm dependencies (in the background)"
+  retry npm ci --no-audit --no-fund --loglevel=error >"$logs/npm" 2>&1 &
+  pids+=($!)
+  names+=(npm)
+fi
+# Waits for the background installs; a failed one prints its log and fails the setup.
+wait_background() {
+  local i status=0
+  for i in "${!pids[@]}"; do
+    if ! wait "${pids[$i]}"; then
+      say "${names[$i]} failed:"
+      tail -n 40 "$logs/${names[$i]}" >&2
+      status=1
+    fi
+  done
+  rm -rf "$logs"
+  return $status
+}
+
 # --- Rust targets and toolchains -------------------------------------------
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"
-  rustup target add wasm32-unknown-unknown
+  retry rustup target add wasm32-unknown-unknown
 fi
 for component in rustfmt clippy; do
-  rustup component list --installed | grep -q "^$component" || rustup component add "$component"
+  rustup component list --installed | grep -q "^$component" || retry rustup component add "$component"
 done
 if ! rustup toolchain list | grep -q '^nightly'; then
   say "installing the nightly toolchain (for cargo-fuzz and the size-optimized wasm build)"
-  rustup toolchain install nightly --profile minimal
+  retry rustup toolchain install nightly --profile minimal
 fi
 # The release wasm rebuilds the standard library (scripts/build.sh).
 rustup component list --toolchain nightly --installed | grep -q '^rust-src' ||
-  rustup component add rust-src --toolchain nightly
+  retry rustup component add rust-src --toolchain nightly
 rustup target list --toolchain nightly --installed | grep -qx wasm32-unknown-unknown ||
-  rustup target add wasm32-unknown-unknown --toolchain nightly
+  retry rustup target add wasm32-unknown-unknown --toolchain nightly
 
 # --- Cargo-installed tools --------------------------------------------------
 # cargo_install BINARY CHECK-COMMAND EXPECTED-OUTPUT CRATE [ARGS...]
@@ -47,7 +105,7 @@ cargo_install() {
     return
   fi
   say "installing $crate $*"
-  cargo install --quiet "$crate" "$@"
+  retry cargo install --quiet "$crate" "$@"
 }
 
 # The CLI must match the wasm-bindgen crate exactly; the registry lags one of
@@ -57,29 +115,8 @@ locked_version() { awk -v name="$1" '$0 == "name = \"" name "\"" { getline; gsub
 bindgen_version=$(locked_version wasm-bindgen)
 [[ -n "$bindgen_version" ]] || { say "no wasm-bindgen in Cargo.lock"; exit 1; }
 cargo_install wasm-bindgen "wasm-bindgen $bindgen_version" wasm-bindgen-cli --version "$bindgen_version"
-cargo_install wasm-pack "wasm-pack" wasm-pack --locked
 cargo_install cargo-fuzz "cargo-fuzz" cargo-fuzz
 cargo_install geckodriver "geckodriver" geckodriver
 
-# --- Browsers, their drivers and openssl (Debian packages) -------------
-missing=()
-have chromium || missing+=(chromium)
-have chromedriver || missing+=(chromium-driver)
-have firefox-esr || missing+=(firefox-esr)
-have openssl || missing+=(openssl) # tests/reliability/many.mjs makes its HTTP/2 server's certificate
-if ((${#missing[@]})); then
-  sudo=()
-  [[ $(id -u) -eq 0 ]] || sudo=(sudo)
-  say "installing ${missing[*]} with apt-get"
-  "${sudo[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
-
-# --- npm dependencies --------------------------------------------------------
-if [[ -f package-lock.json ]] &&
-  { [[ ! -f node_modules/.package-lock.json ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; }; then
-  say "installing npm dependencies"
-  npm ci --no-audit --no-fund --loglevel=error
-fi
-
+wait_background
 say "ready"

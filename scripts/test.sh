@@ -4,7 +4,31 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
-step() { printf '\n=== %s\n' "$*" >&2; }
+
+# Each step's duration, printed when the run ends (also when a step fails).
+started=$SECONDS
+step_started=$SECONDS
+step_name=
+timings=()
+end_step() {
+  if [[ -n $step_name ]]; then
+    timings+=("$(printf '%6d s  %s' $((SECONDS - step_started)) "${step_name:0:100}")")
+  fi
+  step_name=
+}
+step() {
+  end_step
+  step_name=$*
+  step_started=$SECONDS
+  printf '\n=== %s\n' "$*" >&2
+}
+report() {
+  local status=$?
+  end_step
+  printf '\n=== test.sh: %d s in all%s\n' $((SECONDS - started)) "$( ((status)) && echo ", FAILED (exit $status)")" >&2
+  printf '%s\n' "${timings[@]}" >&2
+}
+trap report EXIT
 
 step "native: unit, spec, property, sse-dump and fuzz-corpus tests, doctests"
 cargo test --quiet
@@ -13,10 +37,13 @@ step "native: benchmarks, run once each as tests (numbers come from npm run benc
 cargo test --quiet --benches
 
 step "browsers: the parser, the glue and the Rust API compiled to wasm32, their tests in headless Chromium and Firefox"
-# One browser per run: wasm-bindgen-test-runner picks the driver from whichever
-# of GECKODRIVER / CHROMEDRIVER is set, so only one may be.
-env -u GECKODRIVER CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}" wasm-pack test --headless --chrome --features stream
-env -u CHROMEDRIVER GECKODRIVER="${GECKODRIVER:-$(command -v geckodriver)}" wasm-pack test --headless --firefox --features stream
+# cargo runs each wasm32 test binary with wasm-bindgen-test-runner (installed with the
+# pinned wasm-bindgen CLI), which drives the browser through the driver named by
+# CHROMEDRIVER or GECKODRIVER (one per run: it takes whichever is set), headless, with
+# the capabilities of ./webdriver.json. (No --quiet: cargo would pass it on to the runner.)
+wasm_test() { env CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner "$@" cargo test --target wasm32-unknown-unknown --features stream; }
+wasm_test -u GECKODRIVER CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}"
+wasm_test -u CHROMEDRIVER GECKODRIVER="${GECKODRIVER:-$(command -v geckodriver)}"
 
 step "npm package: npm run build (cargo, wasm-bindgen, wasm-opt, esbuild) into dist/"
 bash scripts/build.sh
