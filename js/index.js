@@ -6,8 +6,13 @@ import { defineEventSource } from './eventsource.js';
 import { defineEventStreamParser } from './stream-parser.js';
 
 let ready;
+// Async, so that a `new URL` that throws (import.meta.url is no URL in Cloudflare workerd)
+// fails the source (error, reason 'module') instead of throwing from its constructor.
 const load = () =>
-  (ready ??= init({ module_or_path: new URL('./eventsource_wasm_bg.wasm', import.meta.url) }).then(() => Connection));
+  (ready ??= (async () => {
+    await init({ module_or_path: new URL('./eventsource_wasm_bg.wasm', import.meta.url) });
+    return Connection;
+  })());
 
 // shared.js (one connection for every tab) is fetched only if a source asks for it.
 export const EventSource = defineEventSource(load, () => import('./shared.js'));

@@ -33,12 +33,13 @@ wasm-opt -Oz --converge --strip-debug --strip-producers --strip-target-features 
   target/bindgen/eventsource_wasm_bg.wasm -o dist/eventsource_wasm_bg.wasm
 
 # ES modules, one file each (so the wasm URL stays relative to them).
-cp target/bindgen/eventsource_wasm.js js/eventsource.js js/shared.js js/stream-parser.js js/index.js js/node.js dist/
+cp target/bindgen/eventsource_wasm.js js/eventsource.js js/shared.js js/stream-parser.js js/index.js js/node.js js/workerd.js dist/
 sed "s|from 'eventsource-wasm'|from './index.js'|" js/polyfill.js > dist/polyfill.js
 sed "s|from 'eventsource-wasm'|from './node.js'|" js/polyfill.js > dist/polyfill-node.js
+sed "s|from 'eventsource-wasm'|from './workerd.js'|" js/polyfill.js > dist/polyfill-workerd.js
 esbuild --log-level=warning --minify --format=esm --target=es2022 --allow-overwrite --outdir=dist \
   dist/eventsource_wasm.js dist/eventsource.js dist/shared.js dist/stream-parser.js dist/index.js dist/node.js dist/polyfill.js \
-  dist/polyfill-node.js
+  dist/polyfill-node.js dist/workerd.js dist/polyfill-workerd.js
 cp js/index.d.ts js/stream-parser.d.ts dist/
 
 # The classic script: one file, the wasm inlined, instantiated synchronously.

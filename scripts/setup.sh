@@ -9,7 +9,8 @@
 #     cargo-fuzz, geckodriver;
 #   - Debian packages: chromium, chromium-driver, firefox-esr, webkit2gtk-driver and xvfb
 #     (WebKit's MiniBrowser in a virtual display), openssl (browser tests);
-#   - npm dependencies (npm ci), when package-lock.json is newer than them.
+#   - npm dependencies (npm ci), when package-lock.json is newer than them, and those of
+#     tests/runtimes (Node.js 22 and 24, Bun, Deno, workerd).
 #
 # On a fresh machine the Debian packages and the npm dependencies download and unpack in
 # the background while cargo compiles its tools (the longest part: ~10 min on 2 cores).
@@ -63,6 +64,15 @@ if [[ -f package-lock.json ]] &&
   retry npm ci --no-audit --no-fund --loglevel=error >"$logs/npm" 2>&1 &
   pids+=($!)
   names+=(npm)
+fi
+# Node.js 22 and 24, Bun, Deno and workerd for tests/runtimes/run.mjs, each the registry's
+# platform package that holds the binary (~240 MB download, ~720 MB installed; x64 Linux).
+if [[ ! -f tests/runtimes/node_modules/.package-lock.json ]] ||
+  [[ tests/runtimes/package-lock.json -nt tests/runtimes/node_modules/.package-lock.json ]]; then
+  say "installing the runtimes of tests/runtimes (in the background)"
+  retry npm ci --prefix tests/runtimes --no-audit --no-fund --loglevel=error >"$logs/runtimes" 2>&1 &
+  pids+=($!)
+  names+=(runtimes)
 fi
 # Waits for the background installs; a failed one prints its log and fails the setup.
 wait_background() {

@@ -80,6 +80,9 @@ node --test tests/node/*.test.mjs tests/types/*.test.mjs
 step "npm package: tarball contents and sizes; installed from the tarball and used from Node.js"
 node tests/package/check.mjs
 
+step "runtimes: the package from its tarball in Node.js 20, 22 and 24, Bun, Deno and workerd, against a local SSE server"
+node tests/runtimes/run.mjs
+
 step "browsers: Vite and webpack apps from the tarball, classic script, ES module, workers (Chromium, Firefox)"
 node tests/vite-app/run.mjs
 

@@ -15,6 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { ROOT, dryRun, tempDir, pack, installInto } from './pack.mjs';
+import { scaled } from '../runner.mjs';
 
 const EXPECTED = [
   'LICENSE-APACHE',
@@ -28,10 +29,12 @@ const EXPECTED = [
   'dist/index.js',
   'dist/node.js',
   'dist/polyfill-node.js',
+  'dist/polyfill-workerd.js',
   'dist/polyfill.js',
   'dist/shared.js',
   'dist/stream-parser.d.ts',
   'dist/stream-parser.js',
+  'dist/workerd.js',
   'package.json',
 ];
 
@@ -116,7 +119,6 @@ test('the tarball installs offline into a fresh project', { timeout: scaled(120_
 const CONSUMER = String.raw`
 import http from 'node:http';
 import { createRequire } from 'node:module';
-import { scaled } from '../runner.mjs';
 const results = {};
 const server = http.createServer((req, res) => {
   res.writeHead(200, { 'Content-Type': 'text/event-stream' });
