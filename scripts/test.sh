@@ -36,25 +36,30 @@ cargo test --quiet
 step "native: benchmarks, run once each as tests (numbers come from npm run bench:parser)"
 cargo test --quiet --benches
 
-step "browsers: the parser, the glue and the Rust API compiled to wasm32, their tests in headless Chromium and Firefox"
+step "browsers: the parser, the glue and the Rust API compiled to wasm32, their tests in headless Chromium and Firefox, and WebKit under Xvfb"
 # cargo runs each wasm32 test binary with wasm-bindgen-test-runner (installed with the
 # pinned wasm-bindgen CLI), which drives the browser through the driver named by
-# CHROMEDRIVER or GECKODRIVER (one per run: it takes whichever is set), headless, with
-# the capabilities of ./webdriver.json. (No --quiet: cargo would pass it on to the runner.)
-wasm_test() { env CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner "$@" cargo test --target wasm32-unknown-unknown --features stream; }
-wasm_test -u GECKODRIVER CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}"
-wasm_test -u CHROMEDRIVER GECKODRIVER="${GECKODRIVER:-$(command -v geckodriver)}"
+# CHROMEDRIVER, GECKODRIVER or SAFARIDRIVER (one per run: it takes whichever is set),
+# headless, with the capabilities of ./webdriver.json. (No --quiet: cargo would pass it
+# on to the runner.) `wasm_test PREFIX...` runs the tests under the command PREFIX.
+wasm_test() { "$@" CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner cargo test --target wasm32-unknown-unknown --features stream; }
+wasm_test env -u GECKODRIVER -u SAFARIDRIVER CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}"
+wasm_test env -u CHROMEDRIVER -u SAFARIDRIVER GECKODRIVER="${GECKODRIVER:-$(command -v geckodriver)}"
+# WebKit: WebKitWebDriver stands in for safaridriver and starts MiniBrowser, which has no
+# headless mode (a virtual display). The runner sends it no capabilities for Safari (it
+# ignores webdriver.json there): MiniBrowser's defaults; only loopback is reachable here.
+wasm_test xvfb-run -a env -u GECKODRIVER -u CHROMEDRIVER SAFARIDRIVER="${SAFARIDRIVER:-$(command -v WebKitWebDriver)}"
 
 step "npm package: npm run build (cargo, wasm-bindgen, wasm-opt, esbuild) into dist/"
 bash scripts/build.sh
 
-step "browsers: the class against a fixture SSE server, the native EventSource as oracle (Chromium, Firefox)"
+step "browsers: the class against a fixture SSE server, the native EventSource as oracle (Chromium, Firefox, WebKit)"
 node tests/e2e/run.mjs
 
 step "browsers: the benchmark harness, a smoke run (every implementation delivers every event intact; no timing checked)"
 node benches/browser/run.mjs --quick
 
-step "reliability: 10,000 events through broken connections, resumed from Last-Event-ID exactly once and in order (Node, Chromium, Firefox; native as reference)"
+step "reliability: 10,000 events through broken connections, resumed from Last-Event-ID exactly once and in order (Node, Chromium, Firefox, WebKit; native as reference)"
 node tests/reliability/resume.mjs
 
 step "browsers: hostile input and security (a 200 MiB line, 1,000 random streams against the native class, CSP, credentials and headers across redirects), Chromium and Firefox"

@@ -6,15 +6,20 @@
 //   launch('chromium', { acceptInsecureCerts: true })  // a test's self-signed TLS certificate
 //   processTree(browser.process().pid)                 // its pids, for /proc figures (memory, CPU)
 //
-// Override the binaries with E2E_CHROMIUM / E2E_FIREFOX.
+//   launch('webkit')                                   // WebKitGTK MiniBrowser over W3C WebDriver (webkit.mjs)
+//
+// Override the binaries with E2E_CHROMIUM / E2E_FIREFOX / E2E_WEBKIT (and E2E_WEBKIT_DRIVER, E2E_XVFB).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { scaled } from './runner.mjs';
+import { WEBKIT, launchWebKit } from './webkit.mjs';
 
 export const EXECUTABLES = {
   chromium: process.env.E2E_CHROMIUM ?? '/usr/bin/chromium',
   firefox: process.env.E2E_FIREFOX ?? '/usr/bin/firefox-esr',
+  // WebKit (Safari's engine): WebKitGTK's MiniBrowser through WebKitWebDriver under Xvfb (webkit.mjs)
+  webkit: WEBKIT.browser,
 };
 
 /**
@@ -78,6 +83,10 @@ export function launchOptions(name, userDataDir, { acceptInsecureCerts = false }
 
 /** Launches `name` with a fresh temporary profile; `close()` ends it (killing it if it hangs) and removes the profile. */
 export async function launch(name, { prefix = 'test', acceptInsecureCerts = false } = {}) {
+  // WebKit: a W3C WebDriver adapter with a page-like object (no profile directory: the
+  // automation session is ephemeral). `browser.webdriver` is true: see webkit.mjs for what
+  // it cannot do (exposeFunction, offline emulation, a forced GC, console).
+  if (name === 'webkit') return launchWebKit({ acceptInsecureCerts });
   const puppeteer = (await import('puppeteer-core')).default;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-${name}-`));
   let browser;

@@ -12,11 +12,12 @@
 //
 // Runs: a self-test (resume-selftest.mjs: a client wrong only about a CR before its LF
 // must be caught), ours in Node.js (the package by name, as tests/node does), then ours
-// and the native class in Chromium and in Firefox. The native class is the reference,
+// and the native class in Chromium, in Firefox and in WebKit (MiniBrowser over WebDriver,
+// ../webkit.mjs). The native class is the reference,
 // judged the same way: a failure of its run is a failure of the run, marked as the
 // browser's own.
 //
-//   node tests/reliability/resume.mjs [--browser=node,chromium,firefox] [--impl=ours,native]
+//   node tests/reliability/resume.mjs [--browser=node,chromium,firefox,webkit] [--impl=ours,native]
 //                                     [--events=10000] [--seed=S] [--verbose]
 //   env: RESUME_TIMEOUT_MS (the whole run, default 240000), E2E_CHROMIUM, E2E_FIREFOX,
 //        TEST_TIME_SCALE (every time limit times this; tests/runner.mjs)
@@ -42,7 +43,7 @@ const args = process.argv.slice(2);
 const value = (name) => args.filter((a) => a.startsWith(`--${name}=`)).map((a) => a.slice(name.length + 3)).at(-1);
 const list = (name, all) => (value(name) ? value(name).split(',') : all);
 const unknown = args.filter((a) => !/^--(browser|impl|events|seed)=.+$|^--verbose$/.test(a));
-const TARGETS = ['node', 'chromium', 'firefox'];
+const TARGETS = ['node', 'chromium', 'firefox', 'webkit'];
 const targets = list('browser', TARGETS);
 const impls = list('impl', ['ours', 'native']);
 const n = Number(value('events') ?? 10000);
@@ -50,7 +51,7 @@ const seed = Number(value('seed') ?? Math.floor(Math.random() * 2 ** 32));
 const verbose = args.includes('--verbose');
 if (unknown.length || targets.some((t) => !TARGETS.includes(t)) || impls.some((i) => !['ours', 'native'].includes(i))
   || !Number.isInteger(n) || n < 100 || !Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) {
-  console.error('usage: node tests/reliability/resume.mjs [--browser=node,chromium,firefox] [--impl=ours,native] '
+  console.error('usage: node tests/reliability/resume.mjs [--browser=node,chromium,firefox,webkit] [--impl=ours,native] '
     + '[--events=N (≥ 100)] [--seed=S (0 ≤ S < 2^32)] [--verbose]');
   process.exit(2);
 }
@@ -60,6 +61,31 @@ if (unknown.length || targets.some((t) => !TARGETS.includes(t)) || impls.some((i
 // 500 ms before each reconnection whatever `retry:` says, so its run gets sparser faults to
 // fit the time budget (the same stream, seed and kinds of fault; fewer connections).
 const CUTS_WANTED = { default: 450, 'firefox-native': 40 };
+
+// Known deviations of a browser's NATIVE class that this check meets (an e2e test shows
+// each alone, tests/e2e/tests.mjs): the run is then held to everything else, and to the
+// bound `allows` puts on the damage; the reason is printed.
+const KNOWN_NATIVE = {
+  'webkit-native': {
+    why: 'after a TCP reset mid-body WebKit keeps the pending data and the partial line into the next '
+      + 'connection, so the first event after a reset may carry bytes of the cut one (e2e: "reconnect: '
+      + 'after a TCP reset mid-event, the pending event and partial line are discarded")',
+    what: 'data exact but for events after a reset (at most one per reset)',
+    allows: (s, r) => s.corrupt <= r.faults.reset,
+  },
+};
+
+// What a browser's network layer does below every implementation that the resumption check
+// meets: `excuses(prev, before, next)` (the server's connection records) tells a wrong
+// resumption point it explains; the rest are held to the check.
+const PLATFORM = {
+  webkit: {
+    why: 'WebKit\'s network layer may both retry a request reset before any answer (reset-early) by itself '
+      + 'and report the reset to the page: the page makes its own request from the same point, and the '
+      + 'response to the retry never reaches the page (no event lost: the page resumes where it was)',
+    excuses: (prev, before, next) => before?.fault === 'reset-early' && before.next === prev.next && next.next === prev.next,
+  },
+};
 
 // ---- process hygiene ----------------------------------------------------------------
 let passed = 0;
@@ -105,19 +131,36 @@ const CLIENT_TIMEOUT = scaled(CLIENT_QUIET_MS); // the page's own bound, so that
 const figures = [];
 
 /** Checks and prints one run: the client's summary `s` against the server's report. */
-function judge(label, s, r) {
+function judge(label, s, r, name) {
   const exact = !s.timedOut && s.next === n && !s.duplicates && !s.missing && !s.corrupt && !s.badIds && !s.afterEnd;
   const lost = s.missing + (n - s.next);
-  check(exact, `${label}: ids 0..${n - 1} each exactly once, in order, data exact`, exact ? [] : [
+  const known = KNOWN_NATIVE[name];
+  if (!exact && known && !s.timedOut && s.next === n && !s.duplicates && !s.missing && !s.badIds && !s.afterEnd
+    && known.allows(s, r)) {
+    check(true, `${label}: ids 0..${n - 1} each exactly once, in order, ${known.what}  [known native deviation]`, [
+      `${s.corrupt} event(s) with other data after ${r.faults.reset} resets: ${known.why}`,
+      ...s.anomalies.slice(0, 2),
+    ]);
+  } else check(exact, `${label}: ids 0..${n - 1} each exactly once, in order, data exact`, exact ? [] : [
     `received ${s.received}, next due ${s.next}, lost ${lost}, duplicates ${s.duplicates}, corrupt data ${s.corrupt}, `
       + `bad ids ${s.badIds}, after the end ${s.afterEnd}${s.timedOut ? ', TIMED OUT' : ''}`,
     ...s.anomalies,
   ]);
-  const resumed = !r.mismatches.length && !r.rejected.length;
-  check(resumed, `${label}: every request resumed where it should (exactly after a clean end, no later after a drop or reset)`, resumed ? [] : [
-    `${r.mismatches.length} wrong resumption point(s), ${r.rejected.length} rejected last event ID(s)`,
-    ...r.mismatches.slice(0, 8),
-    ...r.rejected.slice(0, 4).map((x) => `rejected ${JSON.stringify(x)}`),
+  const platform = PLATFORM[name.split('-')[0]];
+  const excused = platform ? r.mismatches.filter((m) => {
+    const k = Number(/^connection (\d+) /.exec(m)?.[1]); // 1-based: r.log[k - 1] is that connection
+    return k > 1 && r.log[k] && platform.excuses(r.log[k - 1], r.log[k - 2], r.log[k]);
+  }) : [];
+  const mismatches = r.mismatches.filter((m) => !excused.includes(m));
+  const resumed = !mismatches.length && !r.rejected.length;
+  check(resumed, `${label}: every request resumed where it should (exactly after a clean end, no later after a drop or reset)`
+    + `${resumed && excused.length ? '  [known platform limitation]' : ''}`, [
+    ...(resumed ? [] : [
+      `${mismatches.length} wrong resumption point(s), ${r.rejected.length} rejected last event ID(s)`,
+      ...mismatches.slice(0, 8),
+      ...r.rejected.slice(0, 4).map((x) => `rejected ${JSON.stringify(x)}`),
+    ]),
+    ...(excused.length ? [`${excused.length} explained by the platform: ${platform.why}`, ...excused.slice(0, 2)] : []),
   ]);
   const missingKinds = [...FAULTS.filter((k) => !r.faults[k]), ...CUTS.filter((k) => !r.cuts[k])];
   check(!missingKinds.length, `${label}: every fault and every kind of cut happened`,
@@ -153,7 +196,7 @@ async function runOne(target, impl, drive) {
     check(false, `${label}: the run`, [e.message]);
     return;
   }
-  judge(label, s, server.report(name));
+  judge(label, s, server.report(name), name);
 }
 
 const distPresent = fs.existsSync(path.join(ROOT, 'dist', 'index.js')) && fs.existsSync(path.join(ROOT, 'dist', 'node.js'));
