@@ -86,7 +86,7 @@ function errorMessage(reason, readyState, status, detail, options, cause) {
   switch (reason) {
     case 'end-of-stream': return 'The server ended the stream';
     case 'network': return readyState === CLOSED
-      ? 'The request failed in a way retrying cannot fix (CORS, or a URL fetch cannot load)'
+      ? 'The request failed in a way retrying cannot fix (CORS, a URL fetch cannot load, or window.stop())'
       : `The connection failed${cause?.message ? `: ${cause.message}` : ''}`;
     case 'timeout': return `Nothing arrived for ${options.inactivityTimeout} ms (inactivityTimeout)`;
     case 'status': return `HTTP status ${status}`;
@@ -118,6 +118,24 @@ function sharing(load, share) {
  * a promise of it: it is loaded the first time a source asks for `shared`.
  */
 export function defineEventSource(load, share = undefined) {
+  // window.stop() aborts the document's fetches, and so fails a native source (spec 4); but
+  // fetch() and the body's reader then reject with the TypeError of a network error, after
+  // which a source reconnects. So the class sees the call itself: the first source made in
+  // a window wraps window.stop, which tells the connections of the live sources first.
+  const live = new Set();
+  let watching = false;
+  const watchStop = () => {
+    const stop = globalThis.stop;
+    if (watching || typeof document === 'undefined' || typeof stop !== 'function') return;
+    watching = true;
+    globalThis.stop = {
+      stop() {
+        for (const connection of live) connection.stopped?.();
+        return stop.apply(this, arguments);
+      },
+    }.stop;
+  };
+
   class EventSource extends EventTarget {
     #url;
     #withCredentials;
@@ -187,6 +205,8 @@ export function defineEventSource(load, share = undefined) {
       const start = (Connection) => {
         if (this.#readyState !== CLOSED) {
           this.#connection = new Connection(this.#url, options, hooks);
+          watchStop();
+          live.add(this.#connection);
         }
       };
       const loaded = options.shared && share ? sharing(load, share) : load();
@@ -235,6 +255,7 @@ export function defineEventSource(load, share = undefined) {
       this.#unsubscribe?.();
       this.#unsubscribe = null;
       if (connection) {
+        live.delete(connection);
         this.#lastEventId = connection.lastEventId() ?? this.#lastEventId;
         this.#reconnectionTime = connection.reconnectionTime() ?? this.#reconnectionTime;
         connection.close();

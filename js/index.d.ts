@@ -126,8 +126,8 @@ export interface EventSourceInit {
 /**
  * Why an `error` event fired, and the readyState it leaves:
  * - `'end-of-stream'`: the server ended the body (CONNECTING);
- * - `'network'`: fetch or a read failed (CONNECTING), or a CORS failure or a
- *   URL scheme fetch cannot load (CLOSED);
+ * - `'network'`: fetch or a read failed (CONNECTING), or a CORS failure, a
+ *   URL scheme fetch cannot load, or `window.stop()` (CLOSED);
  * - `'timeout'`: `inactivityTimeout` elapsed (CONNECTING);
  * - `'status'`: the HTTP status was not 200 (CLOSED);
  * - `'content-type'`: the Content-Type was not `text/event-stream` (CLOSED);

@@ -7,11 +7,11 @@
 //!
 //! | driver saw | call | the driver then |
 //! | --- | --- | --- |
-//! | start, or a reconnection timer fired | [`Machine::connect`] | fetches, if it returns `true`, sending [`Machine::last_event_id`] as `Last-Event-ID` when not empty |
+//! | start, or a reconnection timer fired | [`Machine::connect`] | fetches, if it returns `true`, sending [`Machine::last_event_id_header`] as `Last-Event-ID` when it is `Some` |
 //! | response headers | [`Machine::response`] | on [`Transition::Open`], fires `open` and reads the body |
 //! | a body chunk | [`Machine::feed`] | (events go to the sink as they complete) |
 //! | the body ended | [`Machine::end_of_body`] | carries out the transition |
-//! | fetch or read rejected | [`Machine::network_error`] | carries out the transition |
+//! | fetch or read rejected | [`Machine::network_error`] | carries out the transition (on [`Transition::RetryWithoutLastEventId`], fetches again at once without the header) |
 //! | no byte for too long | [`Machine::timed_out`] | aborts the fetch, carries out the transition |
 //! | the request could not be made | [`Machine::request_failed`] | carries out the transition |
 //! | `close()` | [`Machine::close`] | aborts the fetch, cancels the timer |
@@ -20,6 +20,15 @@
 //! means "set CONNECTING, fire `error`, wait `delay_ms`, then
 //! [`connect`](Machine::connect)"; [`Transition::Fail`] means "set CLOSED,
 //! fire `error`". Once CLOSED, every input returns [`Transition::None`].
+//!
+//! `Last-Event-ID` is not a CORS-safelisted request header (Fetch), so a
+//! cross-origin `fetch()` that carries it is preceded by a CORS preflight,
+//! which the native class never makes: a server may refuse it and still
+//! serve the native class. A CORS failure of a request that carried the
+//! header is therefore retried once, at once, without it
+//! ([`Transition::RetryWithoutLastEventId`]); only a CORS failure without
+//! it fails the connection. The server then cannot resume from the last
+//! event ID, but the stream goes on as the native one does.
 
 use core::ops::ControlFlow;
 
@@ -47,11 +56,14 @@ pub enum ReadyState {
 /// What a network error was, as far as the driver can tell (spec 4, 5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NetworkError {
-    /// The fetch was aborted (by `close()`): fail.
+    /// The fetch or the read was aborted, by `close()` or by the document
+    /// (`window.stop()`): fail (spec 4).
     Aborted,
-    /// Retrying cannot help: a CORS failure, or a URL whose scheme fetch
-    /// cannot load. Fail.
+    /// Retrying cannot help: a URL whose scheme fetch cannot load. Fail.
     Futile,
+    /// The response failed the CORS check. Fail, unless the request carried
+    /// `Last-Event-ID`: then retry without it (see the [module docs](self)).
+    Cors,
     /// Anything else: the server is unreachable, the connection was reset.
     /// Reestablish.
     Transient,
@@ -122,6 +134,11 @@ pub enum Transition {
     },
     /// The readyState is now CLOSED: fire `error`; never reconnect (spec 12).
     Fail(FailReason),
+    /// The request carried `Last-Event-ID` and failed the CORS check: fetch
+    /// again at once, without the header ([`Machine::last_event_id_header`]
+    /// is `None` now); tell the page nothing. The readyState stays
+    /// CONNECTING, and the attempt is the same one for the retry policy.
+    RetryWithoutLastEventId,
 }
 
 /// Why the connection failed, for richer error reporting.
@@ -153,6 +170,9 @@ pub struct Machine {
     /// A fetch or response body is in flight (between `connect` and its
     /// end), so that a late callback after close or failure is ignored.
     connected: bool,
+    /// The request of this attempt carries `Last-Event-ID` (when the last
+    /// event ID is not empty): set by `connect`, cleared by a CORS failure.
+    with_last_event_id: bool,
 }
 
 impl Default for Machine {
@@ -179,6 +199,7 @@ impl Machine {
             random: seed | 1,
             parser,
             connected: false,
+            with_last_event_id: true,
         }
     }
 
@@ -198,6 +219,14 @@ impl Machine {
         self.parser.last_event_id()
     }
 
+    /// The value of the `Last-Event-ID` header of the request being made
+    /// (spec 11): the last event ID, unless it is empty or a CORS failure
+    /// made the machine retry without it.
+    pub fn last_event_id_header(&self) -> Option<&str> {
+        let id = self.parser.last_event_id();
+        (self.with_last_event_id && !id.is_empty()).then_some(id)
+    }
+
     /// Starts a fetch (the first, or after the reconnection delay). Returns
     /// whether the driver should fetch: `false` once CLOSED (spec 11: "if
     /// the readyState is not CONNECTING, return").
@@ -207,6 +236,7 @@ impl Machine {
         }
         self.parser.reset();
         self.connected = true;
+        self.with_last_event_id = true;
         true
     }
 
@@ -267,14 +297,18 @@ impl Machine {
 
     /// The fetch, or reading the body, failed (spec 4, 5).
     pub fn network_error(&mut self, error: NetworkError) -> Transition {
+        if !self.connected {
+            return Transition::None;
+        }
         match error {
             NetworkError::Transient => self.reestablish(Interruption::Network),
-            NetworkError::Aborted | NetworkError::Futile => {
-                if !self.connected {
-                    return Transition::None;
-                }
-                self.fail(FailReason::Network(error))
+            NetworkError::Cors
+                if self.ready_state == ReadyState::Connecting && self.last_event_id_header().is_some() =>
+            {
+                self.with_last_event_id = false;
+                Transition::RetryWithoutLastEventId
             }
+            NetworkError::Aborted | NetworkError::Futile | NetworkError::Cors => self.fail(FailReason::Network(error)),
         }
     }
 
@@ -471,6 +505,96 @@ mod tests {
             Transition::Fail(FailReason::Network(NetworkError::Futile))
         );
         assert_eq!(machine.ready_state(), ReadyState::Closed);
+    }
+
+    #[test]
+    fn spec_4_an_abort_fails_connecting_or_open() {
+        // Not by close(): the document aborted the fetch (window.stop()).
+        let mut machine = Machine::default();
+        assert!(machine.connect());
+        assert_eq!(
+            machine.network_error(NetworkError::Aborted),
+            Transition::Fail(FailReason::Network(NetworkError::Aborted))
+        );
+        assert!(!machine.connect());
+        let mut machine = open_machine();
+        assert_eq!(
+            machine.network_error(NetworkError::Aborted),
+            Transition::Fail(FailReason::Network(NetworkError::Aborted))
+        );
+        assert_eq!(machine.ready_state(), ReadyState::Closed);
+    }
+
+    /// An open machine whose stream set `id` and ended: CONNECTING, with the
+    /// reconnection's request made.
+    fn reconnecting_with_id(id: &[u8]) -> Machine {
+        let mut machine = open_machine();
+        let _ = machine.feed(id, &mut Vec::new());
+        assert!(matches!(machine.end_of_body(), Transition::Reconnect { .. }));
+        assert!(machine.connect());
+        machine
+    }
+
+    #[test]
+    fn spec_11_last_event_id_header() {
+        let mut machine = Machine::default();
+        assert!(machine.connect());
+        assert_eq!(machine.last_event_id_header(), None);
+        let machine = reconnecting_with_id(b"id: 7\n\n");
+        assert_eq!(machine.last_event_id_header(), Some("7"));
+        let mut parser = Parser::new();
+        parser.set_last_event_id("saved");
+        let mut machine = Machine::new(parser);
+        assert!(machine.connect());
+        assert_eq!(machine.last_event_id_header(), Some("saved"));
+    }
+
+    #[test]
+    fn a_cors_failure_with_last_event_id_retries_once_without_it() {
+        let mut machine = reconnecting_with_id(b"id: 7\n\n");
+        assert_eq!(machine.network_error(NetworkError::Cors), Transition::RetryWithoutLastEventId);
+        assert_eq!(machine.ready_state(), ReadyState::Connecting);
+        assert_eq!(machine.last_event_id_header(), None);
+        // The ID itself is kept: the events of the new stream carry it.
+        assert_eq!(machine.last_event_id(), "7");
+        // The retry passes CORS: the stream goes on.
+        assert_eq!(machine.response(200, Some("text/event-stream")), Transition::Open);
+        // The next reconnection tries the header again.
+        assert!(matches!(machine.end_of_body(), Transition::Reconnect { .. }));
+        assert!(machine.connect());
+        assert_eq!(machine.last_event_id_header(), Some("7"));
+        // The retry fails CORS too: a CORS failure, whatever the header.
+        assert_eq!(machine.network_error(NetworkError::Cors), Transition::RetryWithoutLastEventId);
+        assert_eq!(
+            machine.network_error(NetworkError::Cors),
+            Transition::Fail(FailReason::Network(NetworkError::Cors))
+        );
+        assert_eq!(machine.ready_state(), ReadyState::Closed);
+        assert!(!machine.connect());
+    }
+
+    #[test]
+    fn other_failures_with_last_event_id_are_not_retried_without_it() {
+        let mut machine = reconnecting_with_id(b"id: 7\n\n");
+        assert!(matches!(machine.network_error(NetworkError::Transient), Transition::Reconnect { .. }));
+        assert!(machine.connect());
+        assert_eq!(machine.last_event_id_header(), Some("7"));
+        let mut aborted = machine.clone();
+        assert_eq!(
+            aborted.network_error(NetworkError::Aborted),
+            Transition::Fail(FailReason::Network(NetworkError::Aborted))
+        );
+        assert_eq!(
+            machine.network_error(NetworkError::Futile),
+            Transition::Fail(FailReason::Network(NetworkError::Futile))
+        );
+        // Without an ID, a CORS failure fails at once.
+        let mut machine = Machine::default();
+        assert!(machine.connect());
+        assert_eq!(
+            machine.network_error(NetworkError::Cors),
+            Transition::Fail(FailReason::Network(NetworkError::Cors))
+        );
     }
 
     #[test]

@@ -152,6 +152,12 @@ impl Connection {
         self.inner.close();
     }
 
+    /// `window.stop()` was called: the request in flight, if any, was
+    /// aborted by the document, and its failure fails the source (spec 4).
+    pub fn stopped(&self) {
+        self.inner.stopped();
+    }
+
     /// The last event ID string; `undefined` while an event is being
     /// dispatched (the event's `lastEventId` is the current one then).
     #[wasm_bindgen(js_name = lastEventId)]

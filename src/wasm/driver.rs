@@ -139,6 +139,9 @@ pub(crate) struct Inner<H> {
     crossed_origin: Cell<bool>,
     /// Set by `close()`; read by the code that holds `machine`.
     closed: Cell<bool>,
+    /// Set when the document aborted its fetches (`window.stop()`) since the
+    /// last `fetch()` began: the request in flight failed by an abort.
+    stopped: Cell<bool>,
     abort: RefCell<Option<AbortController>>,
     /// Waiting to reconnect: the timer, the `online` listener, and whether
     /// the wait is still on (the first of the two to fire ends it).
@@ -158,6 +161,7 @@ impl<H: Handler> Inner<H> {
             machine: RefCell::new(machine),
             crossed_origin: Cell::new(false),
             closed: Cell::new(false),
+            stopped: Cell::new(false),
             abort: RefCell::new(None),
             waiting: Cell::new(true),
             timer: RefCell::new(None),
@@ -176,6 +180,13 @@ impl<H: Handler> Inner<H> {
         } // else: a chunk is being parsed; that code closes the machine.
         self.abort_fetch();
         self.stop_waiting();
+    }
+
+    /// The document aborted its fetches (`window.stop()`, which the JS class
+    /// sees): fetch and the body's reader reject with the `TypeError` of a
+    /// network error, but the request in flight was aborted (spec 4: fail).
+    pub fn stopped(&self) {
+        self.stopped.set(true);
     }
 
     /// The readyState (CLOSED as soon as `close()` was called).
@@ -242,7 +253,7 @@ async fn attempt<H: Handler>(inner: &Rc<Inner<H>>) -> Outcome {
     if !fetchable_scheme(&inner.url.borrow()) {
         return outcome(inner.network_error(NetworkError::Futile));
     }
-    let (controller, init) = match inner.request_init().await {
+    let (controller, init, headers) = match inner.request_init().await {
         Ok(request) => request,
         Err(error) if inner.closed.get() => return (Transition::None, String::new(), error),
         Err(error) => return (inner.machine.borrow_mut().request_failed(), String::new(), error),
@@ -253,24 +264,33 @@ async fn attempt<H: Handler>(inner: &Rc<Inner<H>>) -> Outcome {
     inner.abort.replace(Some(controller));
     let mut watchdog = Watchdog::new(inner.config.inactivity_timeout);
 
-    let fetched = match inner.fetch(&init) {
-        Ok(promise) => watchdog.guard(JsFuture::from(promise)).await,
-        Err(error) => Some(Err(error)),
-    };
-    let response: Response = match fetched {
-        None => return inner.timed_out(),
-        // Read structurally: a custom fetch may return another library's
-        // Response class (undici's, in Node.js).
-        Some(Ok(response)) if response.is_object() && Reflect::has(&response, &"status".into()) == Ok(true) => {
-            response.unchecked_into()
-        }
-        Some(Ok(_)) => {
-            let error = js_sys::TypeError::new("the fetch option did not resolve to a Response");
-            return (inner.network_error(NetworkError::Transient), String::new(), error.into());
-        }
-        Some(Err(error)) => {
-            let kind = inner.classify(&error).await;
-            return (inner.network_error(kind), String::new(), error);
+    let response: Response = loop {
+        inner.stopped.set(false);
+        let fetched = match inner.fetch(&init) {
+            Ok(promise) => watchdog.guard(JsFuture::from(promise)).await,
+            Err(error) => Some(Err(error)),
+        };
+        match fetched {
+            None => return inner.timed_out(),
+            // Read structurally: a custom fetch may return another library's
+            // Response class (undici's, in Node.js).
+            Some(Ok(response)) if response.is_object() && Reflect::has(&response, &"status".into()) == Ok(true) => {
+                break response.unchecked_into();
+            }
+            Some(Ok(_)) => {
+                let error = js_sys::TypeError::new("the fetch option did not resolve to a Response");
+                return (inner.network_error(NetworkError::Transient), String::new(), error.into());
+            }
+            Some(Err(error)) => {
+                let kind = inner.classify(&error).await;
+                match inner.network_error(kind) {
+                    // The same request, the same signal, less the header.
+                    Transition::RetryWithoutLastEventId => {
+                        let _ = headers.delete("Last-Event-ID");
+                    }
+                    transition => return (transition, String::new(), error),
+                }
+            }
         }
     };
     let final_url =
@@ -302,7 +322,10 @@ async fn attempt<H: Handler>(inner: &Rc<Inner<H>>) -> Outcome {
             None => return inner.timed_out(),
             Some(Ok(result)) => result.unchecked_into(),
             Some(Err(_)) if inner.closed.get() => return outcome(Transition::None),
-            Some(Err(error)) => return (inner.network_error(NetworkError::Transient), String::new(), error),
+            Some(Err(error)) => {
+                let kind = if inner.stopped.get() { NetworkError::Aborted } else { NetworkError::Transient };
+                return (inner.network_error(kind), String::new(), error);
+            }
         };
         if result.get_done().unwrap_or(true) {
             return outcome(inner.machine.borrow_mut().end_of_body());
@@ -347,7 +370,8 @@ const SLICE: u32 = 64 * 1024;
 /// Tells the handler what happened, and schedules the reconnection.
 fn carry_out<H: Handler>(inner: &Rc<Inner<H>>, transition: Transition, detail: &str, cause: &JsValue) {
     let (ready_state, reason, status, delay) = match transition {
-        Transition::None | Transition::Open => return,
+        // (A retry without Last-Event-ID is made within the attempt.)
+        Transition::None | Transition::Open | Transition::RetryWithoutLastEventId => return,
         Transition::Reconnect { delay_ms, cause } => {
             let reason = match cause {
                 Interruption::EndOfBody => ErrorReason::EndOfStream,
@@ -378,8 +402,9 @@ fn carry_out<H: Handler>(inner: &Rc<Inner<H>>, transition: Transition, detail: &
 
 impl<H: Handler> Inner<H> {
     /// The request of spec 2 and 11, with the options': the headers (a
-    /// callback's awaited), the method and body, the credentials mode.
-    async fn request_init(&self) -> Result<(AbortController, RequestInit), JsValue> {
+    /// callback's awaited), the method and body, the credentials mode. The
+    /// headers are the init's own, for a retry without `Last-Event-ID`.
+    async fn request_init(&self) -> Result<(AbortController, RequestInit, Headers), JsValue> {
         let config = &self.config;
         let mut headers = config.headers.clone();
         if let Some(callback) = headers.dyn_ref::<Function>() {
@@ -399,12 +424,9 @@ impl<H: Handler> Inner<H> {
         if !headers.has("accept")? {
             headers.set("Accept", "text/event-stream")?;
         }
-        let machine = self.machine.borrow();
-        let last_event_id = machine.last_event_id();
-        if last_event_id.is_empty() {
-            headers.delete("Last-Event-ID")?;
-        } else {
-            headers.set("Last-Event-ID", &byte_string(last_event_id))?;
+        match self.machine.borrow().last_event_id_header() {
+            None => headers.delete("Last-Event-ID")?,
+            Some(last_event_id) => headers.set("Last-Event-ID", &byte_string(last_event_id))?,
         }
         let controller = AbortController::new()?;
         let init = RequestInit::new();
@@ -418,7 +440,7 @@ impl<H: Handler> Inner<H> {
         init.set_cache(RequestCache::NoStore);
         init.set_redirect(RequestRedirect::Follow);
         init.set_signal(Some(&controller.signal()));
-        Ok((controller, init))
+        Ok((controller, init, headers))
     }
 
     /// Calls the custom fetch with the URL and init, or the global one.
@@ -514,19 +536,20 @@ impl<H: Handler> Inner<H> {
         }
     }
 
-    /// Tells a CORS failure (futile) from an unreachable server (transient):
-    /// `fetch` rejects with the same `TypeError` for both (spec 5). A
-    /// `no-cors` probe of the same URL, aborted as soon as its headers
-    /// arrive, settles it: if it fails too, nothing answered (transient); if
-    /// its response is opaque, a server answered from another origin, so the
-    /// failure was CORS (futile); if it is a plain same-origin response, CORS
-    /// cannot have been the cause (a reset: transient). The one case it gets
-    /// wrong is a cross-origin connection reset before its headers that
-    /// answers the probe: it fails instead of reconnecting. A custom fetch is
-    /// not probed: its failures are transient.
+    /// Tells a CORS failure from an unreachable server (transient): `fetch`
+    /// rejects with the same `TypeError` for both (spec 5). A `no-cors`
+    /// probe of the same URL, aborted as soon as its headers arrive, settles
+    /// it: if it fails too, nothing answered (transient); if its response is
+    /// opaque, a server answered from another origin, so the failure was
+    /// CORS; if it is a plain same-origin response, CORS cannot have been
+    /// the cause (a reset: transient). The one case it gets wrong is a
+    /// cross-origin connection reset before its headers that answers the
+    /// probe: it is taken for a CORS failure. A custom fetch is not probed:
+    /// its failures are transient. An abort (`close()`, the document's
+    /// `window.stop()`, an `AbortError`) fails.
     async fn classify(&self, error: &JsValue) -> NetworkError {
         let aborted = Reflect::get(error, &"name".into()).ok().and_then(|name| name.as_string());
-        if self.closed.get() || aborted.as_deref() == Some("AbortError") {
+        if self.closed.get() || self.stopped.get() || aborted.as_deref() == Some("AbortError") {
             return NetworkError::Aborted;
         }
         if !self.config.cors || !self.config.fetch.is_undefined() {
@@ -547,9 +570,7 @@ impl<H: Handler> Inner<H> {
         };
         controller.abort();
         match probe {
-            Ok(response) if response.unchecked_ref::<Response>().type_() == ResponseType::Opaque => {
-                NetworkError::Futile
-            }
+            Ok(response) if response.unchecked_ref::<Response>().type_() == ResponseType::Opaque => NetworkError::Cors,
             Ok(_) => NetworkError::Transient,
             Err(_) if self.closed.get() => NetworkError::Aborted,
             Err(_) => NetworkError::Transient,
