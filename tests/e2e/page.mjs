@@ -174,7 +174,7 @@ function makeCtx(ES, impl, env) {
      *  is false. Resolves once the page has seen the change (navigator.onLine, and the
      *  `offline` / `online` event). The runner puts the page back online after the test. */
     async offline(on) {
-      if (typeof window.__e2eOffline !== 'function') throw new Error('the runner gives no network-conditions hook');
+      if (typeof window.__e2eOffline !== 'function') throw new Error('the runner gives no network-conditions hook (declare the test\'s needs: [\'offline\'])');
       const type = on ? 'offline' : 'online';
       const seen = navigator.onLine === !on ? Promise.resolve() : new Promise((r) => window.addEventListener(type, r, { once: true }));
       const what = `the page's \`${type}\` event`;

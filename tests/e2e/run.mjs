@@ -1,22 +1,25 @@
 #!/usr/bin/env node
 // End-to-end runner: the fixture servers, headless Chromium and Firefox (puppeteer-core:
-// CDP for Chromium, WebDriver BiDi for Firefox), every test of tests.mjs against the
+// CDP for Chromium, WebDriver BiDi for Firefox) and WebKit (WebKitGTK's MiniBrowser over
+// W3C WebDriver under Xvfb, ../webkit.mjs), every test of tests.mjs against the
 // browser's NATIVE EventSource and against OURS (/dist/index.js), each compared with the
 // spec's expected result and the two compared with each other.
 //
-//   node tests/e2e/run.mjs                 both browsers, native and ours (dist/ required)
+//   node tests/e2e/run.mjs                 the three browsers, native and ours (dist/ required)
 //   node tests/e2e/run.mjs --native-only   native only (no dist/ needed; exit 0 if green)
-//   options: --browser=chromium|firefox  --impl=native|ours  --filter=TEXT (substring of
+//   options: --browser=chromium|firefox|webkit  --impl=native|ours  --filter=TEXT (substring of
 //            the test name, repeatable)  --verbose (print _info and browser console)
 //            --list (print the test names and exit)
 //   env:     E2E_CHROMIUM (default /usr/bin/chromium), E2E_FIREFOX (default
-//            /usr/bin/firefox-esr), E2E_TIMEOUT_MS (whole run, default 300000),
+//            /usr/bin/firefox-esr), E2E_TIMEOUT_MS (whole run, default 600000),
 //            TEST_TIME_SCALE (every time limit times this; tests/runner.mjs)
 //
 // Output: one line per test, browser and implementation (`ok` / `FAIL` + a diff), then
 // exactly `N passed, N failed` (how CI counts tests). Exit code 1 on any failure.
 // Known native deviations from the spec (tests.mjs `deviations`) count as passed and are
 // listed at the end. Nothing is ever downloaded; browsers only reach 127.0.0.1.
+// A test that `needs` what a browser's automation cannot give (UNAVAILABLE below: WebKit's
+// WebDriver has no offline emulation) is printed as `n/a` with the reason, in neither count.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -129,7 +132,7 @@ async function cleanup() {
   }
   return cleaning;
 }
-const RUN_TIMEOUT = scaled(Number(process.env.E2E_TIMEOUT_MS ?? 300000));
+const RUN_TIMEOUT = scaled(Number(process.env.E2E_TIMEOUT_MS ?? 600000));
 const runGuard = setTimeout(async () => {
   console.log(`\nFAIL the whole run exceeded ${RUN_TIMEOUT} ms: stopping.`);
   console.log(`${passed} passed, ${failed + 1} failed`);
@@ -152,8 +155,21 @@ async function launch(name) {
   return browser;
 }
 
+/** What a browser's automation cannot give a test (tests.mjs `needs`), and why. */
+const UNAVAILABLE = {
+  webkit: {
+    offline: 'WebKit over WebDriver has no network-conditions emulation (W3C WebDriver has no such '
+      + 'command and WebKitWebDriver no extension for it; it is also not reachable from the page), '
+      + 'so the page cannot be taken offline',
+  },
+};
+
 async function newPage(browser, name, consoleLines) {
   const page = await browser.newPage();
+  // WebKit (W3C WebDriver): no console, no exposeFunction, no offline emulation, no forced
+  // GC. The page asks the fixture server for /log and /ctl itself (it is never offline),
+  // and ctx.gc() falls back to heap pressure.
+  if (browser.webdriver) return page;
   page.on('console', (m) => consoleLines.push(`console.${m.type()}: ${m.text()}`));
   page.on('pageerror', (e) => consoleLines.push(`pageerror: ${e?.message ?? e}`));
   if (name === 'chromium') {
@@ -189,6 +205,7 @@ async function afterTest(page) {
 // ---- the run ------------------------------------------------------------------------
 let passed = 0;
 let failed = 0;
+const notApplicable = [];
 const deviationsSeen = [];
 const failures = [];
 const PAGE = `${env.A}/tests/e2e/page.html`;
@@ -216,6 +233,13 @@ for (const bname of browserNames) {
     for (const impl of impls) {
       if (t.impls && !t.impls.includes(impl)) continue;
       const label = `${bname.padEnd(8)} ${impl.padEnd(6)} ${t.name}`;
+      const lacking = (t.needs ?? []).filter((n) => UNAVAILABLE[bname]?.[n]);
+      if (lacking.length) {
+        const why = lacking.map((n) => `needs ${n}: ${UNAVAILABLE[bname][n]}`).join('; ');
+        console.log(`n/a  ${label}  (${why})`);
+        notApplicable.push(`${label}: ${why}`);
+        continue;
+      }
       let r;
       const started = Date.now();
       consoleLines.length = 0;
@@ -244,7 +268,8 @@ for (const bname of browserNames) {
       // A native deviation excuses the native class only; a platform limitation (below any
       // script, e.g. the browser's network layer) excuses every implementation in that browser.
       const dev = impl === 'native' ? t.deviations?.[bname] : undefined;
-      const plat = t.platform?.[bname];
+      // (`impls` in it: only those implementations are affected, e.g. a fetch-based class.)
+      const plat = t.platform?.[bname] && (!t.platform[bname].impls || t.platform[bname].impls.includes(impl)) ? t.platform[bname] : undefined;
       let status;
       let lines = [];
       if (r.ok && isDeepStrictEqual(actual, expected)) {
@@ -291,6 +316,10 @@ if (failures.length) {
   console.log(`\nFailures — ${failures.length}:`);
   for (const f of failures.slice(0, 60)) console.log(`  - ${f}`);
   if (failures.length > 60) console.log(`  … and ${failures.length - 60} more`);
+}
+if (notApplicable.length) {
+  console.log(`\nNot applicable (not run, counted neither way) — ${notApplicable.length}:`);
+  for (const l of notApplicable) console.log(`  - ${l}`);
 }
 if (nativeOnly || oursMissing) {
   console.log(`\nNOTE: our EventSource was NOT tested (${nativeOnly ? '--native-only' : 'dist/index.js missing'}).`);

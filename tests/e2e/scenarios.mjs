@@ -6,6 +6,8 @@
 // `responses[n]` answers the n-th connection (0-based); the last one repeats after that.
 // `byLastEventId` (optional) picks a response by the request's Last-Event-ID instead
 // (key '' = header absent); it wins over `responses` when the key is present.
+// `allowHeaders` (optional): the Access-Control-Allow-Headers of the scenario's preflights
+// ('' allows none); by default they allow every header the preflight asks for.
 //
 // A response:
 //   status        HTTP status, default 200
@@ -25,7 +27,8 @@
 //                 only; `request` is the server's log record (method, headers, body).
 //   pauseMs       pause between chunks (default 3)
 //   end           'hang' (default: keep the response open until the client goes),
-//                 'end' (finish the body cleanly), 'destroy' (reset the socket mid-body)
+//                 'end' (finish the body cleanly), 'destroy' (destroy the socket mid-body),
+//                 'reset' (a TCP RST mid-body: a network error in every browser)
 //   after         'close-listener': once the body is finished, close the listener that
 //                 served it and drop its sockets (used with /ctl/flaky, origin C)
 //
@@ -287,7 +290,7 @@ export const scenarios = {
       ],
     }],
   },
-  'bom-split': { responses: [{ chunks: [bytes([0xef]), bytes([0xbb]), bytes([0xbf], 'data: 1\n\n')] }] },
+  'bom-split': { responses: [{ chunks: [bytes([0xef]), bytes([0xbb]), bytes([0xbf], 'data: 1\n\n'), 'data: end\n\n'] }] },
   'invalid-utf8': { responses: [{ chunks: [INVALID_UTF8] }] },
   // The tricky stream one byte per chunk, and split in two at offset ?split=k.
   'tricky-bytes': { responses: [{ chunks: () => chunked(TRICKY, 1), pauseMs: 1 }] },
@@ -343,6 +346,14 @@ export const scenarios = {
     ],
   },
   // spec 5, 8: the socket is reset in the middle of the body: reconnect.
+  // spec 8, 21: a TCP RST mid-event, once the page has had every byte (it signals `go`
+  // after `a`, which came in the same chunk): the pending data, type and partial line go.
+  'rst-mid-event': {
+    responses: [
+      { chunks: ['retry: 30\nid: 1\ndata: a\n\ndata: pending\nevent: leak\ndata: par', { signal: 'go' }], end: 'reset' },
+      { chunks: ['data: b\n\n'] },
+    ],
+  },
   'mid-stream-reset': {
     responses: [
       { chunks: ['retry: 30\nid: 1\ndata: a\n\ndata: part'], end: 'destroy' },
@@ -391,6 +402,22 @@ export const scenarios = {
   'cors-origin': { responses: [{ cors: 'origin', chunks: ['data: hi\n\n'] }] },
   'cors-star-setcookie': {
     responses: [{ cors: '*', setCookie: 'nocred_{run}=1; Path=/; SameSite=Lax', chunks: ['data: hi\n\n'] }],
+  },
+  // spec 5, 11: Last-Event-ID is not CORS-safelisted, so a cross-origin fetch() carrying it
+  // is preflighted, which the native class never does; these preflights allow no header.
+  'lei-preflight-refused': {
+    allowHeaders: '',
+    responses: [
+      { cors: 'origin', chunks: ['retry: 30\nid: 1\ndata: a\n\n'], end: 'end' },
+      { cors: 'origin', chunks: (q, req) => [req.lastEventId === '1' ? 'data: resumed\n\n' : 'data: from the start\n\n'] },
+    ],
+  },
+  // spec 5, 12: the reconnection, with Last-Event-ID, gets no CORS headers at all.
+  'lei-cors-none': {
+    responses: [
+      { cors: '*', chunks: ['retry: 30\nid: 1\ndata: a\n\n'], end: 'end' },
+      { cors: false, chunks: ['data: secret\n\n'] },
+    ],
   },
   'cors-credentials': {
     responses: [
@@ -452,6 +479,14 @@ export const extensionScenarios = {
     ],
   },
   'x-once': { responses: [{ chunks: ['data: hi\n\n'] }] },
+  // Preflights allow X-Client, not Last-Event-ID; the stream allows credentials.
+  'x-lei-refused': {
+    allowHeaders: 'x-client',
+    responses: [
+      { cors: 'credentials', chunks: ['retry: 30\nid: 1\ndata: a\n\n'], end: 'end' },
+      { cors: 'credentials', chunks: ['data: b\n\n'] },
+    ],
+  },
   'x-once-cors': { responses: [{ cors: '*', chunks: ['data: hi\n\n'] }] },
   'x-once-credentials': { responses: [{ cors: 'credentials', chunks: ['data: hi\n\n'] }] },
   'x-end': { responses: [{ chunks: ['data: a\n\n'], end: 'end' }, { chunks: ['data: b\n\n'] }] },

@@ -134,7 +134,7 @@ export async function startServers({ quiet = true } = {}) {
       res.writeHead(204, {
         ...corsHeaders(next.cors, req),
         'Access-Control-Allow-Methods': req.headers['access-control-request-method'] ?? 'GET',
-        'Access-Control-Allow-Headers': req.headers['access-control-request-headers'] ?? '',
+        'Access-Control-Allow-Headers': sc.allowHeaders ?? req.headers['access-control-request-headers'] ?? '',
         'Access-Control-Max-Age': '0',
       });
       res.end();
@@ -177,6 +177,12 @@ export async function startServers({ quiet = true } = {}) {
     }
     const type = r.type === undefined ? 'text/event-stream' : r.type;
     if (type !== null) headers['Content-Type'] = type;
+    // A 205 has no content. Node frames it as chunked with an empty last chunk ("0\r\n\r\n",
+    // which RFC 9110 allows), but Chromium reads no body after a 205 and leaves those bytes
+    // on the kept-alive socket, where they corrupt the next response sent on it
+    // (ERR_INVALID_HTTP_RESPONSE, a network error for whichever request comes next, native
+    // or ours): say Content-Length: 0 instead, which every browser reads alike.
+    if (r.status === 205) headers['Content-Length'] = '0';
     res.writeHead(r.status ?? 200, headers);
     res.flushHeaders();
 
@@ -205,6 +211,9 @@ export async function startServers({ quiet = true } = {}) {
     } else if (end === 'destroy') {
       await pause(pauseMs);
       res.socket?.destroy();
+    } else if (end === 'reset') {
+      await pause(pauseMs);
+      res.socket?.resetAndDestroy();
     }
   }
 
