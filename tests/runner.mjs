@@ -9,10 +9,15 @@ export const TIME_SCALE = Math.max(1, Number(process.env.TEST_TIME_SCALE) || 1);
 /** `ms` scaled by TIME_SCALE: use it for every time limit (whole runs, waits, protocol calls). */
 export const scaled = (ms) => Math.round(ms * TIME_SCALE);
 
+/** The longest delay setTimeout() takes (a longer one would fire at once). */
+const MAX_DELAY = 2 ** 31 - 1;
+
 /** `p`, or a rejection `${what}: no answer within ${ms} ms` once `ms` have passed; `ms` is the
- *  limit on a quiet machine, scaled here (scaled() above), so callers never scale it twice. */
+ *  limit on a quiet machine, scaled here (scaled() above), so callers never scale it twice.
+ *  `Infinity`: no limit (`p` itself). */
 export function withTimeout(p, quietMs, what) {
-  const ms = scaled(quietMs);
+  if (quietMs === Infinity) return Promise.resolve(p);
+  const ms = Math.min(scaled(quietMs), MAX_DELAY);
   let timer;
   return Promise.race([
     p,

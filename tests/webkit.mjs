@@ -100,7 +100,7 @@ async function startXvfb() {
       proc.stdio[3].on('data', (d) => { out += d; if (out.includes('\n')) resolve(out.trim()); });
       proc.once('error', reject);
       proc.once('exit', (code, sig) => reject(new Error(`Xvfb exited (${code ?? sig}): ${stderr.trim()}`)));
-    }), scaled(10000), 'starting Xvfb');
+    }), 10000, 'starting Xvfb');
     return { proc, display: `:${display}` };
   } catch (e) {
     await stop(proc, 1000);
@@ -121,7 +121,8 @@ export async function launchWebKit({ acceptInsecureCerts = false } = {}) {
   const procs = [];
   let session = null;
   let base = '';
-  const call = async (method, p, body, ms = scaled(60000)) => {
+  // `ms`: the limit on a quiet machine (withTimeout scales it); Infinity: none.
+  const call = async (method, p, body, ms = 60000) => {
     const res = await withTimeout(fetch(`${base}${p}`, {
       method,
       headers: body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' },
@@ -136,7 +137,7 @@ export async function launchWebKit({ acceptInsecureCerts = false } = {}) {
   let closing = null;
   const close = () => (closing ??= (async () => {
     if (session) {
-      try { await call('DELETE', `/session/${session}`, undefined, scaled(10000)); } catch { /* killed below */ }
+      try { await call('DELETE', `/session/${session}`, undefined, 10000); } catch { /* killed below */ }
       session = null;
     }
     for (const p of procs.splice(0).reverse()) await stop(p, scaled(5000));
@@ -165,11 +166,11 @@ export async function launchWebKit({ acceptInsecureCerts = false } = {}) {
         try { if ((await call('GET', '/status', undefined, 2000)).ready !== undefined) return; } catch { /* not yet */ }
         await sleep(50);
       }
-    })()]), scaled(10000), 'starting WebKitWebDriver');
+    })()]), 10000, 'starting WebKitWebDriver');
     // (The three steps stay within the 60 s a runner gives a launch, times TEST_TIME_SCALE.)
     const created = await Promise.race([driverGone, call('POST', '/session', {
       capabilities: { alwaysMatch: webkitCapabilities({ acceptInsecureCerts }) },
-    }, scaled(30000)).catch((e) => { throw new Error(`${e.message}${driverErr.trim() ? `; WebKitWebDriver said: ${driverErr.trim().slice(-600)}` : ''}`); })]);
+    }, 30000).catch((e) => { throw new Error(`${e.message}${driverErr.trim() ? `; WebKitWebDriver said: ${driverErr.trim().slice(-600)}` : ''}`); })]);
     session = created.sessionId;
     const caps = created.capabilities;
     const S = `/session/${session}`;
@@ -221,7 +222,7 @@ export async function launchWebKit({ acceptInsecureCerts = false } = {}) {
             const args = Array.prototype.slice.call(arguments, 0, -1);
             Promise.resolve().then(() => (${fn})(...args)).then(
               (value) => done({ ok: true, value: value === undefined ? null : value }),
-              (e) => done({ ok: false, error: String(e && e.stack ? \`\${e}\\n\${e.stack}\` : e) }));`, args, 2 ** 31 - 1);
+              (e) => done({ ok: false, error: String(e && e.stack ? \`\${e}\\n\${e.stack}\` : e) }));`, args, Infinity);
           if (!r?.ok) throw new Error(`Evaluation failed: ${r?.error ?? 'no result'}`);
           return r.value;
         },
@@ -232,7 +233,7 @@ export async function launchWebKit({ acceptInsecureCerts = false } = {}) {
             const until = Date.now() + ${Number(timeout)};
             const poll = () => { let v; try { v = (${fn})(); } catch { v = false; }
               if (v) done(true); else if (Date.now() > until) done(false); else setTimeout(poll, 20); };
-            poll();`, [], timeout + scaled(10000));
+            poll();`, [], timeout + 10000); // a guard over the page's own `until`
           if (r !== true) throw new Error(`waitForFunction: not true within ${timeout} ms`);
         },
         async close() {
@@ -240,7 +241,7 @@ export async function launchWebKit({ acceptInsecureCerts = false } = {}) {
           closed = true;
           // Closing the window ends whatever script is pending in it.
           await focus(handle);
-          await call('DELETE', `${S}/window`, undefined, scaled(10000));
+          await call('DELETE', `${S}/window`, undefined, 10000);
           current = null;
           await focus(home);
         },
