@@ -22,13 +22,14 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { scaled } from '../runner.mjs';
+import { scaled, withTimeout } from '../runner.mjs';
 import { ROOT, tempDir, pack, installInto } from '../package/pack.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const MODULES = path.join(HERE, 'node_modules');
 const CHECKS = ['import', 'events', 'reconnect', 'post', 'close'];
-const WAIT = scaled(5_000); // one wait of the client (an event, an answer)
+const WAIT_QUIET = 5_000; // one wait of the client (an event, an answer), on a quiet machine
+const WAIT = scaled(WAIT_QUIET);
 const RUN = scaled(60_000); // one runtime, start to end
 
 // --- The runtimes ----------------------------------------------------------------------
@@ -135,10 +136,7 @@ const server = http.createServer((req, res) => {
         res.writeHead(200, { 'Content-Type': 'text/plain' }).end('no stream');
         return;
       }
-      let timer;
-      const limit = new Promise((resolve) => { timer = setTimeout(() => resolve('open'), WAIT); });
-      Promise.race([wait.closed.then(() => 'closed'), limit]).then((what) => {
-        clearTimeout(timer);
+      withTimeout(wait.closed.then(() => 'closed'), WAIT_QUIET, 'the close').catch(() => 'open').then((what) => {
         if (what === 'closed') confirmed.add(ckey);
         else problem(ckey, `the connection was still open ${WAIT} ms after close()`);
         res.writeHead(200, { 'Content-Type': 'text/plain' }).end(what);
