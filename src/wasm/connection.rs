@@ -16,10 +16,9 @@ use core::cell::RefCell;
 
 use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
-use web_sys::RequestCredentials;
 
-use super::driver::{enforces_cors, Config, ErrorInfo, Handler, Inner};
-use crate::machine::{Machine, RetryPolicy};
+use super::driver::{seed, ErrorInfo, Handler, Inner, Options};
+use crate::machine::RetryPolicy;
 use crate::parser::{Event, Parser};
 
 #[wasm_bindgen]
@@ -99,6 +98,13 @@ pub struct Connection {
     inner: Rc<Inner<JsHandler>>,
 }
 
+impl Drop for Connection {
+    /// Freed (by the JS class, or by wasm-bindgen's finalizer): closed.
+    fn drop(&mut self) {
+        self.inner.close();
+    }
+}
+
 #[wasm_bindgen]
 impl Connection {
     /// Starts connecting to `url` (absolute) with the JS class's `options`
@@ -129,22 +135,14 @@ impl Connection {
         if let Some(id) = field("lastEventId").as_string() {
             parser.set_last_event_id(&id);
         }
-        let config = Config {
-            credentials: match field("credentials").as_string().as_deref() {
-                Some("include") => RequestCredentials::Include,
-                Some("omit") => RequestCredentials::Omit,
-                _ => RequestCredentials::SameOrigin,
-            },
-            method: field("method").as_string().unwrap_or_else(|| "GET".into()),
-            headers: field("headers"),
-            body: field("body"),
-            fetch: field("fetch"),
+        let options = Options {
+            request: options.clone(),
+            policy,
             inactivity_timeout: number("inactivityTimeout", 0.0) as u32,
-            cors: enforces_cors(),
+            seed: seed(),
         };
-        let machine = Machine::with_policy(parser, policy, seed());
         let handler = JsHandler { hooks, batch: RefCell::new(String::new()) };
-        Connection { inner: Inner::start(url, config, machine, handler) }
+        Connection { inner: Inner::start(&url, options, parser, handler) }
     }
 
     /// `close()`: nothing more is dispatched (spec 13).
@@ -170,9 +168,4 @@ impl Connection {
     pub fn reconnection_time(&self) -> u32 {
         self.inner.reconnection_time()
     }
-}
-
-/// A random seed for the retry policy's jitter.
-pub(crate) fn seed() -> u64 {
-    (js_sys::Math::random() * 9007199254740992.0) as u64
 }

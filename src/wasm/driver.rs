@@ -1,44 +1,144 @@
-//! The driver: performs what [`Machine`] decides, with `fetch`, a stream
-//! reader and timers, and tells a [`Handler`] what happened. Thin on
-//! purpose: every decision is made in `machine.rs`, which is tested natively.
+//! The driver: performs what [`Machine`] decides, and tells a [`Handler`]
+//! what happened. Thin on purpose: every decision and every time is the
+//! machine's (`machine.rs`, tested natively); the driver makes requests,
+//! reads bodies, keeps one timer for [`Machine::poll_timeout`] and passes
+//! what settles back to the machine, with the time.
+//!
+//! Callbacks, not futures: a connection owns, for its whole life, one JS
+//! function (`settle`) that every request, probe and read of every attempt
+//! settles into, tagged with the attempt's number so that what settles
+//! after an abort is ignored; and one `online` listener. The JS side of it
+//! is the few lines of `SHIM` below: one call makes a request (the headers
+//! function awaited, the `RequestInit` built), one reads a chunk.
 //!
 //! Re-entrancy: a handler may call `close()` while a chunk is being parsed.
 //! `close()` only sets a flag, aborts the fetch and drops the timer; it never
 //! waits for the machine, which the parsing code holds. The sink checks the
 //! flag after each event and stops the chunk at once.
 
-use alloc::rc::Rc;
+use alloc::rc::{Rc, Weak};
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::{Cell, RefCell};
-use core::future::{poll_fn, Future};
 use core::ops::ControlFlow;
-use core::pin::Pin;
-use core::task::Poll;
 
 use gloo_timers::callback::Timeout;
-use gloo_timers::future::TimeoutFuture;
-use js_sys::{Function, Promise, Reflect, Uint8Array};
+use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{spawn_local, JsFuture};
-use web_sys::{
-    AbortController, EventTarget, Headers, ReadableStreamDefaultReader, ReadableStreamReadResult, RequestCache,
-    RequestCredentials, RequestInit, RequestMode, RequestRedirect, Response, ResponseType, Url,
-};
+use web_sys::AbortController;
 
-use crate::machine::{retry_delay, FailReason, Interruption, Machine, NetworkError, ReadyState, Transition};
-use crate::parser::{Event, ParseError, Sink};
+use crate::machine::{retry_delay, FailReason, Interruption, Machine, ReadyState, RetryPolicy, Settings, Transition};
+use crate::parser::{Event, ParseError, Parser, Sink};
 
-#[wasm_bindgen]
-extern "C" {
-    /// The global `fetch`: in windows, workers and Node.js alike.
-    #[wasm_bindgen(js_name = fetch, catch)]
-    fn global_fetch_with_init(url: &str, init: &RequestInit) -> Result<Promise, JsValue>;
-
-    #[wasm_bindgen(js_namespace = Date, js_name = now)]
-    fn now() -> f64;
+// The JS half of the driver. `settle(attempt, kind, value, status,
+// contentType, url)` is the connection's one callback; `kind` is one of the
+// `SETTLED_*` constants below. (Its numbers are always given: a debug build
+// of the glue checks them.)
+#[wasm_bindgen(inline_js = r#"
+const DROPPED = ['Authorization', 'Proxy-Authorization', 'Cookie', 'Host'];
+export const now = typeof performance === 'object' && performance.now ? () => performance.now() : Date.now;
+export function defer(settle) {
+  Promise.resolve().then(() => settle(0, 0, undefined, 0));
 }
+export function request(options, url, lastEventId, dropCredentials, signal, attempt, settle) {
+  let kind = 4;
+  new Promise((resolve) => resolve(typeof options.headers === 'function' ? options.headers() : options.headers))
+    .then((init) => {
+      const headers = new Headers(init ?? undefined);
+      if (dropCredentials) for (const name of DROPPED) headers.delete(name);
+      if (!headers.has('accept')) headers.set('Accept', 'text/event-stream');
+      if (lastEventId === undefined) headers.delete('Last-Event-ID');
+      else headers.set('Last-Event-ID', lastEventId);
+      const { fetch: custom, method = 'GET', body, credentials = 'same-origin' } = options;
+      const request = { method, headers, mode: 'cors', credentials, cache: 'no-store', redirect: 'follow', signal };
+      if (body !== undefined) request.body = body;
+      kind = 3;
+      return custom ? custom(url, request) : fetch(url, request);
+    })
+    .then((response) => {
+      // Read structurally: a custom fetch may return another library's Response (undici's).
+      if (typeof response?.status !== 'number') throw new TypeError('the fetch option did not resolve to a Response');
+      return response;
+    })
+    .then(
+      (response) => settle(attempt, 1, response, response.status, response.headers.get('content-type'), response.redirected ? response.url : undefined),
+      (error) => settle(attempt, kind, error, 0),
+    );
+}
+export function probe(url, credentials, signal, attempt, settle) {
+  fetch(url, { mode: 'no-cors', credentials, cache: 'no-store', signal })
+    .then((response) => settle(attempt, 2, response.type === 'opaque', 0), () => settle(attempt, 2, undefined, 0));
+}
+export function reader(response) {
+  return response.body ? response.body.getReader() : null;
+}
+export function read(reader, attempt, settle) {
+  reader.read().then((result) => settle(attempt, result.done ? 6 : 5, result.value, 0), (error) => settle(attempt, 7, error, 0));
+}
+export function listen(settle) {
+  if (!('ononline' in globalThis)) return undefined;
+  const listener = () => settle(0, 8, undefined, 0);
+  globalThis.addEventListener('online', listener);
+  return listener;
+}
+export function unlisten(listener) {
+  globalThis.removeEventListener('online', listener);
+}
+export function online() {
+  return globalThis.navigator?.onLine !== false;
+}
+export function probesCors(options) {
+  return !options.fetch && ('document' in globalThis || 'WorkerGlobalScope' in globalThis);
+}
+"#)]
+extern "C" {
+    /// Milliseconds on a monotonic clock (`performance.now()`, else `Date.now()`).
+    fn now() -> f64;
+    /// Calls `settle(0, SETTLED_START)` once the current task's microtasks ran.
+    fn defer(settle: &JsValue);
+    /// Makes the request: the headers (a function's awaited) with `Accept`,
+    /// `Last-Event-ID` and without the credentials headers if asked, the
+    /// options' method, body and credentials mode, mode `cors`, cache
+    /// `no-store`; settles with the response or the failure.
+    fn request(
+        options: &JsValue,
+        url: &str,
+        last_event_id: Option<String>,
+        drop_credentials: bool,
+        signal: &web_sys::AbortSignal,
+        attempt: u32,
+        settle: &JsValue,
+    );
+    /// A `no-cors` request for `url`: settles with whether its response is opaque.
+    fn probe(url: &str, credentials: &JsValue, signal: &web_sys::AbortSignal, attempt: u32, settle: &JsValue);
+    /// The response body's reader, or `null` without a body.
+    #[wasm_bindgen(catch)]
+    fn reader(response: &JsValue) -> Result<JsValue, JsValue>;
+    /// Reads a chunk: settles with its bytes, the end, or the failure.
+    fn read(reader: &JsValue, attempt: u32, settle: &JsValue);
+    /// Adds `settle(0, SETTLED_ONLINE)` as an `online` listener, where the
+    /// runtime has the event; returns it.
+    fn listen(settle: &JsValue) -> JsValue;
+    fn unlisten(listener: &JsValue);
+    /// `navigator.onLine`, true where there is none (Node.js 20).
+    fn online() -> bool;
+    /// Whether a failed request may be a CORS failure, to be probed: the
+    /// runtime enforces CORS (a window or a worker, not Node.js), and the
+    /// request goes through its `fetch`, not the options' own.
+    #[wasm_bindgen(js_name = probesCors)]
+    fn probes_cors(options: &JsValue) -> bool;
+}
+
+/// What settled (the `kind` of `settle`).
+const SETTLED_START: u32 = 0;
+const SETTLED_RESPONSE: u32 = 1;
+const SETTLED_PROBE: u32 = 2;
+const SETTLED_FETCH_FAILED: u32 = 3;
+const SETTLED_REQUEST_FAILED: u32 = 4;
+const SETTLED_CHUNK: u32 = 5;
+const SETTLED_END: u32 = 6;
+const SETTLED_READ_FAILED: u32 = 7;
+const SETTLED_ONLINE: u32 = 8;
 
 /// Why the source fired `error` (the `reason` of the JS class's error event).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,70 +204,95 @@ pub(crate) trait Handler: 'static {
     fn error(&self, error: &ErrorInfo<'_>);
 }
 
-/// The request options, read once when the source is made.
-pub(crate) struct Config {
-    pub credentials: RequestCredentials,
-    pub method: String,
-    /// `undefined`, headers (a `Headers`, an object or a sequence of pairs),
-    /// or a function returning headers (or a promise of them), called
-    /// before every request.
-    pub headers: JsValue,
-    /// `undefined` or a body fetch takes (never a stream).
-    pub body: JsValue,
-    /// A custom fetch function, or `undefined`.
-    pub fetch: JsValue,
+/// What a connection is made with.
+pub(crate) struct Options {
+    /// The request options, as the JS class has them: `credentials`
+    /// (`"omit"`, `"same-origin"`, `"include"`), `method`, `headers`
+    /// (headers, or a function returning them or a promise of them, called
+    /// before every request), `body` (never a stream), `fetch` (a custom
+    /// fetch function); a missing one takes the standard's value.
+    pub request: JsValue,
+    pub policy: RetryPolicy,
     /// Milliseconds without a byte before reconnecting; 0: never.
     pub inactivity_timeout: u32,
-    /// Whether the runtime enforces CORS (a browser, not Node.js): then a
-    /// failed fetch may be a CORS failure, which must not be retried.
-    pub cors: bool,
+    pub seed: u64,
 }
 
-/// One source's connection: shared by the attempt in flight, the timers and
-/// the handle that can close it.
+/// One source's connection: the machine, what is in flight, and the handler.
 pub(crate) struct Inner<H> {
-    /// The absolute URL; after a redirect, the final URL, which
-    /// reconnections fetch (the request's URL list grew).
-    url: RefCell<String>,
-    config: Config,
+    request: JsValue,
     pub handler: H,
     machine: RefCell<Machine>,
     /// The machine's reconnection time, readable while the machine is busy.
     reconnection_time: Cell<u32>,
-    /// Set when a redirect to another origin was followed: fetch dropped the
-    /// credentials headers there, so reconnections to the final URL do too.
-    crossed_origin: Cell<bool>,
     /// Set by `close()`; read by the code that holds `machine`.
     closed: Cell<bool>,
     /// Set when the document aborted its fetches (`window.stop()`) since the
-    /// last `fetch()` began: the request in flight failed by an abort.
+    /// last request began: the request in flight failed by an abort.
     stopped: Cell<bool>,
+    /// The number of the attempt in flight: what settles with another is late.
+    attempt: Cell<u32>,
     abort: RefCell<Option<AbortController>>,
-    /// Waiting to reconnect: the timer, the `online` listener, and whether
-    /// the wait is still on (the first of the two to fire ends it).
-    waiting: Cell<bool>,
-    timer: RefCell<Option<Timeout>>,
-    online: RefCell<Option<Closure<dyn FnMut()>>>,
+    reader: RefCell<JsValue>,
+    /// The JS error behind a failed fetch, while the probe runs.
+    cause: RefCell<JsValue>,
+    /// The one timer, and the deadline it was set for.
+    timer: RefCell<Option<(f64, Timeout)>>,
+    /// The connection's one callback (see `SHIM`), and its `online` listener.
+    settle: JsValue,
+    online: RefCell<JsValue>,
+    /// A slice of a chunk, copied into wasm memory.
+    chunk: RefCell<Vec<u8>>,
+    me: Weak<Self>,
 }
 
 impl<H: Handler> Inner<H> {
-    /// Starts connecting to `url` (absolute).
-    pub fn start(url: String, config: Config, machine: Machine, handler: H) -> Rc<Self> {
-        let inner = Rc::new(Inner {
-            url: RefCell::new(url),
-            config,
-            handler,
-            reconnection_time: Cell::new(machine.reconnection_time()),
-            machine: RefCell::new(machine),
-            crossed_origin: Cell::new(false),
-            closed: Cell::new(false),
-            stopped: Cell::new(false),
-            abort: RefCell::new(None),
-            waiting: Cell::new(true),
-            timer: RefCell::new(None),
-            online: RefCell::new(None),
+    /// Starts connecting to `url` (absolute), once the current task's
+    /// microtasks ran (so that what fails at once is reported to handlers
+    /// set right after).
+    pub fn start(url: &str, options: Options, parser: Parser, handler: H) -> Rc<Self> {
+        let method = Reflect::get(&options.request, &"method".into()).ok().and_then(|method| method.as_string());
+        let mut settings = Settings {
+            policy: options.policy,
+            inactivity_timeout: options.inactivity_timeout,
+            method: method.unwrap_or_else(|| "GET".into()),
+            probe_cors: probes_cors(&options.request),
+            online_events: false,
+            seed: options.seed,
+        };
+        let inner = Rc::new_cyclic(|me: &Weak<Self>| {
+            let weak = me.clone();
+            let settle = Closure::<dyn FnMut(u32, u32, JsValue, u32, JsValue, JsValue)>::new(
+                move |attempt, kind, value, status, content_type: JsValue, url: JsValue| {
+                    if let Some(inner) = weak.upgrade() {
+                        inner.settled(attempt, kind, value, status as u16, content_type, url);
+                    }
+                },
+            );
+            let settle = settle.into_js_value();
+            let online = listen(&settle);
+            settings.online_events = !online.is_undefined();
+            let machine = Machine::new(url, parser, settings);
+            Inner {
+                request: options.request,
+                handler,
+                reconnection_time: Cell::new(machine.reconnection_time()),
+                machine: RefCell::new(machine),
+                closed: Cell::new(false),
+                stopped: Cell::new(false),
+                attempt: Cell::new(0),
+                abort: RefCell::new(None),
+                reader: RefCell::new(JsValue::UNDEFINED),
+                cause: RefCell::new(JsValue::UNDEFINED),
+                timer: RefCell::new(None),
+                // Freed by the JS garbage collector once nothing can call it.
+                settle,
+                online: RefCell::new(online),
+                chunk: RefCell::new(Vec::new()),
+                me: me.clone(),
+            }
         });
-        wake(&inner);
+        defer(&inner.settle);
         inner
     }
 
@@ -178,8 +303,12 @@ impl<H: Handler> Inner<H> {
         if let Ok(mut machine) = self.machine.try_borrow_mut() {
             machine.close();
         } // else: a chunk is being parsed; that code closes the machine.
-        self.abort_fetch();
-        self.stop_waiting();
+        self.abort_in_flight();
+        drop(self.timer.take());
+        let listener = self.online.replace(JsValue::UNDEFINED);
+        if !listener.is_undefined() {
+            unlisten(&listener);
+        }
     }
 
     /// The document aborted its fetches (`window.stop()`, which the JS class
@@ -209,132 +338,92 @@ impl<H: Handler> Inner<H> {
     pub fn reconnection_time(&self) -> u32 {
         self.reconnection_time.get()
     }
-}
 
-/// The headers fetch removes at a redirect to another origin: `Authorization`
-/// by the Fetch standard; undici (Node.js) also the others, which browsers
-/// never let a script set.
-const CROSS_ORIGIN_DROPPED: [&str; 4] = ["Authorization", "Proxy-Authorization", "Cookie", "Host"];
-
-/// The origin of an absolute URL (`None` if it does not parse).
-fn origin_of(url: &str) -> Option<String> {
-    Url::new(url).ok().map(|url| url.origin())
-}
-
-/// Ends the wait for a reconnection (or the start) and runs the attempt,
-/// once however many of the timer and the `online` event fire.
-fn wake<H: Handler>(inner: &Rc<Inner<H>>) {
-    if inner.waiting.replace(false) {
-        spawn_local(run(inner.clone()));
-    }
-}
-
-/// One connection attempt, then what it ends in.
-async fn run<H: Handler>(inner: Rc<Inner<H>>) {
-    // The timer or listener that woke us has fired; drop them here, outside
-    // their own callbacks.
-    inner.stop_waiting();
-    let (transition, detail, cause) = attempt(&inner).await;
-    carry_out(&inner, transition, &detail, &cause);
-}
-
-/// What an attempt ended in, with what the `error` event says of it: the
-/// Content-Type of a wrong response, and the JS error behind a failure.
-type Outcome = (Transition, String, JsValue);
-
-fn outcome(transition: Transition) -> Outcome {
-    (transition, String::new(), JsValue::UNDEFINED)
-}
-
-async fn attempt<H: Handler>(inner: &Rc<Inner<H>>) -> Outcome {
-    if inner.closed.get() || !inner.machine.borrow_mut().connect() {
-        return outcome(Transition::None);
-    }
-    if !fetchable_scheme(&inner.url.borrow()) {
-        return outcome(inner.network_error(NetworkError::Futile));
-    }
-    let (controller, init, headers) = match inner.request_init().await {
-        Ok(request) => request,
-        Err(error) if inner.closed.get() => return (Transition::None, String::new(), error),
-        Err(error) => return (inner.machine.borrow_mut().request_failed(), String::new(), error),
-    };
-    if inner.closed.get() {
-        return outcome(Transition::None);
-    }
-    inner.abort.replace(Some(controller));
-    let mut watchdog = Watchdog::new(inner.config.inactivity_timeout);
-
-    let response: Response = loop {
-        inner.stopped.set(false);
-        let fetched = match inner.fetch(&init) {
-            Ok(promise) => watchdog.guard(JsFuture::from(promise)).await,
-            Err(error) => Some(Err(error)),
-        };
-        match fetched {
-            None => return inner.timed_out(),
-            // Read structurally: a custom fetch may return another library's
-            // Response class (undici's, in Node.js).
-            Some(Ok(response)) if response.is_object() && Reflect::has(&response, &"status".into()) == Ok(true) => {
-                break response.unchecked_into();
-            }
-            Some(Ok(_)) => {
-                let error = js_sys::TypeError::new("the fetch option did not resolve to a Response");
-                return (inner.network_error(NetworkError::Transient), String::new(), error.into());
-            }
-            Some(Err(error)) => {
-                let kind = inner.classify(&error).await;
-                match inner.network_error(kind) {
-                    // The same request, the same signal, less the header.
-                    Transition::RetryWithoutLastEventId => {
-                        let _ = headers.delete("Last-Event-ID");
-                    }
-                    transition => return (transition, String::new(), error),
+    /// Whatever settled: the start, a response, a probe, a chunk, a failure,
+    /// the `online` event.
+    fn settled(&self, attempt: u32, kind: u32, value: JsValue, status: u16, content_type: JsValue, url: JsValue) {
+        if self.closed.get() || (attempt != self.attempt.get() && kind != SETTLED_START && kind != SETTLED_ONLINE) {
+            return;
+        }
+        let now = now();
+        if matches!(kind, SETTLED_FETCH_FAILED | SETTLED_REQUEST_FAILED | SETTLED_END | SETTLED_READ_FAILED) {
+            // Nothing of this attempt is in flight any more: nothing to abort
+            // (a custom fetch may look at its signal).
+            self.abort.take();
+        }
+        let mut cause = JsValue::UNDEFINED;
+        let transition = match kind {
+            SETTLED_START => self.machine.borrow_mut().start(now),
+            SETTLED_ONLINE => self.machine.borrow_mut().online(now),
+            SETTLED_RESPONSE => {
+                let content_type = content_type.as_string();
+                let redirected = url.as_string();
+                let transition =
+                    self.machine.borrow_mut().response(now, status, content_type.as_deref(), redirected.as_deref());
+                if transition == Transition::Open {
+                    return self.open(&value);
                 }
+                return self.carry_out(transition, content_type.as_deref().unwrap_or(""), &cause);
             }
+            SETTLED_FETCH_FAILED => {
+                let name = Reflect::get(&value, &"name".into()).ok().and_then(|name| name.as_string());
+                let aborted = self.stopped.get() || name.as_deref() == Some("AbortError");
+                cause = value;
+                self.cause.replace(cause.clone());
+                self.machine.borrow_mut().fetch_failed(now, aborted)
+            }
+            SETTLED_PROBE => {
+                self.abort_in_flight();
+                cause = self.cause.take();
+                self.machine.borrow_mut().probe_settled(now, value.as_bool())
+            }
+            SETTLED_REQUEST_FAILED => {
+                cause = value;
+                self.machine.borrow_mut().request_failed(now)
+            }
+            SETTLED_CHUNK => return self.chunk(now, value.unchecked_into()),
+            SETTLED_END => self.machine.borrow_mut().end_of_body(now),
+            SETTLED_READ_FAILED => {
+                cause = value;
+                self.machine.borrow_mut().read_failed(now, self.stopped.get())
+            }
+            _ => Transition::None,
+        };
+        self.carry_out(transition, "", &cause);
+    }
+
+    /// The response opened the connection: fire `open`, read the body.
+    fn open(&self, response: &JsValue) {
+        // spec 25: the origin of the final URL, after redirects.
+        let origin = String::from(self.machine.borrow().origin());
+        self.handler.open(&origin);
+        if self.closed.get() {
+            return;
         }
-    };
-    let final_url =
-        if response.redirected() { inner.follow_redirect(response.url()) } else { inner.url.borrow().clone() };
-    let content_type = response.headers().get("content-type").ok().flatten();
-    let transition = inner.machine.borrow_mut().response(response.status(), content_type.as_deref());
-    if transition != Transition::Open {
-        inner.abort_fetch();
-        return (transition, content_type.unwrap_or_default(), JsValue::UNDEFINED);
-    }
-    // spec 25: the origin of the final URL, after redirects.
-    let origin = origin_of(&final_url);
-    inner.handler.open(origin.as_deref().unwrap_or("null"));
-    if inner.closed.get() {
-        return outcome(Transition::None);
-    }
-    let Some(body) = response.body() else {
-        return outcome(inner.machine.borrow_mut().end_of_body());
-    };
-    let Ok(reader) = ReadableStreamDefaultReader::new(&body) else {
-        return outcome(inner.network_error(NetworkError::Transient));
-    };
-    // Bounded: a browser may hand over megabytes at once; they are copied
-    // into wasm memory a slice at a time, so that memory is the parser's
-    // buffers (at most its maximum buffer size) plus this.
-    let mut chunk = Vec::new();
-    loop {
-        let result: ReadableStreamReadResult = match watchdog.guard(JsFuture::from(reader.read())).await {
-            None => return inner.timed_out(),
-            Some(Ok(result)) => result.unchecked_into(),
-            Some(Err(_)) if inner.closed.get() => return outcome(Transition::None),
-            Some(Err(error)) => {
-                let kind = if inner.stopped.get() { NetworkError::Aborted } else { NetworkError::Transient };
-                return (inner.network_error(kind), String::new(), error);
+        let transition = match reader(response) {
+            Ok(reader) if reader.is_null() => self.machine.borrow_mut().end_of_body(now()),
+            Ok(reader) => {
+                read(&reader, self.attempt.get(), &self.settle);
+                self.reader.replace(reader);
+                Transition::None
+            }
+            Err(error) => {
+                let transition = self.machine.borrow_mut().read_failed(now(), false);
+                return self.carry_out(transition, "", &error);
             }
         };
-        if result.get_done().unwrap_or(true) {
-            return outcome(inner.machine.borrow_mut().end_of_body());
-        }
-        watchdog.touch();
-        let bytes: Uint8Array = result.get_value().unchecked_into();
+        self.carry_out(transition, "", &JsValue::UNDEFINED);
+    }
+
+    /// A chunk of the body: parsed a bounded slice at a time (a browser may
+    /// hand over megabytes at once; wasm memory holds the parser's buffers,
+    /// at most its maximum buffer size, plus one slice), then the next read.
+    fn chunk(&self, now: f64, bytes: Uint8Array) {
         let length = bytes.length();
         let mut start = 0;
-        while start < length {
+        let mut transition = Transition::None;
+        let mut chunk = self.chunk.borrow_mut();
+        while start < length && transition == Transition::None {
             let end = length.min(start + SLICE);
             chunk.resize((end - start) as usize, 0);
             if start == 0 && end == length {
@@ -343,301 +432,151 @@ async fn attempt<H: Handler>(inner: &Rc<Inner<H>>) -> Outcome {
                 bytes.subarray(start, end).copy_to(&mut chunk);
             }
             start = end;
-            let transition = {
-                let mut machine = inner.machine.borrow_mut();
-                let mut sink = Dispatch { inner };
-                let (_, transition) = machine.feed(&chunk, &mut sink);
-                inner.handler.flush();
-                if inner.closed.get() {
-                    machine.close();
+            let mut machine = self.machine.borrow_mut();
+            let mut sink = Dispatch { inner: self };
+            transition = machine.feed(now, &chunk, &mut sink).1;
+            self.handler.flush();
+            if self.closed.get() {
+                machine.close();
+                return;
+            }
+        }
+        if chunk.capacity() > SLICE as usize {
+            *chunk = Vec::new();
+        }
+        drop(chunk);
+        if transition == Transition::None {
+            read(&self.reader.borrow(), self.attempt.get(), &self.settle);
+        }
+        self.carry_out(transition, "", &JsValue::UNDEFINED);
+    }
+
+    /// Does what the machine said, then sets the timer for its deadline.
+    fn carry_out(&self, transition: Transition, detail: &str, cause: &JsValue) {
+        match transition {
+            Transition::None | Transition::Open => {}
+            Transition::Connect | Transition::RetryWithoutLastEventId => self.fetch(),
+            Transition::Probe => {
+                let controller = self.new_attempt();
+                let credentials = Reflect::get(&self.request, &"credentials".into()).unwrap_or(JsValue::UNDEFINED);
+                let machine = self.machine.borrow();
+                probe(machine.request().url, &credentials, &controller.signal(), self.attempt.get(), &self.settle);
+            }
+            Transition::Reconnect { delay_ms, cause: why } => {
+                self.abort_in_flight();
+                let reason = match why {
+                    Interruption::EndOfBody => ErrorReason::EndOfStream,
+                    Interruption::Network => ErrorReason::Network,
+                    Interruption::Timeout => ErrorReason::Timeout,
+                    Interruption::Request => ErrorReason::Request,
+                };
+                let info = ErrorInfo {
+                    ready_state: ReadyState::Connecting,
+                    reason,
+                    status: 0,
+                    delay: Some(delay_ms),
+                    detail,
+                    cause,
+                };
+                self.handler.error(&info);
+            }
+            Transition::Fail(why) => {
+                self.abort_in_flight();
+                let (reason, status) = match why {
+                    FailReason::Status(status) => (ErrorReason::Status, status),
+                    FailReason::ContentType => (ErrorReason::ContentType, 200),
+                    FailReason::Network(_) => (ErrorReason::Network, 0),
+                    FailReason::Parse(ParseError::BufferFull { .. }) => (ErrorReason::BufferFull, 0),
+                    FailReason::RetriesExhausted => (ErrorReason::RetriesExhausted, 0),
+                };
+                let info = ErrorInfo { ready_state: ReadyState::Closed, reason, status, delay: None, detail, cause };
+                self.handler.error(&info);
+            }
+        }
+        self.arm();
+    }
+
+    /// Makes the machine's request.
+    fn fetch(&self) {
+        let controller = self.new_attempt();
+        self.stopped.set(false);
+        let machine = self.machine.borrow();
+        let next = machine.request();
+        // A header value carries the ID UTF-8 encoded (spec 11): `Headers`
+        // takes a ByteString, one character per byte.
+        let last_event_id = next.last_event_id.map(|id| id.bytes().map(char::from).collect());
+        request(
+            &self.request,
+            next.url,
+            last_event_id,
+            next.drop_credentials,
+            &controller.signal(),
+            self.attempt.get(),
+            &self.settle,
+        );
+    }
+
+    /// Aborts what is in flight and numbers a new attempt.
+    fn new_attempt(&self) -> AbortController {
+        self.abort_in_flight();
+        let controller = AbortController::new().unwrap_throw();
+        self.abort.replace(Some(controller.clone()));
+        controller
+    }
+
+    /// Aborts the request, the probe or the read in flight; what they settle
+    /// with now is late.
+    fn abort_in_flight(&self) {
+        self.attempt.set(self.attempt.get().wrapping_add(1));
+        self.reader.replace(JsValue::UNDEFINED);
+        if let Some(controller) = self.abort.take() {
+            controller.abort();
+        }
+    }
+
+    /// Sets the one timer for the machine's deadline, unless it is set for
+    /// that deadline or an earlier one (it then fires early, and is set again).
+    fn arm(&self) {
+        if self.closed.get() {
+            return;
+        }
+        let Some(deadline) = self.machine.borrow().poll_timeout() else {
+            drop(self.timer.take());
+            return;
+        };
+        if matches!(&*self.timer.borrow(), Some((set, _)) if *set <= deadline) {
+            return;
+        }
+        let weak = self.me.clone();
+        let delay = (deadline - now()).clamp(0.0, f64::from(crate::machine::MAX_TIMER_DELAY));
+        // Rounded up: a timer that fires early costs another one.
+        let timer = Timeout::new(delay as u32 + u32::from(delay.fract() > 0.0), move || {
+            if let Some(inner) = weak.upgrade() {
+                inner.timer.take();
+                if !inner.closed.get() {
+                    let transition = inner.machine.borrow_mut().handle_timeout(now(), online());
+                    inner.carry_out(transition, "", &JsValue::UNDEFINED);
                 }
-                transition
-            };
-            if inner.closed.get() {
-                return outcome(Transition::None);
             }
-            if transition != Transition::None {
-                inner.abort_fetch();
-                return outcome(transition);
-            }
+        });
+        self.timer.replace(Some((deadline, timer)));
+    }
+}
+
+impl<H> Drop for Inner<H> {
+    fn drop(&mut self) {
+        if let Some(controller) = self.abort.take() {
+            controller.abort();
+        }
+        let listener = self.online.replace(JsValue::UNDEFINED);
+        if !listener.is_undefined() {
+            unlisten(&listener);
         }
     }
 }
 
 /// The most bytes of a read copied into wasm memory at once.
 const SLICE: u32 = 64 * 1024;
-
-/// Tells the handler what happened, and schedules the reconnection.
-fn carry_out<H: Handler>(inner: &Rc<Inner<H>>, transition: Transition, detail: &str, cause: &JsValue) {
-    let (ready_state, reason, status, delay) = match transition {
-        // (A retry without Last-Event-ID is made within the attempt.)
-        Transition::None | Transition::Open | Transition::RetryWithoutLastEventId => return,
-        Transition::Reconnect { delay_ms, cause } => {
-            let reason = match cause {
-                Interruption::EndOfBody => ErrorReason::EndOfStream,
-                Interruption::Network => ErrorReason::Network,
-                Interruption::Timeout => ErrorReason::Timeout,
-                Interruption::Request => ErrorReason::Request,
-            };
-            (ReadyState::Connecting, reason, 0, Some(delay_ms))
-        }
-        Transition::Fail(why) => {
-            let (reason, status) = match why {
-                FailReason::Status(status) => (ErrorReason::Status, status),
-                FailReason::ContentType => (ErrorReason::ContentType, 200),
-                FailReason::Network(_) => (ErrorReason::Network, 0),
-                FailReason::Parse(ParseError::BufferFull { .. }) => (ErrorReason::BufferFull, 0),
-                FailReason::RetriesExhausted => (ErrorReason::RetriesExhausted, 0),
-            };
-            (ReadyState::Closed, reason, status, None)
-        }
-    };
-    inner.handler.error(&ErrorInfo { ready_state, reason, status, delay, detail, cause });
-    if let Some(delay) = delay {
-        if !inner.closed.get() {
-            inner.wait(delay);
-        }
-    }
-}
-
-impl<H: Handler> Inner<H> {
-    /// The request of spec 2 and 11, with the options': the headers (a
-    /// callback's awaited), the method and body, the credentials mode. The
-    /// headers are the init's own, for a retry without `Last-Event-ID`.
-    async fn request_init(&self) -> Result<(AbortController, RequestInit, Headers), JsValue> {
-        let config = &self.config;
-        let mut headers = config.headers.clone();
-        if let Some(callback) = headers.dyn_ref::<Function>() {
-            let value = callback.call0(&JsValue::UNDEFINED)?;
-            headers = JsFuture::from(Promise::resolve(&value)).await?;
-        }
-        let headers = if headers.is_undefined() || headers.is_null() {
-            Headers::new()?
-        } else {
-            Headers::new_with_str_sequence_sequence(&headers)?
-        };
-        if self.crossed_origin.get() {
-            for name in CROSS_ORIGIN_DROPPED {
-                headers.delete(name)?;
-            }
-        }
-        if !headers.has("accept")? {
-            headers.set("Accept", "text/event-stream")?;
-        }
-        match self.machine.borrow().last_event_id_header() {
-            None => headers.delete("Last-Event-ID")?,
-            Some(last_event_id) => headers.set("Last-Event-ID", &byte_string(last_event_id))?,
-        }
-        let controller = AbortController::new()?;
-        let init = RequestInit::new();
-        init.set_method(&config.method);
-        init.set_headers(&headers);
-        if !config.body.is_undefined() {
-            init.set_body(&config.body);
-        }
-        init.set_mode(RequestMode::Cors);
-        init.set_credentials(config.credentials);
-        init.set_cache(RequestCache::NoStore);
-        init.set_redirect(RequestRedirect::Follow);
-        init.set_signal(Some(&controller.signal()));
-        Ok((controller, init, headers))
-    }
-
-    /// Calls the custom fetch with the URL and init, or the global one.
-    fn fetch(&self, init: &RequestInit) -> Result<Promise, JsValue> {
-        let url = self.url.borrow();
-        match self.config.fetch.dyn_ref::<Function>() {
-            Some(fetch) => Ok(Promise::resolve(&fetch.call2(&JsValue::UNDEFINED, &url.as_str().into(), init)?)),
-            // (url, init), not a Request: in Node.js (undici), aborting the
-            // signal of a Request made here sometimes left the connection
-            // open (tests/node, "100 sources"); with (url, init) it never did.
-            None => global_fetch_with_init(&url, init),
-        }
-    }
-
-    /// After a redirect, reconnections go to the final URL (the request's
-    /// URL list grew; whatwg/html#503), with the request fetch sent there:
-    /// without the credentials headers if the redirect crossed origins. A
-    /// method other than GET or HEAD may have become GET at the redirect
-    /// (301, 302, 303: the response does not say): those sources reconnect
-    /// to the original URL, and fetch follows the redirect again. Returns
-    /// the final URL.
-    fn follow_redirect(&self, final_url: String) -> String {
-        let method = &self.config.method;
-        if method.eq_ignore_ascii_case("GET") || method.eq_ignore_ascii_case("HEAD") {
-            if origin_of(&final_url) != origin_of(&self.url.borrow()) {
-                self.crossed_origin.set(true);
-            }
-            self.url.replace(final_url.clone());
-        }
-        final_url
-    }
-
-    fn network_error(&self, error: NetworkError) -> Transition {
-        self.machine.borrow_mut().network_error(error)
-    }
-
-    /// The inactivity timeout expired: abort, and reestablish.
-    fn timed_out(&self) -> Outcome {
-        self.abort_fetch();
-        outcome(self.machine.borrow_mut().timed_out())
-    }
-
-    fn abort_fetch(&self) {
-        if let Some(controller) = self.abort.take() {
-            controller.abort();
-        }
-    }
-
-    /// Waits `delay` ms, then reconnects; offline (`navigator.onLine` false),
-    /// waits for the `online` event instead, and reconnects as soon as it
-    /// fires, even before the delay is over. Where no `online` event fires
-    /// (Chromium's workers have `navigator.onLine` but not the events), it
-    /// looks at `navigator.onLine` again every second instead.
-    fn wait(self: &Rc<Self>, delay: u32) {
-        self.waiting.set(true);
-        let global = js_sys::global();
-        let events = Reflect::has(&global, &"ononline".into()).unwrap_or(false);
-        if events {
-            let next = self.clone();
-            let listener = Closure::<dyn FnMut()>::new(move || wake(&next));
-            let _ = global
-                .unchecked_ref::<EventTarget>()
-                .add_event_listener_with_callback("online", listener.as_ref().unchecked_ref());
-            self.online.replace(Some(listener));
-        }
-        self.arm(delay, events);
-    }
-
-    fn arm(self: &Rc<Self>, delay: u32, events: bool) {
-        let next = self.clone();
-        let timer = Timeout::new(delay, move || {
-            if !offline() {
-                wake(&next);
-            } else if !events {
-                // Re-armed outside this timer's own callback, which it replaces.
-                spawn_local(async move {
-                    if next.waiting.get() {
-                        next.arm(OFFLINE_POLL_MS, false);
-                    }
-                });
-            }
-        });
-        self.timer.replace(Some(timer));
-    }
-
-    fn stop_waiting(&self) {
-        self.waiting.set(false);
-        drop(self.timer.take());
-        if let Some(listener) = self.online.take() {
-            let _ = js_sys::global()
-                .unchecked_ref::<EventTarget>()
-                .remove_event_listener_with_callback("online", listener.as_ref().unchecked_ref());
-        }
-    }
-
-    /// Tells a CORS failure from an unreachable server (transient): `fetch`
-    /// rejects with the same `TypeError` for both (spec 5). A `no-cors`
-    /// probe of the same URL, aborted as soon as its headers arrive, settles
-    /// it: if it fails too, nothing answered (transient); if its response is
-    /// opaque, a server answered from another origin, so the failure was
-    /// CORS; if it is a plain same-origin response, CORS cannot have been
-    /// the cause (a reset: transient). The one case it gets wrong is a
-    /// cross-origin connection reset before its headers that answers the
-    /// probe: it is taken for a CORS failure. A custom fetch is not probed:
-    /// its failures are transient. An abort (`close()`, the document's
-    /// `window.stop()`, an `AbortError`) fails.
-    async fn classify(&self, error: &JsValue) -> NetworkError {
-        let aborted = Reflect::get(error, &"name".into()).ok().and_then(|name| name.as_string());
-        if self.closed.get() || self.stopped.get() || aborted.as_deref() == Some("AbortError") {
-            return NetworkError::Aborted;
-        }
-        if !self.config.cors || !self.config.fetch.is_undefined() {
-            return NetworkError::Transient;
-        }
-        let Ok(controller) = AbortController::new() else {
-            return NetworkError::Transient;
-        };
-        let init = RequestInit::new();
-        init.set_mode(RequestMode::NoCors);
-        init.set_credentials(self.config.credentials);
-        init.set_cache(RequestCache::NoStore);
-        init.set_signal(Some(&controller.signal()));
-        let probe = global_fetch_with_init(&self.url.borrow(), &init);
-        let probe = match probe {
-            Ok(probe) => JsFuture::from(probe).await,
-            Err(error) => Err(error),
-        };
-        controller.abort();
-        match probe {
-            Ok(response) if response.unchecked_ref::<Response>().type_() == ResponseType::Opaque => NetworkError::Cors,
-            Ok(_) => NetworkError::Transient,
-            Err(_) if self.closed.get() => NetworkError::Aborted,
-            Err(_) => NetworkError::Transient,
-        }
-    }
-}
-
-/// How often a runtime without `online` events is asked whether it is back
-/// online, while a reconnection waits for it.
-const OFFLINE_POLL_MS: u32 = 1000;
-
-/// Whether the runtime enforces CORS: a window or a worker, not Node.js.
-pub(crate) fn enforces_cors() -> bool {
-    let global = js_sys::global();
-    ["document", "WorkerGlobalScope"].iter().any(|name| Reflect::has(&global, &(*name).into()).unwrap_or(false))
-}
-
-/// Whether the runtime says it is offline (`navigator.onLine` is false;
-/// Node.js 20 has no `navigator`).
-fn offline() -> bool {
-    let navigator = Reflect::get(&js_sys::global(), &"navigator".into()).unwrap_or(JsValue::UNDEFINED);
-    navigator.is_object() && Reflect::get(&navigator, &"onLine".into()).ok().and_then(|v| v.as_bool()) == Some(false)
-}
-
-/// The inactivity timeout of one attempt: one timer at a time, rearmed for
-/// the time left when it fires after some activity, so that a chunk costs a
-/// clock read, not a timer.
-struct Watchdog {
-    timeout: u32,
-    last_activity: f64,
-    timer: Option<TimeoutFuture>,
-}
-
-impl Watchdog {
-    fn new(timeout: u32) -> Self {
-        let timer = (timeout > 0).then(|| TimeoutFuture::new(timeout));
-        Watchdog { timeout, last_activity: now(), timer }
-    }
-
-    /// Something arrived.
-    fn touch(&mut self) {
-        if self.timer.is_some() {
-            self.last_activity = now();
-        }
-    }
-
-    /// `future`'s output, or `None` if nothing arrives in time.
-    async fn guard<F: Future + Unpin>(&mut self, mut future: F) -> Option<F::Output> {
-        poll_fn(|cx| {
-            if let Poll::Ready(output) = Pin::new(&mut future).poll(cx) {
-                return Poll::Ready(Some(output));
-            }
-            while let Some(timer) = &mut self.timer {
-                if Pin::new(timer).poll(cx).is_pending() {
-                    break;
-                }
-                let idle = now() - self.last_activity;
-                if idle >= f64::from(self.timeout) {
-                    return Poll::Ready(None);
-                }
-                self.timer = Some(TimeoutFuture::new(self.timeout - idle as u32));
-            }
-            Poll::Pending
-        })
-        .await
-    }
-}
 
 /// Hands each event to the page; stops the chunk once `close()` was called.
 struct Dispatch<'a, H> {
@@ -666,14 +605,7 @@ impl<H: Handler> Sink for Dispatch<'_, H> {
     }
 }
 
-/// Whether fetch can load the URL's scheme; others fail at once (spec 5).
-fn fetchable_scheme(url: &str) -> bool {
-    let scheme = url.split(':').next().unwrap_or("");
-    ["http", "https", "data", "blob"].iter().any(|s| scheme.eq_ignore_ascii_case(s))
-}
-
-/// A header value carrying `text` UTF-8 encoded (spec 11): `Headers` takes a
-/// ByteString, one character per byte.
-fn byte_string(text: &str) -> String {
-    text.bytes().map(char::from).collect()
+/// A random seed for the retry policy's jitter.
+pub(crate) fn seed() -> u64 {
+    (js_sys::Math::random() * 9007199254740992.0) as u64
 }

@@ -33,13 +33,12 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::{Cell, RefCell};
 
-use js_sys::{Function, Reflect};
+use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use web_sys::{Headers, RequestCredentials, Url};
 
-use super::connection::seed;
-use super::driver::{enforces_cors, Config, ErrorInfo, ErrorReason, Handler, Inner};
-use crate::machine::{Machine, ReadyState, RetryPolicy};
+use super::driver::{seed, ErrorInfo, ErrorReason, Handler, Inner, Options as DriverOptions};
+use crate::machine::{ReadyState, RetryPolicy};
 use crate::parser::{Event, Parser};
 
 /// The options beyond the standard; `Options::default()` is the standard
@@ -256,17 +255,31 @@ impl EventSource {
                 headers.into()
             }
         };
-        let config = Config {
-            credentials: options.credentials.unwrap_or(RequestCredentials::SameOrigin),
-            method: options.method.unwrap_or_else(|| "GET".into()),
-            headers,
-            body: options.body.unwrap_or(JsValue::UNDEFINED),
-            fetch: options.fetch.map_or(JsValue::UNDEFINED, Into::into),
-            inactivity_timeout: options.inactivity_timeout.unwrap_or(0),
-            cors: enforces_cors(),
+        let request = Object::new();
+        let credentials = match options.credentials {
+            Some(RequestCredentials::Include) => "include",
+            Some(RequestCredentials::Omit) => "omit",
+            _ => "same-origin",
         };
-        let machine = Machine::with_policy(parser, options.retry, seed());
-        let inner = Inner::start(url.clone(), config, machine, Callbacks::default());
+        let method = options.method.unwrap_or_else(|| "GET".into());
+        let body = options.body.unwrap_or(JsValue::UNDEFINED);
+        let fetch = options.fetch.map_or(JsValue::UNDEFINED, Into::into);
+        for (name, value) in [
+            ("credentials", credentials.into()),
+            ("method", method.into()),
+            ("headers", headers),
+            ("body", body),
+            ("fetch", fetch),
+        ] {
+            Reflect::set(&request, &name.into(), &value)?;
+        }
+        let options = DriverOptions {
+            request: request.into(),
+            policy: options.retry,
+            inactivity_timeout: options.inactivity_timeout.unwrap_or(0),
+            seed: seed(),
+        };
+        let inner = Inner::start(&url, options, parser, Callbacks::default());
         Ok(EventSource { shared: Rc::new(Shared { url, inner }) })
     }
 
