@@ -3,6 +3,8 @@
 // EventSource (the wasm `StreamParser`). One stream, one response: no
 // reconnection.
 
+import { forEachEvent } from './eventsource.js';
+
 const DEFAULT_MAX_BUFFER_SIZE = 16 * 1024 * 1024;
 
 const encoder = new TextEncoder();
@@ -90,13 +92,11 @@ export function defineEventStreamParser(load) {
 
       super({
         start(controller) {
-          let lastEventId = '';
-          // Called by wasm; the type is left out when it is 'message', the ID
-          // when it did not change (src/wasm/stream_parser.rs explains).
+          // Called by wasm: the events of (a slice of) a chunk, each field
+          // followed by a CR, which none can contain (src/wasm/stream_parser.rs).
           hooks = {
-            event(data, type = 'message', id = lastEventId) {
-              lastEventId = id;
-              controller.enqueue({ type, data, lastEventId });
+            events(batch) {
+              forEachEvent(batch, (type, data, lastEventId) => controller.enqueue({ type, data, lastEventId }));
             },
             retry(ms) {
               if (!released) onRetry?.(ms);

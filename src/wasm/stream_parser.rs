@@ -1,16 +1,17 @@
-//! `EventStreamParser`: the parser behind a `TransformStream` (issue 5).
+//! `EventStreamParser`: the parser behind a `TransformStream`.
 //!
 //! The JS class (`js/stream-parser.js`) owns one [`StreamParser`] per stream
 //! and calls [`StreamParser::feed`] with each chunk and a hooks object; the
-//! parser calls `hooks.event(data, type, lastEventId)`, `hooks.retry(ms)` and
+//! parser calls `hooks.events(batch)`, `hooks.retry(ms)` and
 //! `hooks.comment(text)`, and the class turns events into chunks of its
 //! readable side.
 //!
-//! Crossings are kept few: one call into wasm per chunk (its bytes copied in
-//! once), one call out per event, `retry` or comment, and no call at all for
-//! comments when nobody listens. An event's type is left out when it is
-//! `"message"` and its last event ID when it did not change, so that the JS
-//! side decodes only the data of a typical event.
+//! Crossings are kept few, as the connection's (`connection.rs`): one call
+//! into wasm per chunk (its bytes copied in once), and the events of a chunk
+//! cross as one string (or one per 4 KiB of them), each as its type, data
+//! and last event ID, every field followed by a CR, which none can contain.
+//! A `retry` or a comment dispatches the events before it first; comments
+//! cross only when somebody listens.
 //!
 //! The hooks come with each chunk rather than being kept: wasm memory holds
 //! no reference to the stream, so a stream that is dropped unfinished is
@@ -30,17 +31,16 @@ extern "C" {
     #[wasm_bindgen(typescript_type = "StreamParserHooks")]
     pub type StreamHooks;
     #[wasm_bindgen(method, catch)]
-    fn event(
-        this: &StreamHooks,
-        data: &str,
-        event_type: Option<&str>,
-        last_event_id: Option<&str>,
-    ) -> Result<(), JsValue>;
+    fn events(this: &StreamHooks, batch: &str) -> Result<(), JsValue>;
     #[wasm_bindgen(method, catch)]
     fn retry(this: &StreamHooks, millis: f64) -> Result<(), JsValue>;
     #[wasm_bindgen(method, catch)]
     fn comment(this: &StreamHooks, text: &str) -> Result<(), JsValue>;
 }
+
+/// A batch is dispatched once it holds this many bytes (see `connection.rs`:
+/// a page that keeps one event's data keeps its batch's string alive).
+const BATCH_BYTES: usize = 4 * 1024;
 
 /// One `EventStreamParser`'s parser: one stream, no reconnection.
 #[wasm_bindgen]
@@ -48,8 +48,8 @@ pub struct StreamParser {
     parser: Parser,
     /// Whether the JS side wants comments.
     comments: bool,
-    /// The last event ID the JS side was given.
-    last_event_id: String,
+    /// The events not yet handed over, kept between chunks for its allocation.
+    batch: String,
 }
 
 #[wasm_bindgen]
@@ -61,7 +61,7 @@ impl StreamParser {
     pub fn new(max_buffer_size: f64, comments: bool) -> StreamParser {
         // A saturating cast: 2^32 does not wrap to 0 on wasm32.
         let parser = Parser::with_max_buffer_size(max_buffer_size as usize);
-        StreamParser { parser, comments, last_event_id: String::new() }
+        StreamParser { parser, comments, batch: String::new() }
     }
 
     /// Parses the next chunk, reporting to `hooks` as it goes.
@@ -70,9 +70,13 @@ impl StreamParser {
     /// (the JS side throws a `RangeError`); throws what a hook threw, after
     /// stopping at once.
     pub fn feed(&mut self, chunk: &[u8], hooks: &StreamHooks) -> Result<bool, JsValue> {
-        let mut report =
-            Report { hooks, comments: self.comments, last_event_id: &mut self.last_event_id, thrown: None };
+        let mut report = Report { hooks, comments: self.comments, batch: &mut self.batch, thrown: None };
         let parsed = self.parser.feed(chunk, &mut report as &mut dyn Sink);
+        let _ = report.flush();
+        report.batch.clear();
+        if report.batch.capacity() > 2 * BATCH_BYTES {
+            *report.batch = String::new();
+        }
         match report.thrown {
             Some(thrown) => Err(thrown),
             None => Ok(parsed.is_ok()),
@@ -84,7 +88,7 @@ impl StreamParser {
 struct Report<'a> {
     hooks: &'a StreamHooks,
     comments: bool,
-    last_event_id: &'a mut String,
+    batch: &'a mut String,
     thrown: Option<JsValue>,
 }
 
@@ -98,21 +102,32 @@ impl Report<'_> {
             }
         }
     }
+
+    /// Hands over the events kept so far.
+    fn flush(&mut self) -> ControlFlow<()> {
+        if self.batch.is_empty() || self.thrown.is_some() {
+            return ControlFlow::Continue(());
+        }
+        let result = self.hooks.events(self.batch);
+        self.batch.clear();
+        self.check(result)
+    }
 }
 
 impl Sink for Report<'_> {
     fn event(&mut self, event: Event<'_>) -> ControlFlow<()> {
-        let event_type = (event.event_type != "message").then_some(event.event_type);
-        let changed = event.last_event_id != self.last_event_id.as_str();
-        if changed {
-            self.last_event_id.clear();
-            self.last_event_id.push_str(event.last_event_id);
+        for field in [event.event_type, event.data, event.last_event_id] {
+            self.batch.push_str(field);
+            self.batch.push('\r');
         }
-        let result = self.hooks.event(event.data, event_type, changed.then_some(event.last_event_id));
-        self.check(result)
+        if self.batch.len() >= BATCH_BYTES {
+            return self.flush();
+        }
+        ControlFlow::Continue(())
     }
 
     fn retry(&mut self, millis: u64) -> ControlFlow<()> {
+        self.flush()?;
         let result = self.hooks.retry(millis as f64);
         self.check(result)
     }
@@ -121,6 +136,7 @@ impl Sink for Report<'_> {
         if !self.comments {
             return ControlFlow::Continue(());
         }
+        self.flush()?;
         let result = self.hooks.comment(text);
         self.check(result)
     }
