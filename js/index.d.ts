@@ -255,5 +255,3 @@ export declare class EventSource extends EventTarget {
 }
 
 export default EventSource;
-export { EventStreamParser } from './stream-parser.js';
-export type { EventStreamChunk, EventStreamMessage, EventStreamParserOptions } from './stream-parser.js';

@@ -1,8 +1,8 @@
 // Installs EventSource on the global object where the runtime has none.
-import { EventSource, EventStreamParser } from 'eventsource-wasm';
+import { EventSource } from 'eventsource-wasm';
 
 if (typeof globalThis.EventSource === 'undefined') {
   globalThis.EventSource = EventSource;
 }
-export { EventSource, EventStreamParser };
+export { EventSource };
 export default EventSource;

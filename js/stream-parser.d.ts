@@ -1,4 +1,4 @@
-// Types for EventStreamParser. Only names that both lib "dom" and @types/node
+// Types for 'eventsource-wasm/stream-parser' (EventStreamParser). Only names that both lib "dom" and @types/node
 // declare globally (TransformStream, ArrayBufferView), so that no lib "dom"
 // is needed.
 
@@ -32,6 +32,7 @@ export interface EventStreamParserOptions {
  * A TransformStream from the bytes of an event stream (HTML, "Server-sent
  * events") to its events; for one response, with no reconnection:
  *
+ *     import { EventStreamParser } from 'eventsource-wasm/stream-parser';
  *     const events = response.body.pipeThrough(new EventStreamParser());
  *     for await (const { type, data, lastEventId } of events) ...
  *

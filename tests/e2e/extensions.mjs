@@ -832,7 +832,10 @@ test('offline: in a dedicated worker too (Chromium)', {
 
 test('EventStreamParser: a chunked POST response piped through it', {
   async run(ctx) {
-    const m = await import('/dist/index.js');
+    // Its own subpath ('eventsource-wasm/stream-parser'), not the main entry.
+    const inMain = typeof (await import('/dist/index.js')).EventStreamParser;
+    if (inMain !== 'undefined') return { exported: `by the main entry: ${inMain}` };
+    const m = await import('/dist/stream-parser.js');
     if (typeof m.EventStreamParser !== 'function') return { exported: typeof m.EventStreamParser };
     const retries = [];
     const comments = [];

@@ -252,7 +252,7 @@ test("eventsource-wasm/polyfill installs the package's EventSource where there i
 test('the wasm module failing to load fails the source, with the cause on the console', { timeout: TIMEOUT }, async () => {
   // The class as the entries make it, with a loader that fails as a fetch of a
   // missing .wasm would.
-  const { defineEventSource } = await import('../../dist/eventsource.js');
+  const { defineEventSource } = await import('../../js/eventsource.js');
   const cause = new Error('404: eventsource_wasm_bg.wasm');
   const Failing = defineEventSource(() => Promise.reject(cause));
   const logged = [];

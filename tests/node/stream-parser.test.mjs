@@ -9,12 +9,13 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import * as entry from 'eventsource-wasm';
-import { EventStreamParser } from 'eventsource-wasm';
+import { EventStreamParser } from 'eventsource-wasm/stream-parser';
 import * as polyfill from 'eventsource-wasm/polyfill';
-// The same module instances as the package's (same URLs): the wasm class,
-// to count how the parser's wasm objects are created and freed.
-import { StreamParser } from '../../dist/eventsource_wasm.js';
-import { defineEventStreamParser } from '../../dist/stream-parser.js';
+// The same module instance as the package's (the chunk dist/node.js imports): the
+// wasm class, to count how the parser's wasm objects are created and freed.
+import { StreamParser } from '../../dist/eventsource_wasm-node.js';
+// The factory the entries call (bundled into them in dist/).
+import { defineEventStreamParser } from '../../js/stream-parser.js';
 import { SSE, TIMEOUT, fileServer, scaled } from './helpers.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -68,7 +69,7 @@ async function parse(chunks, options = {}, Parser = EventStreamParser) {
 /** `bytes`, one chunk per byte. */
 const byteByByte = (all) => Array.from(all, (b) => new Uint8Array([b]));
 
-test('a TransformStream, exported by the entries, with its own name', { timeout: TIMEOUT }, () => {
+test('a TransformStream, exported by its own subpath, with its own name', { timeout: TIMEOUT }, () => {
   const parser = new EventStreamParser();
   assert.ok(parser instanceof TransformStream);
   assert.ok(parser instanceof EventStreamParser);
@@ -76,9 +77,28 @@ test('a TransformStream, exported by the entries, with its own name', { timeout:
   assert.ok(parser.writable instanceof WritableStream);
   assert.equal(EventStreamParser.name, 'EventStreamParser');
   assert.equal(Object.prototype.toString.call(parser), '[object EventStreamParser]');
-  assert.equal(entry.EventStreamParser, EventStreamParser);
-  assert.equal(polyfill.EventStreamParser, EventStreamParser);
-  assert.equal(typeof entry.EventSource, 'function', 'next to EventSource');
+  assert.equal(entry.EventStreamParser, undefined, "not in the main entry: 'eventsource-wasm/stream-parser'");
+  assert.equal(polyfill.EventStreamParser, undefined);
+  assert.equal(typeof entry.EventSource, 'function');
+});
+
+test('the main entry and the subpath share one wasm instance', { timeout: TIMEOUT }, () => {
+  // In a child process: every instantiation counted, both subpaths imported and used.
+  const script = `
+    let instances = 0;
+    const { Instance, instantiate } = WebAssembly;
+    WebAssembly.Instance = new Proxy(Instance, { construct: (T, args) => (instances++, new T(...args)) });
+    WebAssembly.instantiate = (...args) => (instances++, instantiate(...args));
+    const { EventSource } = await import('eventsource-wasm');
+    const { EventStreamParser } = await import('eventsource-wasm/stream-parser');
+    new EventSource('http://127.0.0.1:1/').close();
+    const reader = new Response('data: x\\n\\n').body.pipeThrough(new EventStreamParser()).getReader();
+    const { value } = await reader.read();
+    console.log(JSON.stringify({ instances, data: value.data }));
+  `;
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', timeout: scaled(20_000) });
+  assert.equal(run.status, 0, run.stderr);
+  assert.deepEqual(JSON.parse(run.stdout), { instances: 1, data: 'x' });
 });
 
 test('events are plain objects { type, data, lastEventId }; type defaults to "message"', { timeout: TIMEOUT }, async () => {
@@ -524,8 +544,8 @@ test('a stream abandoned unfinished does not keep its wasm memory (FinalizationR
   // of an unfinished line and dropped. If nothing freed them, wasm memory
   // would grow past 64 MiB; freed, the allocator reuses the same few MiB.
   const script = `
-    import { EventStreamParser } from 'eventsource-wasm';
-    import { initSync } from './dist/eventsource_wasm.js';
+    import { EventStreamParser } from 'eventsource-wasm/stream-parser';
+    import { initSync } from './dist/eventsource_wasm-node.js';
     const memory = initSync().memory;
     const line = new Uint8Array(1 << 20).fill(0x61);
     const turn = () => new Promise((resolve) => setImmediate(resolve));

@@ -22,7 +22,7 @@ const EXPECTED = [
   'LICENSE-MIT',
   'README.md',
   'dist/eventsource-wasm.js',
-  'dist/eventsource.js',
+  'dist/eventsource_wasm-node.js',
   'dist/eventsource_wasm.js',
   'dist/eventsource_wasm_bg.wasm',
   'dist/index.d.ts',
@@ -32,11 +32,28 @@ const EXPECTED = [
   'dist/polyfill-workerd.js',
   'dist/polyfill.js',
   'dist/shared.js',
+  'dist/stream-parser-node.js',
+  'dist/stream-parser-workerd.js',
   'dist/stream-parser.d.ts',
   'dist/stream-parser.js',
   'dist/workerd.js',
   'package.json',
 ];
+// The chunks of esbuild's code splitting (scripts/build.sh), named by a hash of their
+// content: one per runtime (browsers, Node.js, workerd), shared by its entries.
+const CHUNKS = [/^dist\/chunk-[A-Z0-9]{8}\.js$/, /^dist\/chunk-node-[A-Z0-9]{8}\.js$/, /^dist\/chunk-workerd-[A-Z0-9]{8}\.js$/];
+const isChunk = (file) => CHUNKS.some((pattern) => pattern.test(file));
+const builtChunks = () =>
+  fs.existsSync(path.join(ROOT, 'dist')) ? fs.readdirSync(path.join(ROOT, 'dist')).map((f) => `dist/${f}`).filter(isChunk).sort() : [];
+/** The files of dist/ that `file` imports statically (`from"./x.js"`, `import"./x.js"`), with itself, transitively. */
+function staticClosure(file, seen = new Set()) {
+  seen.add(file);
+  const text = fs.readFileSync(path.join(ROOT, file), 'utf8');
+  for (const [, spec] of text.matchAll(/(?:\bfrom|\bimport)\s*["']\.\/([^"']+\.js)["']/g)) {
+    if (!seen.has(`dist/${spec}`)) staticClosure(`dist/${spec}`, seen);
+  }
+  return seen;
+}
 
 const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 const temp = tempDir('eventsource-wasm-package-');
@@ -45,14 +62,36 @@ after(() => fs.rmSync(temp, { recursive: true, force: true }));
 test('dist/ is built', () => {
   const missing = EXPECTED.filter((file) => file.startsWith('dist/') && !fs.existsSync(path.join(ROOT, file)));
   assert.deepEqual(missing, [], 'run `npm run build` first');
+  // Exactly one chunk per runtime (a stale one from an older build would be packed too).
+  assert.deepEqual(CHUNKS.map((pattern) => builtChunks().filter((f) => pattern.test(f)).length), [1, 1, 1], builtChunks().join(', '));
+});
+
+test('each runtime: the entries share one chunk (one glue, one wasm instance); the main entry needs only it', () => {
+  const chunkOf = (entry) => [...staticClosure(entry)].filter(isChunk);
+  const runtimes = {
+    browsers: ['dist/index.js', 'dist/polyfill.js', 'dist/stream-parser.js', 'dist/eventsource_wasm.js'],
+    node: ['dist/node.js', 'dist/polyfill-node.js', 'dist/stream-parser-node.js', 'dist/eventsource_wasm-node.js'],
+    workerd: ['dist/workerd.js', 'dist/polyfill-workerd.js', 'dist/stream-parser-workerd.js'],
+  };
+  for (const [runtime, entries] of Object.entries(runtimes)) {
+    const chunks = entries.map(chunkOf);
+    assert.equal(chunks[0].length, 1, `${runtime}: ${chunks[0]}`);
+    for (const [i, c] of chunks.entries()) assert.deepEqual(c, chunks[0], `${entries[i]} and ${entries[0]}`);
+  }
+  assert.deepEqual([...staticClosure('dist/index.js')], ['dist/index.js', chunkOf('dist/index.js')[0]]);
+  // The stream parser is in the subpath's file only; the glue's snippets are bundled.
+  for (const file of staticClosure('dist/index.js')) assert.doesNotMatch(fs.readFileSync(path.join(ROOT, file), 'utf8'), /EventStreamParser/, file);
+  for (const file of fs.readdirSync(path.join(ROOT, 'dist')).filter((f) => f.endsWith('.js'))) {
+    assert.doesNotMatch(fs.readFileSync(path.join(ROOT, 'dist', file), 'utf8'), /(from|import)\s*["'][^"']*snippets\//, file);
+  }
 });
 
 let packed;
 test('npm pack --dry-run: exactly the files users need', () => {
   packed = dryRun();
   const files = packed.files.map((f) => f.path).sort();
-  const missing = EXPECTED.filter((f) => !files.includes(f) && !f.startsWith('LICENSE'));
-  const extra = files.filter((f) => !EXPECTED.includes(f));
+  const missing = [...EXPECTED, ...builtChunks()].filter((f) => !files.includes(f) && !f.startsWith('LICENSE'));
+  const extra = files.filter((f) => !EXPECTED.includes(f) && !isChunk(f));
   assert.deepEqual({ missing, extra }, { missing: [], extra: [] });
 });
 
@@ -81,19 +120,22 @@ test('every path package.json points at is in the tarball', () => {
   walk(manifest.sideEffects);
   const missing = [...targets].filter((t) => !files.has(t));
   assert.deepEqual(missing, []);
-  assert.ok(targets.size >= 8, `only ${targets.size} targets found`);
+  assert.ok(targets.size >= 11, `only ${targets.size} targets found`);
 });
 
 test('sizes (gzip -9)', () => {
   const gz = (file) => zlib.gzipSync(fs.readFileSync(path.join(ROOT, file)), { level: 9 }).length;
   const raw = (file) => fs.statSync(path.join(ROOT, file)).size;
-  const rows = EXPECTED.filter((f) => f.startsWith('dist/')).map((f) => [f, raw(f), gz(f)]);
-  const esEntry = ['dist/index.js', 'dist/eventsource.js', 'dist/stream-parser.js', 'dist/eventsource_wasm.js'];
-  const esJs = zlib.gzipSync(Buffer.concat(esEntry.map((f) => fs.readFileSync(path.join(ROOT, f)))), { level: 9 }).length;
+  const rows = [...EXPECTED.filter((f) => f.startsWith('dist/')), ...builtChunks()].sort().map((f) => [f, raw(f), gz(f)]);
+  // What a page that imports 'eventsource-wasm' fetches, each file gzipped (as served).
+  const esEntry = [...staticClosure('dist/index.js')];
+  const esJs = esEntry.reduce((n, f) => n + gz(f), 0);
+  const parserExtra = [...staticClosure('dist/stream-parser.js')].filter((f) => !esEntry.includes(f)).reduce((n, f) => n + gz(f), 0);
   const wasm = gz('dist/eventsource_wasm_bg.wasm');
   const width = Math.max(...rows.map(([f]) => f.length));
   const lines = rows.map(([f, r, g]) => `  ${f.padEnd(width)} ${String(r).padStart(7)} B  ${String(g).padStart(6)} B gzipped`);
-  lines.push(`  ES entry (index.js + eventsource.js + stream-parser.js + glue + wasm): ${esJs + wasm} B gzipped (JS ${esJs} B, wasm ${wasm} B)`);
+  lines.push(`  ES entry (${esEntry.map((f) => f.slice(5)).join(' + ')} + wasm): ${esJs + wasm} B gzipped (JS ${esJs} B, wasm ${wasm} B)`);
+  lines.push(`  + the stream-parser subpath:                      ${parserExtra} B gzipped`);
   lines.push(`  classic script (wasm inlined):                    ${gz('dist/eventsource-wasm.js')} B gzipped`);
   lines.push(`  tarball: ${packed?.size ?? '?'} B, unpacked ${packed?.unpackedSize ?? '?'} B, ${packed?.entryCount ?? '?'} files`);
   console.log(`# sizes\n${lines.map((l) => `# ${l}`).join('\n')}`);
@@ -111,7 +153,7 @@ test('the tarball installs offline into a fresh project', { timeout: scaled(120_
     .filter(Boolean)
     .map((f) => f.slice(2))
     .sort();
-  assert.deepEqual(installedFiles, [...EXPECTED].sort().filter((f) => installedFiles.includes(f)));
+  assert.deepEqual(installedFiles, [...EXPECTED, ...builtChunks()].sort().filter((f) => installedFiles.includes(f)));
   assert.ok(fs.existsSync(path.join(installed, 'dist/eventsource_wasm_bg.wasm')));
 });
 
@@ -140,7 +182,9 @@ results.events = await new Promise((resolve) => {
   });
 });
 
-const { EventStreamParser } = await import('eventsource-wasm');
+results.mainHasParser = 'EventStreamParser' in (await import('eventsource-wasm'));
+const { EventStreamParser } = await import('eventsource-wasm/stream-parser');
+results.parserResolved = import.meta.resolve('eventsource-wasm/stream-parser').replace(/^.*node_modules/, 'node_modules');
 const parse = async (Parser) => {
   const events = [];
   for await (const e of new Response('id: 7\ndata: a\n\n').body.pipeThrough(new Parser())) events.push(e);
@@ -175,6 +219,8 @@ test('the installed package works from Node.js', { timeout: scaled(30_000) }, ()
   assert.equal(results.resolved, 'node_modules/eventsource-wasm/dist/node.js');
   assert.equal(results.classic, 'node_modules/eventsource-wasm/dist/eventsource-wasm.js');
   assert.deepEqual(results.parsed, [{ type: 'message', data: 'a', lastEventId: '7' }]);
+  assert.equal(results.mainHasParser, false, "EventStreamParser is 'eventsource-wasm/stream-parser' only");
+  assert.equal(results.parserResolved, 'node_modules/eventsource-wasm/dist/stream-parser-node.js');
   assert.deepEqual(results.classicParsed, results.parsed, 'the classic script exposes EventSourceWasm.EventStreamParser');
   assert.equal(results.polyfill, true);
   assert.equal(results.packageJson, 'eventsource-wasm');
@@ -196,7 +242,7 @@ test('the installed package type-checks from a TypeScript project', { timeout: s
     [
       "import { EventSource } from 'eventsource-wasm';",
       "import { EventSource as Polyfilled } from 'eventsource-wasm/polyfill';",
-      "import { EventStreamParser, type EventStreamMessage } from 'eventsource-wasm';",
+      "import { EventStreamParser, type EventStreamMessage } from 'eventsource-wasm/stream-parser';",
       'EventSource satisfies typeof globalThis.EventSource;',
       'Polyfilled satisfies typeof globalThis.EventSource;',
       "const es = new EventSource('https://example.test/', { withCredentials: true });",

@@ -7,8 +7,9 @@
 // bounded by `timeout` (ms, already scaled by the runner): nothing here sleeps.
 
 /** Runs the checks against the runner's server at `origin`; `report({ check, ok, detail })`
- *  is called once per check, in order. `load()` imports the package. */
-export async function run({ origin, prefix, timeout, load, report }) {
+ *  is called once per check, in order. `load()` imports the package, `loadParser()` its
+ *  'eventsource-wasm/stream-parser' subpath. */
+export async function run({ origin, prefix, timeout, load, loadParser, report }) {
   const url = (path) => `${origin}/${prefix}/${path}`;
   const within = (promise, what) => {
     let timer;
@@ -51,7 +52,13 @@ export async function run({ origin, prefix, timeout, load, report }) {
       EventSource = mod.EventSource;
       expect(typeof EventSource === 'function' && mod.default === EventSource, 'no EventSource export');
       expect(EventSource !== globalThis.EventSource, 'the package exported the native class');
-      expect(typeof mod.EventStreamParser === 'function', 'no EventStreamParser export');
+      expect(!('EventStreamParser' in mod), "EventStreamParser exported by the main entry, not only by 'eventsource-wasm/stream-parser'");
+      // The subpath, on the same wasm instance: one event parsed.
+      const { EventStreamParser } = await loadParser();
+      expect(typeof EventStreamParser === 'function', 'no EventStreamParser export from eventsource-wasm/stream-parser');
+      const reader = new Response('id: 3\ndata: parsed\n\n').body.pipeThrough(new EventStreamParser()).getReader();
+      const { value } = await within(reader.read(), 'EventStreamParser');
+      expect(value?.data === 'parsed' && value.lastEventId === '3', `EventStreamParser gave ${JSON.stringify(value)}`);
       expect(EventSource.CONNECTING === 0 && EventSource.OPEN === 1 && EventSource.CLOSED === 2, 'wrong constants');
       return `native globalThis.EventSource: ${nativeBefore ? 'yes' : 'no'}`;
     }],

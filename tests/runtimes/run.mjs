@@ -162,6 +162,7 @@ await run({
   prefix: ${JSON.stringify(prefix)},
   timeout: ${WAIT},
   load: () => import('eventsource-wasm'),
+  loadParser: () => import('eventsource-wasm/stream-parser'),
   report: (r) => console.log(JSON.stringify(r)),
 });
 console.log(JSON.stringify({ done: true }));
@@ -219,6 +220,7 @@ export default {
       prefix: 'workerd',
       timeout: ${WAIT},
       load: () => import('eventsource-wasm'),
+      loadParser: () => import('eventsource-wasm/stream-parser'),
       report: (r) => lines.push(JSON.stringify(r)),
     });
     lines.push(JSON.stringify({ done: true }));

@@ -8,7 +8,8 @@
 //                                 'id' (an event with id >= arg), 'error' (arg error events)
 //   get(key)                      the record: { ids, types, opens, errors, readyState, origins }
 // Waits resolve on events only; the runner bounds them.
-import { EventSource, EventStreamParser } from '/dist/index.js';
+import { EventSource } from '/dist/index.js';
+import { EventStreamParser } from '/dist/stream-parser.js';
 import { watch } from './watch.mjs';
 
 const records = new Map();

@@ -1,10 +1,14 @@
 // EventStreamParser's types, checked by both tsconfigs (with lib "dom", and
 // a Node.js project with only @types/node): no DOM-only names needed.
-import { EventStreamParser } from 'eventsource-wasm';
-import type { EventStreamChunk, EventStreamMessage, EventStreamParserOptions } from 'eventsource-wasm';
+// Its own subpath: the main entry and the polyfill do not export it.
+import { EventStreamParser } from 'eventsource-wasm/stream-parser';
+import type { EventStreamChunk, EventStreamMessage, EventStreamParserOptions } from 'eventsource-wasm/stream-parser';
+// @ts-expect-error: not exported by the main entry
+import { EventStreamParser as FromMain } from 'eventsource-wasm';
+// @ts-expect-error: nor by the polyfill
 import { EventStreamParser as FromPolyfill } from 'eventsource-wasm/polyfill';
-
-FromPolyfill satisfies typeof EventStreamParser;
+void FromMain;
+void FromPolyfill;
 
 // A TransformStream from bytes or text to events.
 const parser = new EventStreamParser();
