@@ -37,8 +37,8 @@ function group(frame) {
   if (!url) return functionName.startsWith('(') ? functionName : `(engine) ${functionName || 'anonymous'}`;
   if (url.endsWith('.wasm') || url.startsWith('wasm://')) return 'wasm';
   const file = path.basename(new URL(url).pathname);
-  if (file === 'eventsource_wasm.js') return 'wasm-bindgen glue (eventsource_wasm.js)';
-  if (file === 'eventsource.js' && url.includes('/dist/')) return 'the class (eventsource.js)';
+  // dist/ bundles the class and the wasm-bindgen glue into one chunk, minified.
+  if (/^chunk-[\w-]+\.js$/.test(file) && url.includes('/dist/')) return 'the class and the wasm-bindgen glue (dist/chunk-*.js)';
   if (file === 'page.mjs' || file === 'workloads.mjs') return 'the page (checking handler)';
   return file;
 }

@@ -16,8 +16,14 @@
 //     thread; in Chromium, CDP's TaskDuration goes to the .json as a cross-check).
 //   - latency: the server's clock → the handler, at a steady 1,000 events/s (page.mjs).
 //   - cold start: in a fresh browser context (empty HTTP cache, new renderer process) with
-//     the cache disabled (Chromium, CDP) and `no-store` on every file: import the module,
-//     construct, first event.
+//     the cache disabled (Chromium, CDP) and `no-store` on every file, two variants (cold.mjs):
+//     "fresh": import the module, construct, first event; "imported early": the page imports
+//     the module at load and waits for it (and one setTimeout(0)), then construct → first event.
+//   - size (size.mjs): the ES entry gzipped (dist/index.js, every JS file it imports
+//     statically, followed through the built files, and the wasm), the classic script; and,
+//     with twiggy on PATH, the wasm's code by bucket (parser, machine, driver, allocator,
+//     runtime, executor, other): built as scripts/build.sh builds it, names kept, into
+//     target/bench-browser/twiggy/ (skipped, said so, without twiggy).
 // Each repetition runs every implementation once, in an order rotated from one repetition
 // to the next, after a warm-up round; the tables give medians and ratios against the
 // native class (and `eventsource`) of the same run, then each target as met or missed.
@@ -37,7 +43,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import { execFileSync } from 'node:child_process';
 import { launch, processTree } from '../../tests/browsers.mjs';
 import { ROOT } from '../../tests/static.mjs';
@@ -46,6 +51,7 @@ import { scaled } from '../../tests/runner.mjs';
 import { startServer } from './server.mjs';
 import { IMPLEMENTATIONS, bundlePeers, versions } from './implementations.mjs';
 import { WORKLOADS, LABELS } from './workloads.mjs';
+import { entrySize, twiggyBreakdown } from './size.mjs';
 
 process.env.PUPPETEER_SKIP_DOWNLOAD = '1';
 
@@ -71,7 +77,8 @@ if (opt('reps')) CONFIG.reps = CONFIG.coldReps = Math.max(1, Number(opt('reps'))
 const OUT = path.resolve(opt('out') ?? path.join(ROOT, 'target', 'bench-browser', quick ? 'results-quick.md' : 'results.md'));
 const RUN_MS = scaled(50000); // one stream, page side (under puppeteer's protocol timeout, scaled(60 s))
 
-const { check, cleanups, finish } = bookkeeping(quick ? 240000 : 1800000);
+// (the twiggy build included: a cargo build when the sources changed since the last one)
+const { check, cleanups, finish } = bookkeeping(quick ? 420000 : 1980000);
 
 // ---- helpers ----------------------------------------------------------------------------
 const median = (xs) => {
@@ -140,10 +147,20 @@ let nproc;
 try { nproc = execFileSync('nproc', { encoding: 'utf8' }).trim(); } catch { nproc = String(os.availableParallelism()); }
 const machine = { nproc, cpuModel, node: process.version, loadStart: loadavg(), peers: versions() };
 console.log(`machine: ${nproc} cores (nproc), ${cpuModel}; Node.js ${process.version}; load average ${machine.loadStart}`);
-console.log(`config: ${CONFIG.reps} repetition(s), workloads ÷ ${CONFIG.divisor}, latency ${CONFIG.latencyEvents} events, cold start ×${CONFIG.coldReps}`);
+console.log(`config: ${CONFIG.reps} repetition(s), workloads ÷ ${CONFIG.divisor}, latency ${CONFIG.latencyEvents} events, cold start ×${CONFIG.coldReps} per variant`);
+
+// Size: before the browsers, so that the twiggy build does not run beside a measurement.
+const size = fs.existsSync(path.join(ROOT, 'dist', 'index.js')) ? await entrySize(path.join(ROOT, 'dist')) : null;
+if (size) console.log(`size: ES entry ${size.total} B gzipped (wasm ${size.wasm} B + JS ${size.js} B: ${size.files.map((f) => f.file).join(', ')})`);
+const twiggy = await twiggyBreakdown(ROOT, path.join(ROOT, 'target', 'bench-browser', 'twiggy'));
+console.log(twiggy.skipped ? `twiggy: breakdown skipped: ${twiggy.skipped}`
+  : twiggy.error ? `twiggy: breakdown failed: ${twiggy.error}`
+    : `twiggy: ${twiggy.code} B of code (target/bench-browser/twiggy/, ${twiggy.seconds.toFixed(1)} s)`);
 
 // ---- one browser --------------------------------------------------------------------------
 const results = []; // per browser
+const COLD_VARIANTS = ['fresh', 'early'];
+const COLD_LABELS = { fresh: 'fresh context', early: 'imported early' };
 
 async function benchBrowser(name) {
   const r = { browser: name, version: null, info: null, throughput: [], latency: [], cold: [], failures: [] };
@@ -221,29 +238,32 @@ async function benchBrowser(name) {
   await page.close();
 
   // Cold start: a fresh browser context per measurement, after one not counted (the first
-  // context of a session is slower to settle, whichever class it measures).
-  const coldStart = async (url) => {
+  // context of a session is slower to settle, whichever class it measures). Both variants
+  // in each repetition (cold.mjs): fresh, then imported early (cold.html?early=<url>).
+  const coldStart = async (url, early) => {
     await server.idle(5000);
     const ctx = await browser.createBrowserContext();
     try {
       const p = await ctx.newPage();
       try { await p.setCacheEnabled(false); } catch { /* Firefox: no-store does it */ }
-      await p.goto(`${server.origin}/benches/browser/cold.html`, { waitUntil: 'load' });
+      await p.goto(`${server.origin}/benches/browser/cold.html${early ? `?early=${encodeURIComponent(url ?? '')}` : ''}`, { waitUntil: 'load' });
       await p.waitForFunction(() => !!window.__cold, { timeout: scaled(15000) });
-      return await p.evaluate((u) => __cold({ url: u }), url ?? null);
+      return await p.evaluate((u, e) => __cold({ url: u, early: e }), url ?? null, early);
     } finally {
       await ctx.close();
     }
   };
-  await coldStart(null);
+  await coldStart(null, false);
   for (let rep = 0; rep < CONFIG.coldReps; rep++) {
-    for (const { name: impl, url } of rotate(IMPLS, rep)) {
-      const res = await coldStart(url);
-      r.cold.push({ rep, impl, ...res });
-      if (!res.ok) console.log(`   FAIL cold start ${impl}: ${res.error}`);
+    for (const variant of COLD_VARIANTS) {
+      for (const { name: impl, url } of rotate(IMPLS, rep)) {
+        const res = await coldStart(url, variant === 'early');
+        r.cold.push({ rep, impl, variant, ...res });
+        if (!res.ok) console.log(`   FAIL cold start (${COLD_LABELS[variant]}) ${impl}: ${res.error}`);
+      }
     }
   }
-  console.log(`   cold start: ${CONFIG.coldReps} per implementation`);
+  console.log(`   cold start: ${CONFIG.coldReps} per implementation and variant (${COLD_VARIANTS.map((v) => COLD_LABELS[v]).join(', ')})`);
   if (pageErrors.length) r.failures.push(`page errors: ${pageErrors.slice(0, 3).join(' | ')}`);
   r.loadEnd = loadavg();
   r.seconds = (Date.now() - tb) / 1000;
@@ -262,18 +282,6 @@ for (const name of BROWSERS) {
 }
 
 // ---- tables ---------------------------------------------------------------------------------
-/** What a page downloads for the ES entry, gzipped, counted as scripts/build.sh counts it
- *  (gzip -9; zlib's level 9 where there is no gzip, a few bytes apart). */
-function esEntrySize() {
-  const dist = (f) => fs.readFileSync(path.join(ROOT, 'dist', f));
-  const gz = (b) => {
-    try { return execFileSync('gzip', ['-9c'], { input: b, maxBuffer: 64 * 1024 * 1024 }).length; } catch { return zlib.gzipSync(b, { level: 9 }).length; }
-  };
-  const wasm = gz(dist('eventsource_wasm_bg.wasm'));
-  const js = gz(Buffer.concat(['index.js', 'eventsource.js', 'stream-parser.js', 'eventsource_wasm.js'].map(dist)));
-  return { wasm, js, total: wasm + js };
-}
-
 const lines = [];
 const out = (s = '') => lines.push(s);
 const targets = [];
@@ -351,26 +359,40 @@ for (const r of results) {
       fmt(mean(dates), 2), String(samples.length), fmt(median(runs.map((x) => x.rtt)), 2)];
   }));
 
-  const cold = {};
-  for (const { name: impl } of IMPLS) cold[impl] = r.cold.filter((x) => x.impl === impl && x.ok);
-  const firstMs = (impl) => median(cold[impl].map((x) => x.firstEventMs));
-  table('Cold start: a fresh browser context, HTTP cache disabled, every file `no-store`: construct → first event (the class\'s ' +
-    'module already imported; the wasm is fetched when the first source is constructed), when the class called fetch() for the stream ' +
-    '(the page wraps fetch to see it), and import → first event.',
-  ['implementation', 'construct → first event, median ms', 'min–max', '− native ms', 'construct → fetch() of the stream, ms', 'import → first event, median ms'],
-  IMPLS.map(({ name: impl }) => {
-    const first = cold[impl].map((x) => x.firstEventMs);
-    const native = impl === 'native' || !cold.native ? null : firstMs(impl) - firstMs('native');
+  const cold = {}; // variant -> implementation -> runs
+  for (const v of COLD_VARIANTS) {
+    cold[v] = {};
+    for (const { name: impl } of IMPLS) cold[v][impl] = r.cold.filter((x) => x.impl === impl && (x.variant ?? 'fresh') === v && x.ok);
+  }
+  const firstMs = (impl, v = 'fresh') => median((cold[v][impl] ?? []).map((x) => x.firstEventMs));
+  const coldRows = (v, last) => IMPLS.map(({ name: impl }) => {
+    const runs = cold[v][impl];
+    const first = runs.map((x) => x.firstEventMs);
+    const native = impl === 'native' || !cold[v].native?.length ? null : firstMs(impl, v) - firstMs('native', v);
     return [impl, fmt(median(first), 1), `${fmt(Math.min(...first), 1)}–${fmt(Math.max(...first), 1)}`, native === null ? '' : signed(native, 1),
-      impl === 'native' ? '' : fmt(median(cold[impl].map((x) => x.fetchMs ?? NaN)), 1), fmt(median(cold[impl].map((x) => x.totalMs)), 1)];
-  }));
-  const wasmRuns = (cold[OURS] ?? []).filter((x) => x.wasm);
-  if (wasmRuns.length) {
+      impl === 'native' ? '' : fmt(median(runs.map((x) => x.fetchMs ?? NaN)), 1), ...last(runs)];
+  });
+  const wasmLine = (v) => {
+    const wasmRuns = (cold[v][OURS] ?? []).filter((x) => x.wasm);
+    if (!wasmRuns.length) return;
     const ms = (k) => fmt(median(wasmRuns.map((x) => x.wasm[k])), 1);
     out();
-    out(`eventsource-wasm, medians from construct: the wasm's request starts at ${ms('startMs')} ms, its response ends at ${ms('endMs')} ms; ` +
-      'from there to the fetch() of the stream: compiling and instantiating it.');
-  }
+    out(`eventsource-wasm, ${COLD_LABELS[v]}, medians from construct: the wasm's request starts at ${ms('startMs')} ms, its response ends at ${ms('endMs')} ms; ` +
+      'from there to the fetch() of the stream: compiling and instantiating it (a negative time: before the construct).');
+  };
+  table('Cold start, fresh context: a fresh browser context, HTTP cache disabled, every file `no-store`: construct → first event (the class\'s ' +
+    'module already imported; the wasm fetched at the import or when the first source is constructed, as the module does: see below), when the class called fetch() for the stream ' +
+    '(the page wraps fetch to see it), and import → first event.',
+  ['implementation', 'construct → first event, median ms', 'min–max', '− native ms', 'construct → fetch() of the stream, ms', 'import → first event, median ms'],
+  coldRows('fresh', (runs) => [fmt(median(runs.map((x) => x.totalMs)), 1)]));
+  wasmLine('fresh');
+  table('Cold start, imported early: the same fresh context, but the page imports the module at load, awaits it and one setTimeout(0) ' +
+    '(the module\'s top-level work done), and constructs when the harness asks, later: construct → first event; the import (at load) and ' +
+    'the time from its end to the construct for reference.',
+  ['implementation', 'construct → first event, median ms', 'min–max', '− native ms', 'construct → fetch() of the stream, ms', 'import at load, median ms', 'import → construct, median ms'],
+  coldRows('early', (runs) => [runs.length && runs[0].importMs !== undefined ? fmt(median(runs.map((x) => x.importMs)), 1) : '–',
+    fmt(median(runs.map((x) => x.idleMs ?? NaN)), 1)]));
+  wasmLine('early');
 
   /** Target: ours at most `factor` × `peer`'s median time on `wname`. */
   const versus = (wname, peer, factor) => {
@@ -382,14 +404,61 @@ for (const r of results) {
   versus('small', 'native', 0.2);
   versus('small', 'eventsource', 1);
   versus('large', 'eventsource', 0.5);
-  if (cold[OURS]?.length && cold.native?.length) {
+  if (cold.fresh[OURS]?.length && cold.fresh.native?.length) {
     const d = firstMs(OURS) - firstMs('native');
     target(d <= 10, `${bname}: cold start within 10 ms of native: ${signed(d, 1)} ms (${fmt(firstMs(OURS), 1)} ms vs ${fmt(firstMs('native'), 1)} ms, construct → first event)`);
   }
+  for (const v of COLD_VARIANTS) {
+    if (!cold[v][OURS]?.length || !cold[v].native?.length) continue;
+    const d = firstMs(OURS, v) - firstMs('native', v);
+    target(d <= 3, `${bname}: cold start (${COLD_LABELS[v]}) within 3 ms of native: ${signed(d, 1)} ms (${fmt(firstMs(OURS, v), 1)} ms vs ${fmt(firstMs('native', v), 1)} ms, construct → first event)`);
+  }
 }
-if (fs.existsSync(path.join(ROOT, 'dist', 'index.js'))) {
-  const size = esEntrySize();
+
+// ---- size ---------------------------------------------------------------------------------------
+const num = (b) => fmt(b);
+if (size) {
+  const sumRaw = (fs_) => fs_.reduce((a, f) => a + f.raw, 0);
+  const sumGz = (fs_) => fs_.reduce((a, f) => a + f.gzip, 0);
+  const rows = [
+    ['wasm', 'eventsource_wasm_bg.wasm', num(size.wasmRaw), num(size.wasm)],
+    ['JS: dist/index.js and its static imports', size.files.map((f) => f.file).join(', '), num(size.jsRaw), num(size.js)],
+    ['**ES entry** (wasm + JS)', '', num(size.wasmRaw + size.jsRaw), `**${num(size.total)}**`],
+  ];
+  if (size.lazy.length) rows.push(['loaded on demand (dynamic import(), not counted)', size.lazy.map((f) => f.file).join(', '), num(sumRaw(size.lazy)), num(sumGz(size.lazy))]);
+  for (const s of size.subpaths) rows.push([`subpath ${s.subpath} (${s.file}) adds`, s.files.map((f) => f.file).join(', ') || '(nothing)', num(sumRaw(s.files)), num(s.gzip)]);
+  rows.push(['classic script (wasm inlined)', size.classic?.file ?? '(missing)', num(size.classic?.raw ?? NaN), num(size.classic?.gzip ?? NaN)]);
+  out();
+  out('## Size');
+  table('What a page that imports only `eventsource-wasm` downloads (dist/index.js, every JS file it imports statically, followed ' +
+    'through the built files, and the wasm), each file gzip -9 alone, as served (and as scripts/build.sh counts); bytes. JS file by file: ' +
+    `${size.files.map((f) => `${f.file} ${num(f.gzip)}`).join(', ')}.`,
+  ['part', 'files', 'raw bytes', 'gzip -9 bytes'], rows, 2);
   target(size.total <= 12000, `ES entry ≤ 12 KB gzipped: ${kb(size.total)} (wasm ${kb(size.wasm)} + JS ${kb(size.js)}, gzip -9 of dist/)`);
+  target(size.total <= 10000, `ES entry ≤ 10 KB gzipped (stretch): ${kb(size.total)}`);
+}
+
+out();
+out('## Wasm code by bucket (twiggy)');
+if (twiggy.skipped || twiggy.error) {
+  out();
+  out(twiggy.skipped ? `Skipped: ${twiggy.skipped}.` : `Not available: ${twiggy.error}`);
+} else {
+  const pct = (b) => `${((100 * b) / twiggy.code).toFixed(1)}%`;
+  const sym = (n) => `\`${n.replace(/\[[0-9a-f]{16}\]/g, '').replaceAll('|', '\\|').replaceAll('`', "'")}\``;
+  const short = (n, max = 110) => (n.length > max ? `${n.slice(0, max - 1)}…` : n);
+  table('The wasm built as scripts/build.sh builds it (its cargo, wasm-bindgen and wasm-opt lines, feature flags included) but with ' +
+    'the function names kept (wasm-bindgen --keep-debug, wasm-opt --debuginfo; target/bench-browser/twiggy/), from the current sources ' +
+    `(not necessarily those of dist/). \`twiggy top\`'s rows, grouped by symbol: raw bytes of code (function bodies), ` +
+    `${num(twiggy.names)} B of "function names" subsection and ${num(twiggy.nonCode)} B of data, types, imports, exports and ` +
+    `sections excluded; ${num(twiggy.fileBytes)} B in all. "in the top 25": the bytes of \`twiggy top -n 25\`'s rows.`,
+  ['bucket', 'code bytes', 'share', 'functions', 'in the top 25', 'largest'],
+  [...Object.entries(twiggy.buckets).map(([b, s]) => [b, num(s.bytes), pct(s.bytes), String(s.items), num(s.top),
+    s.largest ? `${sym(short(s.largest.name.replace(/\[[0-9a-f]{16}\]/g, ''), 90))} (${num(s.largest.bytes)})` : '']),
+  ['**all code**', `**${num(twiggy.code)}**`, '100%', String(Object.values(twiggy.buckets).reduce((a, s) => a + s.items, 0)),
+    num(Object.values(twiggy.buckets).reduce((a, s) => a + s.top, 0)), '']]);
+  table('`twiggy top -n 25` (crate hashes removed):', ['item', 'bucket', 'bytes'],
+    twiggy.top.map((t) => [sym(short(t.name.replace(/\[[0-9a-f]{16}\]/g, ''), 140)), t.bucket ?? '(not code)', num(t.bytes)]), 2);
 }
 out();
 out(quick ? '## Targets (a --quick run: workloads too small to judge them)' : '## Targets');
@@ -402,7 +471,7 @@ const md = lines.join('\n');
 console.log(`\n${md}\n`);
 fs.mkdirSync(path.dirname(OUT), { recursive: true });
 fs.writeFileSync(OUT, `${md}\n`);
-fs.writeFileSync(OUT.replace(/\.md$/, '.json'), JSON.stringify({ config: CONFIG, machine, results }, (k, v) => (k === 'samples' || k === 'dateSamples' ? undefined : v), 1));
+fs.writeFileSync(OUT.replace(/\.md$/, '.json'), JSON.stringify({ config: CONFIG, machine, size, twiggy, results }, (k, v) => (k === 'samples' || k === 'dateSamples' ? undefined : v), 1));
 console.log(`written: ${path.relative(process.cwd(), OUT)} (and .json)\n`);
 
 // ---- the only assertions: every event delivered, intact -----------------------------------------
