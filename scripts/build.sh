@@ -24,7 +24,7 @@ WASM_FEATURES=(--mvp-features --enable-bulk-memory --enable-mutable-globals --en
 # that it does not invalidate the stable builds.
 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none" \
   cargo +nightly build --quiet --release \
-  --target wasm32-unknown-unknown --lib -Zbuild-std=std,panic_abort --target-dir target/nightly
+  --target wasm32-unknown-unknown --lib --features small-allocator -Zbuild-std=std,panic_abort --target-dir target/nightly
 rm -rf dist target/bindgen
 wasm-bindgen --target web --no-typescript --out-name eventsource_wasm --out-dir target/bindgen \
   target/nightly/wasm32-unknown-unknown/release/eventsource_wasm.wasm

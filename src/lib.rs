@@ -51,6 +51,12 @@ pub mod parser;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
+/// The npm build's allocator (the `small-allocator` feature): smaller than
+/// dlmalloc, as fast. Single-threaded wasm only, as this crate's wasm build is.
+#[cfg(all(target_arch = "wasm32", feature = "small-allocator"))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 pub use parser::{Event, ParseError, Parser, Sink, Status};
 
 /// The README's Rust examples, compiled and run as doctests.
