@@ -144,7 +144,11 @@ export function buildCommands(root) {
   const text = fs.readFileSync(path.join(root, 'scripts', 'build.sh'), 'utf8').replace(/\\\n/g, ' ');
   const arrays = {};
   for (const m of text.matchAll(/^\s*(\w+)=\(([^)]*)\)/gm)) {
-    arrays[m[1]] = words(m[2].split('\n').map((l) => l.replace(/(^|\s)#.*$/, '')).join(' '), arrays);
+    try {
+      arrays[m[1]] = words(m[2].split('\n').map((l) => l.replace(/(^|\s)#.*$/, '')).join(' '), arrays);
+    } catch {
+      // An array the three commands do not use (e.g. one filled by a command substitution).
+    }
   }
   const lines = text.split('\n');
   const command = (name, re) => {
@@ -191,7 +195,7 @@ export const BUCKETS = [
   ['machine', /eventsource_wasm::machine::/],
   ['driver', /eventsource_wasm::wasm::|eventsource_wasm::|^(__wbg_)?connection_|^(__wbg_)?eventsource_/],
   ['futures executor', /js_sys::futures|wasm_bindgen_futures|futures_(core|util|channel|task|executor)/],
-  ['allocator', /dlmalloc|__rdl_|__rust_(alloc|dealloc|realloc|alloc_zeroed)|__rg_(alloc|dealloc|realloc)/],
+  ['allocator', /dlmalloc|talc|__rdl_|__rust_(alloc|dealloc|realloc|alloc_zeroed)|__rg_(alloc|dealloc|realloc)/],
   ['wasm-bindgen/js-sys runtime', /wasm_bindgen|js_sys|web_sys|gloo_|^__wbindgen|^__externref|^__wbg_|externref shim|^Closure\(|^Ref\(|^\w+\(.*\) -> /],
 ];
 const NON_CODE = /^("[\w ]+" subsection|data segment |type\[\d+\]|import |export |table\[|elem\[|global\[|memory\[|custom section |wasm magic bytes|[\w ]+ section headers$|start$)/;
