@@ -23,6 +23,10 @@ export const IMPLEMENTATIONS = [
     entry: "export { EventSourcePolyfill as EventSource } from 'event-source-polyfill';",
   },
   { name: 'extended-eventsource', url: '/peers/extended-eventsource.js', entry: "export { EventSource } from 'extended-eventsource';" },
+  // BENCH_BASELINE=<a built dist/ directory>, e.g. an earlier commit's built in a git
+  // worktree: that build too, as `baseline`, so that one run compares the two. It is
+  // copied into target/bench-browser/baseline/ and served from there (bundlePeers).
+  ...(process.env.BENCH_BASELINE ? [{ name: 'baseline', url: '/target/bench-browser/baseline/index.js', dir: process.env.BENCH_BASELINE }] : []),
 ];
 
 /** `name@version` of each npm peer, as installed. */
@@ -42,6 +46,12 @@ export function versions() {
 /** Bundles every peer into `dir` as `<name>.js` (ES modules for the browser). */
 export async function bundlePeers(dir) {
   const esbuild = await import('esbuild');
+  for (const { dir: from } of IMPLEMENTATIONS) {
+    if (!from) continue;
+    const to = path.join(ROOT, 'target', 'bench-browser', 'baseline');
+    fs.rmSync(to, { recursive: true, force: true });
+    fs.cpSync(from, to, { recursive: true });
+  }
   for (const { name, entry } of IMPLEMENTATIONS) {
     if (!entry) continue;
     await esbuild.build({

@@ -27,7 +27,9 @@ use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use web_sys::AbortController;
 
-use crate::machine::{retry_delay, FailReason, Interruption, Machine, ReadyState, RetryPolicy, Settings, Transition};
+use crate::machine::{
+    retry_delay, FailReason, Interruption, Machine, ReadyState, Redirect, RetryPolicy, Settings, Transition,
+};
 use crate::parser::{Event, ParseError, Parser, Sink};
 
 // The JS half of the driver. `settle(attempt, kind, value, status,
@@ -84,6 +86,13 @@ export function listen(settle) {
 export function unlisten(listener) {
   globalThis.removeEventListener('online', listener);
 }
+export function originOf(url) {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return 'null';
+  }
+}
 export function online() {
   return globalThis.navigator?.onLine !== false;
 }
@@ -120,6 +129,9 @@ extern "C" {
     /// runtime has the event; returns it.
     fn listen(settle: &JsValue) -> JsValue;
     fn unlisten(listener: &JsValue);
+    /// `URL.origin` of an absolute URL.
+    #[wasm_bindgen(js_name = originOf)]
+    fn origin_of(url: &str) -> String;
     /// `navigator.onLine`, true where there is none (Node.js 20).
     fn online() -> bool;
     /// Whether a failed request may be a CORS failure, to be probed: the
@@ -272,7 +284,7 @@ impl<H: Handler> Inner<H> {
             let settle = settle.into_js_value();
             let online = listen(&settle);
             settings.online_events = !online.is_undefined();
-            let machine = Machine::new(url, parser, settings);
+            let machine = Machine::new(url, &origin_of(url), parser, settings);
             Inner {
                 request: options.request,
                 handler,
@@ -357,9 +369,12 @@ impl<H: Handler> Inner<H> {
             SETTLED_ONLINE => self.machine.borrow_mut().online(now),
             SETTLED_RESPONSE => {
                 let content_type = content_type.as_string();
-                let redirected = url.as_string();
-                let transition =
-                    self.machine.borrow_mut().response(now, status, content_type.as_deref(), redirected.as_deref());
+                let redirected = url.as_string().map(|url| {
+                    let origin = origin_of(&url);
+                    (url, origin)
+                });
+                let redirected = redirected.as_ref().map(|(url, origin)| Redirect { url, origin });
+                let transition = self.machine.borrow_mut().response(now, status, content_type.as_deref(), redirected);
                 if transition == Transition::Open {
                     return self.open(&value);
                 }
