@@ -82,7 +82,7 @@ export function forEachEvent(batch, each) {
 }
 
 /** The `error` event's `message`, from what the connection reported. */
-function errorMessage(reason, readyState, status, detail, options, cause) {
+function errorMessage(reason, readyState, status, contentType, options, cause) {
   switch (reason) {
     case 'end-of-stream': return 'The server ended the stream';
     case 'network': return readyState === CLOSED
@@ -90,7 +90,7 @@ function errorMessage(reason, readyState, status, detail, options, cause) {
       : `The connection failed${cause?.message ? `: ${cause.message}` : ''}`;
     case 'timeout': return `Nothing arrived for ${options.inactivityTimeout} ms (inactivityTimeout)`;
     case 'status': return `HTTP status ${status}`;
-    case 'content-type': return detail ? `Content-Type "${detail}" is not text/event-stream` : 'The response has no Content-Type';
+    case 'content-type': return contentType ? `Content-Type "${contentType}" is not text/event-stream` : 'The response has no Content-Type';
     case 'buffer-full': return `An event or a line is over maxBufferSize (${options.maxBufferSize ?? 16 * 1024 * 1024} bytes)`;
     case 'retries-exhausted': return `No successful connection after ${options.maxAttempts} reconnection(s) (retry.maxAttempts)`;
     case 'request': return `The request could not be made${cause?.message ? `: ${cause.message}` : ''}`;
@@ -191,12 +191,12 @@ export function defineEventSource(load, share = undefined) {
         // While they are dispatched the connection is parsing, so its
         // lastEventId() is undefined: the getter reads the event's own.
         messages: (batch) => forEachEvent(batch, hooks.message),
-        error: (readyState, reason, status = 0, delay = -1, detail = '', cause = undefined) => {
+        error: (readyState, reason, status = 0, delay = -1, contentType = '', cause = undefined) => {
           if (this.#readyState === CLOSED) return;
           this.#readyState = readyState;
           if (readyState === CLOSED) this.#release();
           const event = new Event('error');
-          const message = errorMessage(reason, readyState, status, detail, options, cause);
+          const message = errorMessage(reason, readyState, status, contentType, options, cause);
           const fields = { reason, status, message, delay: delay < 0 ? null : delay, cause };
           for (const name in fields) Object.defineProperty(event, name, { value: fields[name], enumerable: true });
           this.dispatchEvent(event);

@@ -16,7 +16,7 @@
 //                          to a join (to that hub), or its announcement on taking over
 //   open   {origin}        the connection opened
 //   events {list}          events in order, each {seq, type, data, id, rt}
-//   error  {readyState, reason, status, delay, detail, cause}
+//   error  {readyState, reason, status, delay, contentType, cause}
 //   bye    {seq, id, rt}   the holder lets go (the last event ID may have changed
 //                          after the last event: an `id:` without data)
 //   claim  {claim, after}  a hub got the lock: every hub waiting for it answers with
@@ -251,8 +251,8 @@ class Hub {
     const hooks = {
       open: (origin) => this.opened(origin),
       messages: (batch) => forEachEvent(batch, (type, data, id) => this.produced(type, data, id)),
-      error: (readyState, reason, status, delay, detail, cause) =>
-        this.failed({ readyState, reason, status, delay, detail, cause }),
+      error: (readyState, reason, status, delay, contentType, cause) =>
+        this.failed({ readyState, reason, status, delay, contentType, cause }),
     };
     const start = (Connection) => {
       if (this.release) this.connection = new Connection(this.url, options, hooks);
@@ -260,7 +260,7 @@ class Hub {
     const loaded = this.load();
     if (typeof loaded.then !== 'function') return start(loaded);
     loaded.then(start, (cause) => {
-      if (this.release) this.failed({ readyState: CLOSED, reason: 'module', status: 0, delay: -1, detail: '', cause });
+      if (this.release) this.failed({ readyState: CLOSED, reason: 'module', status: 0, delay: -1, contentType: '', cause });
     });
   }
 
@@ -409,11 +409,11 @@ class Hub {
   }
 
   /** An `error`, to every subscription here; CLOSED ends the shared connection for all of them. */
-  fail({ readyState, reason, status, delay, detail, cause }) {
+  fail({ readyState, reason, status, delay, contentType, cause }) {
     for (const s of [...this.subscriptions]) {
       if (s.closed) continue;
       s.state = readyState;
-      s.hooks.error(readyState, reason, status, delay, detail, cause);
+      s.hooks.error(readyState, reason, status, delay, contentType, cause);
     }
     if (readyState === CLOSED) this.shutdown();
   }

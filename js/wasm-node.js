@@ -1,4 +1,4 @@
-// Node.js's one wasm instance, shared by the entries (node.js, polyfill-node.js and the
+// Node.js's one wasm instance, common to the entries (node.js, polyfill-node.js and the
 // stream-parser subpath, which scripts/build.sh bundles with it in one chunk): the wasm
 // is read from disk and instantiated at import. No sharing (Node.js has no Web Locks):
 // a `shared` source connects alone.

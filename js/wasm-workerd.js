@@ -1,4 +1,4 @@
-// The one wasm instance of Cloudflare Workers and workerd, shared by their entries
+// The one wasm instance of Cloudflare Workers and workerd, common to its entries
 // (workerd.js, polyfill-workerd.js and the stream-parser subpath, bundled with it in
 // one chunk): they compile no wasm from bytes at run time, so the wasm is imported as a
 // module (wrangler's default rule for *.wasm: a compiled WebAssembly.Module) and

@@ -1,4 +1,4 @@
-// The browsers' one wasm instance, shared by the entries (index.js, polyfill.js and
+// The browsers' one wasm instance, common to the entries (index.js, polyfill.js and
 // the stream-parser subpath: scripts/build.sh bundles them with this module and the
 // wasm-bindgen glue in one chunk, so that there is one glue module per page).
 //

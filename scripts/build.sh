@@ -68,7 +68,7 @@ cp dist/eventsource_wasm_bg.wasm target/bindgen/eventsource_wasm_bg.wasm
 esbuild --log-level=error --bundle --minify --format=iife --target=es2022 --loader:.wasm=binary \
   target/bindgen/classic.js --outfile=dist/eventsource-wasm.js
 
-# The sizes, gzipped file by file (as served; gzip -9): what a page that imports only
+# The sizes, gzipped file by file (as served: gzip -9n, no file name in the header): what a page that imports only
 # 'eventsource-wasm' downloads (dist/index.js, the chunks it imports statically, as
 # esbuild's metafile lists them, and the wasm), then what the stream-parser subpath adds
 # to it, and shared.js.
@@ -78,7 +78,7 @@ imports() { # the files of dist/ each entry given imports statically, with the e
       for (const i of outputs[f].imports) if (i.kind === "import-statement" && !i.external) visit(i.path); };
     process.argv.slice(2).forEach(visit); console.log([...seen].join("\n"));' "$PWD/$b/meta-browser.json" "$@"
 }
-gz() { local n=0 f; for f in "$@"; do n=$((n + $(gzip -9c "$f" | wc -c))); done; echo $n; }
+gz() { local n=0 f; for f in "$@"; do n=$((n + $(gzip -9nc "$f" | wc -c))); done; echo $n; }
 main=($(imports dist/index.js))
 parser=($(comm -13 <(printf '%s\n' "${main[@]}" | sort) <(imports dist/stream-parser.js | sort)))
 wasm=$(gz dist/eventsource_wasm_bg.wasm)

@@ -36,7 +36,7 @@ cargo test --quiet
 step "native: benchmarks, run once each as tests (numbers come from npm run bench:parser)"
 cargo test --quiet --benches
 
-step "browsers: the parser, the glue and the Rust API compiled to wasm32, their tests in headless Chromium and Firefox, and WebKit under Xvfb"
+step "browsers: the parser, the driver and the Rust API compiled to wasm32, their tests in headless Chromium and Firefox, and WebKit under Xvfb"
 # cargo runs each wasm32 test binary with wasm-bindgen-test-runner (installed with the
 # pinned wasm-bindgen CLI), which drives the browser through the driver named by
 # CHROMEDRIVER, GECKODRIVER or SAFARIDRIVER (one per run: it takes whichever is set),

@@ -6,7 +6,7 @@
 //! Three layers, each usable on its own:
 //!
 //! - [`parser`]: a sans-IO, byte-level, incremental event-stream parser,
-//!   `no_std` + `alloc`, shared by the native tools (tests, fuzzing,
+//!   `no_std` + `alloc`, used by the native tools (tests, fuzzing,
 //!   benchmarks, the `sse-dump` example) and the WebAssembly build;
 //! - [`machine`]: the life cycle of an `EventSource` (readyState,
 //!   reconnection time, when to fail and when to reconnect) as a pure state

@@ -1,7 +1,7 @@
 //! The life of an `EventSource` as a pure state machine: no I/O, no clock.
 //!
 //! The machine makes every decision and keeps every time; a driver (the
-//! browser glue in `wasm`, or a test) performs what it says and tells it
+//! browser's, in `wasm`, or a test) performs what it says and tells it
 //! what happened, with the time (quinn-proto's style: every input carries
 //! `now`, and [`Machine::poll_timeout`] says when to call
 //! [`Machine::handle_timeout`]). It owns the [`ReadyState`], the URL, the
@@ -16,7 +16,7 @@
 //! | the runtime's `online` event | [`Machine::online`] | carries out the transition |
 //! | response headers | [`Machine::response`] | on [`Transition::Open`], fires `open` with [`Machine::origin`] and reads the body |
 //! | a body chunk | [`Machine::feed`] | (events go to the sink as they complete) |
-//! | the body ended | [`Machine::end_of_body`] | carries out the transition |
+//! | the body ended | [`Machine::end_of_stream`] | carries out the transition |
 //! | fetch rejected | [`Machine::fetch_failed`] | carries out the transition |
 //! | the probe of [`Transition::Probe`] settled | [`Machine::probe_settled`] | carries out the transition |
 //! | reading the body failed | [`Machine::read_failed`] | carries out the transition |
@@ -106,7 +106,7 @@ pub enum NetworkError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Interruption {
     /// The server ended the response body.
-    EndOfBody,
+    EndOfStream,
     /// The fetch, or reading the body, failed.
     Network,
     /// Nothing arrived for longer than the inactivity timeout.
@@ -501,9 +501,9 @@ impl Machine {
     }
 
     /// The body ended without a network error: reestablish (spec 8).
-    pub fn end_of_body(&mut self, now: Instant) -> Transition {
+    pub fn end_of_stream(&mut self, now: Instant) -> Transition {
         match self.phase {
-            Phase::Reading => self.reestablish(now, Interruption::EndOfBody),
+            Phase::Reading => self.reestablish(now, Interruption::EndOfStream),
             _ => Transition::None,
         }
     }
@@ -788,15 +788,15 @@ mod tests {
     }
 
     #[test]
-    fn spec_8_to_11_end_of_body_reconnects_after_the_delay_with_the_last_event_id() {
+    fn spec_8_to_11_end_of_stream_reconnects_after_the_delay_with_the_last_event_id() {
         let mut machine = open_machine();
         let mut items = Vec::new();
         let (status, transition) = machine.feed(T0, b"retry: 1500\nid: 4\ndata: a\n\nid: 5\ndata: lost", &mut items);
         assert_eq!((status, transition), (Status::Done, Transition::None));
         assert_eq!(items.len(), 2);
         assert_eq!(
-            machine.end_of_body(T0 + 10.0),
-            Transition::Reconnect { delay_ms: 1500, cause: Interruption::EndOfBody }
+            machine.end_of_stream(T0 + 10.0),
+            Transition::Reconnect { delay_ms: 1500, cause: Interruption::EndOfStream }
         );
         assert_eq!(machine.ready_state(), ReadyState::Connecting);
         // spec 10: the wait is the machine's.
@@ -843,7 +843,7 @@ mod tests {
         let mut machine = started(Settings { probe_cors: true, ..Settings::default() });
         assert_eq!(machine.response(T0, 200, STREAM, None), Transition::Open);
         let _ = machine.feed(T0, id, &mut Vec::new());
-        assert!(matches!(machine.end_of_body(T0), Transition::Reconnect { .. }));
+        assert!(matches!(machine.end_of_stream(T0), Transition::Reconnect { .. }));
         assert_eq!(wait_out(&mut machine), Transition::Connect);
         machine
     }
@@ -913,7 +913,7 @@ mod tests {
         // The retry passes CORS: the stream goes on.
         assert_eq!(machine.response(T0, 200, STREAM, None), Transition::Open);
         // The next reconnection tries the header again.
-        assert!(matches!(machine.end_of_body(T0), Transition::Reconnect { .. }));
+        assert!(matches!(machine.end_of_stream(T0), Transition::Reconnect { .. }));
         assert_eq!(wait_out(&mut machine), Transition::Connect);
         assert_eq!(machine.request().last_event_id, Some("7"));
         // The retry fails CORS too: a CORS failure, whatever the header.
@@ -945,14 +945,14 @@ mod tests {
         assert_eq!(machine.feed(T0, b"data: x\n\n", &mut items).1, Transition::None);
         assert!(items.is_empty());
         assert_eq!(machine.read_failed(T0, true), Transition::None);
-        assert_eq!(machine.end_of_body(T0), Transition::None);
+        assert_eq!(machine.end_of_stream(T0), Transition::None);
         assert_eq!(machine.response(T0, 200, STREAM, None), Transition::None);
         assert_eq!(machine.poll_timeout(), None);
         assert_eq!(machine.handle_timeout(T0 + 1e9, true), Transition::None);
         assert_eq!(machine.online(T0), Transition::None);
         // Closed while waiting: the wait is over.
         let mut machine = open_machine();
-        assert!(matches!(machine.end_of_body(T0), Transition::Reconnect { .. }));
+        assert!(matches!(machine.end_of_stream(T0), Transition::Reconnect { .. }));
         machine.close();
         assert_eq!(machine.poll_timeout(), None);
         assert_eq!(machine.handle_timeout(T0 + 1e9, true), Transition::None);
@@ -965,7 +965,7 @@ mod tests {
         let _ = machine.feed(T0, b"retry: 99999999999999\n", &mut items);
         assert_eq!(machine.reconnection_time(), MAX_TIMER_DELAY);
         let _ = machine.feed(T0, b"retry: 0\n", &mut items);
-        assert_eq!(machine.end_of_body(T0), Transition::Reconnect { delay_ms: 0, cause: Interruption::EndOfBody });
+        assert_eq!(machine.end_of_stream(T0), Transition::Reconnect { delay_ms: 0, cause: Interruption::EndOfStream });
         assert_eq!(machine.poll_timeout(), Some(T0));
     }
 
@@ -1033,7 +1033,7 @@ mod tests {
         assert_eq!(machine.response(T0, 200, STREAM, None), Transition::Open);
         let _ = machine.feed(T0, b"retry: 50\n", &mut Vec::new());
         assert_eq!(machine.reconnection_time(), 50);
-        assert_eq!(machine.end_of_body(T0), Transition::Reconnect { delay_ms: 50, cause: Interruption::EndOfBody });
+        assert_eq!(machine.end_of_stream(T0), Transition::Reconnect { delay_ms: 50, cause: Interruption::EndOfStream });
         assert_eq!(delays(&mut machine, 2), [150, 450]);
         // The cap is the timer's even without max_delay.
         assert!(delays(&mut machine, 40).ends_with(&[MAX_TIMER_DELAY]));
@@ -1070,7 +1070,7 @@ mod tests {
             assert_eq!(delays(&mut machine, 1), [10]);
             assert_eq!(wait_out(&mut machine), Transition::Connect);
             assert_eq!(machine.response(T0, 200, STREAM, None), Transition::Open);
-            assert!(matches!(machine.end_of_body(T0), Transition::Reconnect { .. }));
+            assert!(matches!(machine.end_of_stream(T0), Transition::Reconnect { .. }));
         }
     }
 
@@ -1125,7 +1125,7 @@ mod tests {
         let redirected = |method: &str, url: &'static str, origin: &'static str| {
             let mut machine = started(Settings { method: method.into(), ..Settings::default() });
             assert_eq!(machine.response(T0, 200, STREAM, to(url, origin)), Transition::Open);
-            assert!(matches!(machine.end_of_body(T0), Transition::Reconnect { .. }));
+            assert!(matches!(machine.end_of_stream(T0), Transition::Reconnect { .. }));
             assert_eq!(wait_out(&mut machine), Transition::Connect);
             machine
         };

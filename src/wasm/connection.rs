@@ -1,7 +1,7 @@
 //! The JS class's side: `js/eventsource.js` creates one [`Connection`] per
 //! `EventSource`, with its options (already checked) and a hooks object; the
 //! connection calls `hooks.open(origin)`, `hooks.messages(batch)` and
-//! `hooks.error(readyState, reason, status, delay, detail, cause)`, and the
+//! `hooks.error(readyState, reason, status, delay, contentType, cause)`, and the
 //! class turns those into events.
 //!
 //! `batch` holds the events of a slice of input, each as its type, data and
@@ -37,7 +37,7 @@ extern "C" {
         reason: &str,
         status: u16,
         delay: i32,
-        detail: &str,
+        content_type: &str,
         cause: &JsValue,
     ) -> Result<(), JsValue>;
 }
@@ -88,7 +88,7 @@ impl Handler for JsHandler {
     fn error(&self, error: &ErrorInfo<'_>) {
         let delay = error.delay.map_or(-1, |delay| delay as i32);
         let reason = error.reason.as_str();
-        let _ = self.hooks.error(error.ready_state as u8, reason, error.status, delay, error.detail, error.cause);
+        let _ = self.hooks.error(error.ready_state as u8, reason, error.status, delay, error.content_type, error.cause);
     }
 }
 

@@ -200,7 +200,7 @@ pub(crate) struct ErrorInfo<'a> {
     /// The delay before the next attempt, when reconnecting.
     pub delay: Option<u32>,
     /// The wrong Content-Type, if that was the reason.
-    pub detail: &'a str,
+    pub content_type: &'a str,
     /// The JS error behind the failure, or `undefined`.
     pub cause: &'a JsValue,
 }
@@ -397,7 +397,7 @@ impl<H: Handler> Inner<H> {
                 self.machine.borrow_mut().request_failed(now)
             }
             SETTLED_CHUNK => return self.chunk(now, value.unchecked_into()),
-            SETTLED_END => self.machine.borrow_mut().end_of_body(now),
+            SETTLED_END => self.machine.borrow_mut().end_of_stream(now),
             SETTLED_READ_FAILED => {
                 cause = value;
                 self.machine.borrow_mut().read_failed(now, self.stopped.get())
@@ -416,7 +416,7 @@ impl<H: Handler> Inner<H> {
             return;
         }
         let transition = match reader(response) {
-            Ok(reader) if reader.is_null() => self.machine.borrow_mut().end_of_body(now()),
+            Ok(reader) if reader.is_null() => self.machine.borrow_mut().end_of_stream(now()),
             Ok(reader) => {
                 read(&reader, self.attempt.get(), &self.settle);
                 self.reader.replace(reader);
@@ -467,7 +467,7 @@ impl<H: Handler> Inner<H> {
     }
 
     /// Does what the machine said, then sets the timer for its deadline.
-    fn carry_out(&self, transition: Transition, detail: &str, cause: &JsValue) {
+    fn carry_out(&self, transition: Transition, content_type: &str, cause: &JsValue) {
         match transition {
             Transition::None | Transition::Open => {}
             Transition::Connect | Transition::RetryWithoutLastEventId => self.fetch(),
@@ -480,7 +480,7 @@ impl<H: Handler> Inner<H> {
             Transition::Reconnect { delay_ms, cause: why } => {
                 self.abort_in_flight();
                 let reason = match why {
-                    Interruption::EndOfBody => ErrorReason::EndOfStream,
+                    Interruption::EndOfStream => ErrorReason::EndOfStream,
                     Interruption::Network => ErrorReason::Network,
                     Interruption::Timeout => ErrorReason::Timeout,
                     Interruption::Request => ErrorReason::Request,
@@ -490,7 +490,7 @@ impl<H: Handler> Inner<H> {
                     reason,
                     status: 0,
                     delay: Some(delay_ms),
-                    detail,
+                    content_type,
                     cause,
                 };
                 self.handler.error(&info);
@@ -504,7 +504,8 @@ impl<H: Handler> Inner<H> {
                     FailReason::Parse(ParseError::BufferFull { .. }) => (ErrorReason::BufferFull, 0),
                     FailReason::RetriesExhausted => (ErrorReason::RetriesExhausted, 0),
                 };
-                let info = ErrorInfo { ready_state: ReadyState::Closed, reason, status, delay: None, detail, cause };
+                let info =
+                    ErrorInfo { ready_state: ReadyState::Closed, reason, status, delay: None, content_type, cause };
                 self.handler.error(&info);
             }
         }

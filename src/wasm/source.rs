@@ -24,7 +24,7 @@
 //! ```
 //!
 //! (This example runs, in Chromium and Firefox, as `rust_api_*` in
-//! `tests/glue.rs`.)
+//! `tests/driver.rs`.)
 
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
@@ -206,7 +206,7 @@ impl Handler for Callbacks {
             reason: error.reason,
             status: error.status,
             delay: error.delay,
-            content_type: error.detail.into(),
+            content_type: error.content_type.into(),
             cause: error.cause.clone(),
         }));
     }
@@ -217,15 +217,15 @@ impl Handler for Callbacks {
 /// holds one) closes it.
 #[derive(Clone)]
 pub struct EventSource {
-    shared: Rc<Shared>,
+    handle: Rc<Handle>,
 }
 
-struct Shared {
+struct Handle {
     url: String,
     inner: Rc<Inner<Callbacks>>,
 }
 
-impl Drop for Shared {
+impl Drop for Handle {
     fn drop(&mut self) {
         self.inner.close();
     }
@@ -280,36 +280,36 @@ impl EventSource {
             seed: seed(),
         };
         let inner = Inner::start(&url, options, parser, Callbacks::default());
-        Ok(EventSource { shared: Rc::new(Shared { url, inner }) })
+        Ok(EventSource { handle: Rc::new(Handle { url, inner }) })
     }
 
     /// The absolute URL.
     pub fn url(&self) -> &str {
-        &self.shared.url
+        &self.handle.url
     }
 
     /// `Connecting`, `Open` or `Closed`.
     pub fn ready_state(&self) -> ReadyState {
-        self.shared.inner.ready_state()
+        self.handle.inner.ready_state()
     }
 
     /// The last event ID string (from inside a callback: the current
     /// event's).
     pub fn last_event_id(&self) -> Option<String> {
-        self.shared.inner.last_event_id()
+        self.handle.inner.last_event_id()
     }
 
     /// The reconnection time (ms): the server's `retry`, else the policy's
     /// initial delay.
     pub fn reconnection_time(&self) -> u32 {
-        self.shared.inner.reconnection_time()
+        self.handle.inner.reconnection_time()
     }
 
     /// Closes the source for good: nothing more is reported, and the
     /// streams end.
     pub fn close(&self) {
-        self.shared.inner.close();
-        self.shared.inner.handler.close();
+        self.handle.inner.close();
+        self.handle.inner.handler.close();
     }
 
     // Callbacks may hold a handle to their source: the cycle lasts until the
@@ -318,21 +318,21 @@ impl EventSource {
 
     /// Calls `callback` when the connection opens (replacing any earlier one).
     pub fn on_open(&self, mut callback: impl FnMut() + 'static) {
-        self.set(&self.shared.inner.handler.open, Box::new(move |_: &()| callback()));
+        self.set(&self.handle.inner.handler.open, Box::new(move |_: &()| callback()));
     }
 
     /// Calls `callback` for every event, `message` or named.
     pub fn on_message(&self, callback: impl FnMut(&MessageEvent) + 'static) {
-        self.set(&self.shared.inner.handler.message, Box::new(callback));
+        self.set(&self.handle.inner.handler.message, Box::new(callback));
     }
 
     /// Calls `callback` for every `error`.
     pub fn on_error(&self, callback: impl FnMut(&ErrorEvent) + 'static) {
-        self.set(&self.shared.inner.handler.error, Box::new(callback));
+        self.set(&self.handle.inner.handler.error, Box::new(callback));
     }
 
     fn set<T>(&self, slot: &Callback<T>, callback: Box<dyn FnMut(&T)>) {
-        if !self.shared.inner.handler.closed.get() {
+        if !self.handle.inner.handler.closed.get() {
             slot.replace(Some(callback));
         }
     }
@@ -344,7 +344,7 @@ impl EventSource {
     pub fn events(&self) -> Events {
         let queue =
             Rc::new(RefCell::new(Queue { ended: self.ready_state() == ReadyState::Closed, ..Queue::default() }));
-        self.shared.inner.handler.queues.borrow_mut().push(Rc::downgrade(&queue));
+        self.handle.inner.handler.queues.borrow_mut().push(Rc::downgrade(&queue));
         Events { queue, _source: self.clone() }
     }
 }

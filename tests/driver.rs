@@ -1,4 +1,4 @@
-//! The Rust glue (`src/wasm/`) in headless Chromium and Firefox, driven
+//! The browser side (`src/wasm/`: the driver, the Connection handle, the Rust API) in headless Chromium and Firefox, driven
 //! through its hooks as the JS class drives it, against `data:` URLs (which
 //! fetch serves without a server) and addresses that fail. The class and
 //! real servers are tested end to end in tests/e2e.
