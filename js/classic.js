@@ -9,7 +9,10 @@ import * as shared from './shared.js';
 import { defineEventStreamParser } from './stream-parser.js';
 
 initSync({ module: wasm });
-const EventSource = defineEventSource(() => Connection, () => shared);
+const EventSource = defineEventSource(
+  () => Connection,
+  () => shared,
+);
 const EventStreamParser = defineEventStreamParser(() => StreamParser);
 globalThis.EventSourceWasm = { EventSource, EventStreamParser };
 if (typeof globalThis.EventSource === 'undefined') {

@@ -44,7 +44,8 @@ function connectionOptions(init, url) {
   }
   if (init.fetch != null && typeof init.fetch !== 'function') fail('fetch must be a function');
   const signal = init.signal ?? undefined;
-  if (signal !== undefined && (typeof signal.aborted !== 'boolean' || typeof signal.addEventListener !== 'function')) fail('signal must be an AbortSignal');
+  if (signal !== undefined && (typeof signal.aborted !== 'boolean' || typeof signal.addEventListener !== 'function'))
+    fail('signal must be an AbortSignal');
   const retry = init.retry ?? {};
   if (typeof retry !== 'object') fail('retry must be an object');
   const { initialDelay = 3000, maxDelay = Infinity, multiplier = 1, jitter = 0, maxAttempts = Infinity } = retry;
@@ -54,20 +55,40 @@ function connectionOptions(init, url) {
   if (!inRange(jitter, 0, 1)) fail('retry.jitter must be a number from 0 to 1');
   if (!inRange(maxAttempts, 0, Infinity, true)) fail('retry.maxAttempts must be an integer >= 0, or Infinity');
   const { inactivityTimeout, maxBufferSize } = init;
-  if (inactivityTimeout !== undefined && !inRange(inactivityTimeout, Number.MIN_VALUE, Number.MAX_VALUE)) fail('inactivityTimeout must be a finite number of ms > 0');
-  if (maxBufferSize !== undefined && !inRange(maxBufferSize, 1, Number.MAX_SAFE_INTEGER, true)) fail('maxBufferSize must be an integer number of bytes > 0');
+  if (inactivityTimeout !== undefined && !inRange(inactivityTimeout, Number.MIN_VALUE, Number.MAX_VALUE))
+    fail('inactivityTimeout must be a finite number of ms > 0');
+  if (maxBufferSize !== undefined && !inRange(maxBufferSize, 1, Number.MAX_SAFE_INTEGER, true))
+    fail('maxBufferSize must be an integer number of bytes > 0');
   const lastEventId = init.lastEventId === undefined ? '' : String(init.lastEventId);
   if (/[\0\r\n]/.test(lastEventId)) fail('lastEventId must not contain NUL, CR or LF');
   const shared = init.shared ?? false;
   if (typeof shared === 'string' ? shared === '' : typeof shared !== 'boolean') fail('shared must be a boolean or a non-empty string');
   // `shared: true` shares among sources whose requests are the same: what cannot be compared needs a key.
-  const unlike = typeof headers === 'function' ? 'a headers function' : init.fetch != null ? 'a custom fetch'
-    : body !== undefined && typeof body !== 'string' ? 'a body other than a string' : '';
+  const unlike =
+    typeof headers === 'function'
+      ? 'a headers function'
+      : init.fetch != null
+        ? 'a custom fetch'
+        : body !== undefined && typeof body !== 'string'
+          ? 'a body other than a string'
+          : '';
   if (shared === true && unlike) fail(`shared: true cannot compare ${unlike}; give shared a string key instead`);
   return {
-    shared, credentials, headers, method, body, fetch: init.fetch ?? undefined, signal,
-    initialDelay, maxDelay, multiplier, jitter, maxAttempts,
-    inactivityTimeout: inactivityTimeout === undefined ? 0 : Math.min(Math.ceil(inactivityTimeout), MAX_DELAY), maxBufferSize, lastEventId,
+    shared,
+    credentials,
+    headers,
+    method,
+    body,
+    fetch: init.fetch ?? undefined,
+    signal,
+    initialDelay,
+    maxDelay,
+    multiplier,
+    jitter,
+    maxAttempts,
+    inactivityTimeout: inactivityTimeout === undefined ? 0 : Math.min(Math.ceil(inactivityTimeout), MAX_DELAY),
+    maxBufferSize,
+    lastEventId,
   };
 }
 
@@ -84,17 +105,26 @@ export function forEachEvent(batch, each) {
 /** The `error` event's `message`, from what the connection reported. */
 function errorMessage(reason, readyState, status, contentType, options, cause) {
   switch (reason) {
-    case 'end-of-stream': return 'The server ended the stream';
-    case 'network': return readyState === CLOSED
-      ? 'The request failed in a way retrying cannot fix (CORS, a URL fetch cannot load, or window.stop())'
-      : `The connection failed${cause?.message ? `: ${cause.message}` : ''}`;
-    case 'timeout': return `Nothing arrived for ${options.inactivityTimeout} ms (inactivityTimeout)`;
-    case 'status': return `HTTP status ${status}`;
-    case 'content-type': return contentType ? `Content-Type "${contentType}" is not text/event-stream` : 'The response has no Content-Type';
-    case 'buffer-full': return `An event or a line is over maxBufferSize (${options.maxBufferSize ?? 16 * 1024 * 1024} bytes)`;
-    case 'retries-exhausted': return `No successful connection after ${options.maxAttempts} reconnection(s) (retry.maxAttempts)`;
-    case 'request': return `The request could not be made${cause?.message ? `: ${cause.message}` : ''}`;
-    default: return 'The WebAssembly module did not load';
+    case 'end-of-stream':
+      return 'The server ended the stream';
+    case 'network':
+      return readyState === CLOSED
+        ? 'The request failed in a way retrying cannot fix (CORS, a URL fetch cannot load, or window.stop())'
+        : `The connection failed${cause?.message ? `: ${cause.message}` : ''}`;
+    case 'timeout':
+      return `Nothing arrived for ${options.inactivityTimeout} ms (inactivityTimeout)`;
+    case 'status':
+      return `HTTP status ${status}`;
+    case 'content-type':
+      return contentType ? `Content-Type "${contentType}" is not text/event-stream` : 'The response has no Content-Type';
+    case 'buffer-full':
+      return `An event or a line is over maxBufferSize (${options.maxBufferSize ?? 16 * 1024 * 1024} bytes)`;
+    case 'retries-exhausted':
+      return `No successful connection after ${options.maxAttempts} reconnection(s) (retry.maxAttempts)`;
+    case 'request':
+      return `The request could not be made${cause?.message ? `: ${cause.message}` : ''}`;
+    default:
+      return 'The WebAssembly module did not load';
   }
 }
 
@@ -104,10 +134,15 @@ function errorMessage(reason, readyState, status, contentType, options, cause) {
  * a connection of its own.
  */
 function sharing(load, share) {
-  const module = Promise.resolve().then(share).catch(() => null); // e.g. no import() in a service worker
-  return Promise.all([module, load()]).then(([shared, Connection]) => function SharedConnection(url, options, hooks) {
-    return shared?.shareConnection(url, options, hooks, load) ?? new Connection(url, options, hooks);
-  });
+  const module = Promise.resolve()
+    .then(share)
+    .catch(() => null); // e.g. no import() in a service worker
+  return Promise.all([module, load()]).then(
+    ([shared, Connection]) =>
+      function SharedConnection(url, options, hooks) {
+        return shared?.shareConnection(url, options, hooks, load) ?? new Connection(url, options, hooks);
+      },
+  );
 }
 
 /**
@@ -131,6 +166,7 @@ export function defineEventSource(load, share = undefined) {
     globalThis.stop = {
       stop() {
         for (const connection of live) connection.stopped?.();
+        // biome-ignore lint/complexity/noArguments: window.stop's own arguments, whatever they are.
         return stop.apply(this, arguments);
       },
     }.stop;
@@ -150,6 +186,7 @@ export function defineEventSource(load, share = undefined) {
     constructor(url, eventSourceInitDict = undefined) {
       super();
       // WebIDL: `url` is required; the init dictionary is undefined, null or an object.
+      // biome-ignore lint/complexity/noArguments: WebIDL counts the arguments given, not their values.
       if (arguments.length < 1) {
         throw new TypeError("Failed to construct 'EventSource': 1 argument required, but only 0 present.");
       }
@@ -317,7 +354,17 @@ export function defineEventSource(load, share = undefined) {
   const constant = (value) => ({ value, enumerable: true, writable: false, configurable: false });
   const constants = { CONNECTING: constant(CONNECTING), OPEN: constant(OPEN), CLOSED: constant(CLOSED) };
   // WebIDL: attributes and operations are enumerable (class members are not).
-  for (const name of ['url', 'withCredentials', 'readyState', 'lastEventId', 'reconnectionTime', 'onopen', 'onmessage', 'onerror', 'close']) {
+  for (const name of [
+    'url',
+    'withCredentials',
+    'readyState',
+    'lastEventId',
+    'reconnectionTime',
+    'onopen',
+    'onmessage',
+    'onerror',
+    'close',
+  ]) {
     Object.defineProperty(EventSource.prototype, name, { enumerable: true });
   }
   // Minifiers rename classes; the name is part of the interface.

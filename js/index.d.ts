@@ -232,11 +232,7 @@ export declare class EventSource extends EventTarget {
     listener: (this: EventSource, event: MessageEvent) => any,
     options?: boolean | EventSourceAddListenerOptions,
   ): void;
-  addEventListener(
-    type: string,
-    listener: EventSourceListener,
-    options?: boolean | EventSourceAddListenerOptions,
-  ): void;
+  addEventListener(type: string, listener: EventSourceListener, options?: boolean | EventSourceAddListenerOptions): void;
   removeEventListener<K extends keyof EventSourceEventMap>(
     type: K,
     listener: (this: EventSource, ev: EventSourceEventMap[K]) => any,
@@ -247,11 +243,7 @@ export declare class EventSource extends EventTarget {
     listener: (this: EventSource, event: MessageEvent) => any,
     options?: boolean | EventSourceListenerOptions,
   ): void;
-  removeEventListener(
-    type: string,
-    listener: EventSourceListener,
-    options?: boolean | EventSourceListenerOptions,
-  ): void;
+  removeEventListener(type: string, listener: EventSourceListener, options?: boolean | EventSourceListenerOptions): void;
 }
 
 export default EventSource;

@@ -73,10 +73,22 @@ export function shareConnection(url, options, hooks, load) {
  * limits), or the URL and the key the application gave as `shared`.
  */
 function channelName(url, o) {
-  const same = typeof o.shared === 'string'
-    ? [o.shared]
-    : [o.credentials, o.method, o.body ?? null, o.headers ? [...o.headers] : null, o.initialDelay, o.maxDelay,
-      o.multiplier, o.jitter, o.maxAttempts, o.inactivityTimeout, o.maxBufferSize ?? null];
+  const same =
+    typeof o.shared === 'string'
+      ? [o.shared]
+      : [
+          o.credentials,
+          o.method,
+          o.body ?? null,
+          o.headers ? [...o.headers] : null,
+          o.initialDelay,
+          o.maxDelay,
+          o.multiplier,
+          o.jitter,
+          o.maxAttempts,
+          o.inactivityTimeout,
+          o.maxBufferSize ?? null,
+        ];
   // The version: the messages of another release of this file may differ.
   return `eventsource-wasm 1 ${JSON.stringify([url, ...same])}`;
 }
@@ -114,8 +126,10 @@ class Hub {
     const suspend = () => this.suspend();
     const resume = () => this.resume();
     this.lifecycle = [
-      [globalThis.document, 'freeze', suspend], [globalThis.document, 'resume', resume],
-      [globalThis.window, 'pagehide', suspend], [globalThis.window, 'pageshow', resume],
+      [globalThis.document, 'freeze', suspend],
+      [globalThis.document, 'resume', resume],
+      [globalThis.window, 'pagehide', suspend],
+      [globalThis.window, 'pageshow', resume],
     ].filter(([target]) => target);
     for (const [target, type, listener] of this.lifecycle) target.addEventListener(type, listener);
     this.join();
@@ -160,7 +174,9 @@ class Hub {
     if (count && !aborted.aborted && !this.closed) await this.catchUp(count);
     if (aborted.aborted || this.closed) return undefined;
     this.position = 'synced';
-    const held = new Promise((resolve) => { this.release = resolve; });
+    const held = new Promise((resolve) => {
+      this.release = resolve;
+    });
     this.post({ t: 'state', ...this.status() });
     this.connect();
     return held;
@@ -176,7 +192,16 @@ class Hub {
     const reports = await new Promise((resolve) => {
       const list = [];
       const timer = setTimeout(() => this.claiming?.done(), REPORTS_MS);
-      this.claiming = { claim, list, count, done: () => { clearTimeout(timer); this.claiming = null; resolve(list); } };
+      this.claiming = {
+        claim,
+        list,
+        count,
+        done: () => {
+          clearTimeout(timer);
+          this.claiming = null;
+          resolve(list);
+        },
+      };
       this.post({ t: 'claim', claim, after: synced ? this.seq : -1 });
     });
     if (this.closed) return;
@@ -291,8 +316,11 @@ class Hub {
   status() {
     const connection = this.connection;
     return {
-      readyState: this.readyState, origin: this.origin, seq: this.seq,
-      id: connection?.lastEventId() ?? this.lastEventId, rt: connection?.reconnectionTime() ?? this.rt,
+      readyState: this.readyState,
+      origin: this.origin,
+      seq: this.seq,
+      id: connection?.lastEventId() ?? this.lastEventId,
+      rt: connection?.reconnectionTime() ?? this.rt,
     };
   }
 
@@ -340,8 +368,9 @@ class Hub {
     }
     if (this.release) return; // a former holder's, late: this context connects for itself now
     if (m.t === 'state') this.adopt(m);
-    else if (this.position !== 'synced') return; // before the state: not yet part of it
-    else if (m.t === 'events') m.list.forEach((event) => this.deliver(event));
+    else if (this.position !== 'synced')
+      return; // before the state: not yet part of it
+    else if (m.t === 'events') for (const event of m.list) this.deliver(event);
     else if (m.t === 'open') {
       this.readyState = OPEN;
       this.origin = m.origin;

@@ -36,7 +36,10 @@ function validate(options) {
   if (!Number.isInteger(maxBufferSize) || maxBufferSize <= 0) {
     throw new TypeError('EventStreamParser: maxBufferSize must be an integer > 0');
   }
-  for (const [name, callback] of [['onRetry', onRetry], ['onComment', onComment]]) {
+  for (const [name, callback] of [
+    ['onRetry', onRetry],
+    ['onComment', onComment],
+  ]) {
     if (callback != null && typeof callback !== 'function') {
       throw new TypeError(`EventStreamParser: ${name} must be a function`);
     }

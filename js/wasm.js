@@ -22,5 +22,8 @@ const ready = (async () => {
 ready.catch(() => {}); // reported by the sources and parsers, not as an unhandled rejection
 
 // shared.js (one connection for every tab) is fetched only if a source asks for it.
-export const EventSource = defineEventSource(() => ready.then(() => Connection), () => import('./shared.js'));
+export const EventSource = defineEventSource(
+  () => ready.then(() => Connection),
+  () => import('./shared.js'),
+);
 export const loadStreamParser = () => ready.then(() => StreamParser);

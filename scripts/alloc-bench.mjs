@@ -46,13 +46,10 @@ const MAX = 16 * 1024 * 1024;
 async function load({ name, dir }) {
   const glue = await import(pathToFileURL(`${dir}/eventsource_wasm.js`).href);
   glue.initSync({ module: readFileSync(`${dir}/eventsource_wasm_bg.wasm`) });
-  const streamPath = existsSync(`${dir}/stream-parser.js`)
-    ? `${dir}/stream-parser.js`
-    : new URL('js/stream-parser.js', root).pathname;
+  const streamPath = existsSync(`${dir}/stream-parser.js`) ? `${dir}/stream-parser.js` : new URL('js/stream-parser.js', root).pathname;
   // A copy per build (the query), so that no build shares JIT state with another.
   const stream = await import(`${pathToFileURL(streamPath).href}?${encodeURIComponent(name)}`);
-  const EventStreamParser =
-    stream.EventStreamParser ?? stream.defineEventStreamParser(() => glue.StreamParser);
+  const EventStreamParser = stream.EventStreamParser ?? stream.defineEventStreamParser(() => glue.StreamParser);
   return { name, StreamParser: glue.StreamParser, EventStreamParser };
 }
 
@@ -82,7 +79,13 @@ async function runStream(build, chunks) {
 
 function runRaw(build, chunks) {
   let count = 0;
-  const hooks = { event() { count++; }, retry() {}, comment() {} };
+  const hooks = {
+    event() {
+      count++;
+    },
+    retry() {},
+    comment() {},
+  };
   const parser = new build.StreamParser(MAX, false);
   try {
     for (const chunk of chunks) if (!parser.feed(chunk, hooks)) throw new Error('over maxBufferSize');
@@ -96,7 +99,13 @@ const ONE = new TextEncoder().encode('id: 1\ndata: 0123456789abcdef0123456789abc
 
 function runChurnRaw(build) {
   let count = 0;
-  const hooks = { event() { count++; }, retry() {}, comment() {} };
+  const hooks = {
+    event() {
+      count++;
+    },
+    retry() {},
+    comment() {},
+  };
   for (let n = 0; n < 100_000; n++) {
     const parser = new build.StreamParser(MAX, false);
     parser.feed(ONE, hooks);
@@ -159,8 +168,14 @@ const times = new Map(labels.map((l) => [l, new Map(builds.map((b) => [b.name, [
 for (let round = 0; round < rounds; round++) {
   const order = round % 2 === 0 ? builds : [...builds].reverse();
   for (const b of order) {
-    const out = execFileSync(process.execPath, [new URL(import.meta.url).pathname, '--child', '--reps', String(reps), `${b.name}=${b.dir}`]);
-    JSON.parse(out).forEach((t, i) => times.get(labels[i]).get(b.name).push(t));
+    const out = execFileSync(process.execPath, [
+      new URL(import.meta.url).pathname,
+      '--child',
+      '--reps',
+      String(reps),
+      `${b.name}=${b.dir}`,
+    ]);
+    for (const [i, t] of JSON.parse(out).entries()) times.get(labels[i]).get(b.name).push(t);
   }
   process.stderr.write(`round ${round + 1}/${rounds} done\n`);
 }

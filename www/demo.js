@@ -25,7 +25,9 @@ function note(topic, html, again = false) {
   while (notes.children.length > 30) notes.lastElementChild.remove();
 }
 
-function status(text) { $('#status').textContent = text; }
+function status(text) {
+  $('#status').textContent = text;
+}
 
 class Pane {
   /** `url` and `init` of the room stream: eventsource-wasm's is the same in every tab, and shared. */
@@ -36,11 +38,27 @@ class Pane {
     this.init = init;
     this.root = $(`#pane-${key}`);
     this.el = {
-      ready: $('.ready', this.root), events: $('.n-events', this.root), bytes: $('.n-bytes', this.root),
-      reconnects: $('.n-reconnects', this.root), lastId: $('.last-id', this.root), clock: $('.clock', this.root),
-      rate: $('.rate', this.root), log: $('.log', this.root),
+      ready: $('.ready', this.root),
+      events: $('.n-events', this.root),
+      bytes: $('.n-bytes', this.root),
+      reconnects: $('.n-reconnects', this.root),
+      lastId: $('.last-id', this.root),
+      clock: $('.clock', this.root),
+      rate: $('.rate', this.root),
+      log: $('.log', this.root),
     };
-    this.state = { readyState: 0, events: 0, bytes: 0, opens: 0, reconnects: 0, lastEventId: '', ids: [], chat: [], errors: 0, burst: null };
+    this.state = {
+      readyState: 0,
+      events: 0,
+      bytes: 0,
+      opens: 0,
+      reconnects: 0,
+      lastEventId: '',
+      ids: [],
+      chat: [],
+      errors: 0,
+      burst: null,
+    };
     this.encoder = new TextEncoder();
   }
 
@@ -54,10 +72,16 @@ class Pane {
       if (this.state.opens > 1) {
         this.state.reconnects++;
         this.log('open', `reconnected (Last-Event-ID: ${this.state.lastEventId || 'none'})`, 'k-ok');
-        note('reconnect', 'Both clients <b>reconnected by themselves</b> after the <code>retry: 1000</code> delay, sending a <code>Last-Event-ID</code> header with the last <code>id</code> they saw. The server replayed everything after it, so the chat has no gaps.');
+        note(
+          'reconnect',
+          'Both clients <b>reconnected by themselves</b> after the <code>retry: 1000</code> delay, sending a <code>Last-Event-ID</code> header with the last <code>id</code> they saw. The server replayed everything after it, so the chat has no gaps.',
+        );
       } else {
         this.log('open', 'connection open', 'k-ok');
-        note('open', '<b>open</b>: the server answered <code>200</code> with <code>Content-Type: text/event-stream</code>. The response never ends; events arrive as lines of text. Its first lines were a <code>:</code> comment (invisible to the page) and <code>retry: 1000</code>.');
+        note(
+          'open',
+          '<b>open</b>: the server answered <code>200</code> with <code>Content-Type: text/event-stream</code>. The response never ends; events arrive as lines of text. Its first lines were a <code>:</code> comment (invisible to the page) and <code>retry: 1000</code>.',
+        );
       }
       this.render();
     });
@@ -66,10 +90,17 @@ class Pane {
       const rs = source.readyState;
       if (rs === 2) {
         this.log('error', 'failed: CLOSED, no more reconnection', 'k-bad');
-        note('closed', 'The reconnection got <code>204 No Content</code>: the client <b>fails</b> the connection, goes <code>CLOSED</code> (2), fires one <code>error</code> and never tries again. That is how a server tells an <code>EventSource</code> to stop.');
+        note(
+          'closed',
+          'The reconnection got <code>204 No Content</code>: the client <b>fails</b> the connection, goes <code>CLOSED</code> (2), fires one <code>error</code> and never tries again. That is how a server tells an <code>EventSource</code> to stop.',
+        );
       } else {
         this.log('error', 'stream lost: CONNECTING, will reconnect', 'k-warn');
-        note('error', 'The stream ended: each client fired <code>error</code> with <code>readyState</code> back at <code>CONNECTING</code> (0). That is not a failure, it is the signal that it will reconnect.', true);
+        note(
+          'error',
+          'The stream ended: each client fired <code>error</code> with <code>readyState</code> back at <code>CONNECTING</code> (0). That is not a failure, it is the signal that it will reconnect.',
+          true,
+        );
       }
       this.render();
     });
@@ -79,22 +110,37 @@ class Pane {
         // the clock: one plain `data:` line, no `event`, no `id` of its own
         this.el.clock.textContent = e.data.slice(11, 19) || e.data;
         if ($('#log-clock').checked) this.log('message', `clock ${e.data}`);
-        note('clock', 'A <b><code>message</code></b> event: the clock, one plain <code>data:</code> line a second, no <code>event</code> and no <code>id</code> field.');
+        note(
+          'clock',
+          'A <b><code>message</code></b> event: the clock, one plain <code>data:</code> line a second, no <code>event</code> and no <code>id</code> field.',
+        );
         return;
       }
       let msg;
-      try { msg = JSON.parse(e.data); } catch { msg = { name: '?', text: e.data }; }
+      try {
+        msg = JSON.parse(e.data);
+      } catch {
+        msg = { name: '?', text: e.data };
+      }
       this.chatEvent(e, `${msg.name}: ${msg.text}`);
-      note('chat', 'A chat <b><code>message</code></b> with an <b><code>id</code></b>: its JSON was sent as several <code>data:</code> lines, which the client joined with line feeds before <code>JSON.parse</code>.');
+      note(
+        'chat',
+        'A chat <b><code>message</code></b> with an <b><code>id</code></b>: its JSON was sent as several <code>data:</code> lines, which the client joined with line feeds before <code>JSON.parse</code>.',
+      );
     });
     for (const type of ['connected', 'disconnected']) {
       source.addEventListener(type, (e) => {
         this.count(e);
         let d = {};
-        try { d = JSON.parse(e.data); } catch {}
+        try {
+          d = JSON.parse(e.data);
+        } catch {}
         const extra = d.resumedFrom != null ? ` (resumed after ${d.resumedFrom}, ${d.replayed} replayed)` : '';
         this.chatEvent(e, `${d.client ?? '?'} ${type}${extra}; ${d.clients ?? '?'} online`);
-        note('named', `A <b>named event</b> (<code>event: ${type}</code>): it reaches <code>addEventListener('${type}')</code>, not <code>onmessage</code>.`);
+        note(
+          'named',
+          `A <b>named event</b> (<code>event: ${type}</code>): it reaches <code>addEventListener('${type}')</code>, not <code>onmessage</code>.`,
+        );
       });
     }
     this.render();
@@ -150,20 +196,29 @@ class Pane {
       let opened = false;
       let finish;
       let abort;
-      const done = new Promise((res, rej) => { finish = res; abort = rej; });
+      const done = new Promise((res, rej) => {
+        finish = res;
+        abort = rej;
+      });
       done.catch(() => {});
-      b.onmessage = () => { if (count++ === 0) first = performance.now(); };
+      b.onmessage = () => {
+        if (count++ === 0) first = performance.now();
+      };
       b.addEventListener('done', () => {
         const ms = performance.now() - first;
         b.close();
         finish({ count, ms });
       });
-      b.onopen = () => { opened = true; resolve({ source: b, done }); };
+      b.onopen = () => {
+        opened = true;
+        resolve({ source: b, done });
+      };
       // Any error ends the measurement (a reconnection would lose or repeat events).
       b.onerror = () => {
         b.close();
         const e = new Error(`the ${this.key} burst stream ${opened ? 'was interrupted' : 'could not open'}`);
-        if (opened) abort(e); else reject(e);
+        if (opened) abort(e);
+        else reject(e);
       };
     });
   }
@@ -174,8 +229,11 @@ const panes = {
   wasm: new Pane('wasm', WasmEventSource, '/events?client=wasm', { shared: true }),
 };
 globalThis.demo = {
-  panes: Object.fromEntries(Object.entries(panes).map(([k, p]) => [k, p.state])), ready: false, lastBurst: null,
-  native: true, sharing: null,
+  panes: Object.fromEntries(Object.entries(panes).map(([k, p]) => [k, p.state])),
+  ready: false,
+  lastBurst: null,
+  native: true,
+  sharing: null,
 };
 
 /** The panes this tab runs: the native one only in the first tab. */
@@ -216,10 +274,18 @@ async function showSharing() {
   const before = globalThis.demo.sharing;
   globalThis.demo.sharing = { tabs: count, holding };
   if (count > 1 && !(before?.tabs > 1)) {
-    note('shared', 'Another tab opened the same stream with <code>{ shared: true }</code>. The server still sees <b>one connection</b>: the tab that holds it passes each event to the others over a <code>BroadcastChannel</code>.', true);
+    note(
+      'shared',
+      'Another tab opened the same stream with <code>{ shared: true }</code>. The server still sees <b>one connection</b>: the tab that holds it passes each event to the others over a <code>BroadcastChannel</code>.',
+      true,
+    );
   }
   if (holding && before && !before.holding && before.tabs) {
-    note('takeover', 'The tab that held the shared connection went away, and <b>this tab took over</b>: it reconnected with the last event ID, and caught up with the others first, so no tab misses or repeats an event.', true);
+    note(
+      'takeover',
+      'The tab that held the shared connection went away, and <b>this tab took over</b>: it reconnected with the last event ID, and caught up with the others first, so no tab misses or repeats an event.',
+      true,
+    );
   }
   tabs.textContent = `${count} tab${count === 1 ? '' : 's'}`;
   $('#share-role').textContent = !count ? ' (not connected)' : holding ? ': this tab holds it' : ': another tab holds it';
@@ -245,7 +311,9 @@ $('#chat').addEventListener('submit', async (ev) => {
     const { id } = await post('/chat', { name, text });
     $('#chat-text').value = '';
     status(`Sent as event #${id}.`);
-  } catch (e) { status(`Not sent: ${e.message}`); }
+  } catch (e) {
+    status(`Not sent: ${e.message}`);
+  }
   $('#chat-text').focus();
 });
 
@@ -253,8 +321,14 @@ $('#drop').addEventListener('click', async () => {
   try {
     const { dropped } = await post('/control/drop');
     status(`The server ended ${dropped} stream(s); watch both clients reconnect.`);
-    note('drop', 'You asked the server to <b>end every stream</b>. The response body finished cleanly, which for an <code>EventSource</code> means: reconnect.', true);
-  } catch (e) { status(`Drop failed: ${e.message}`); }
+    note(
+      'drop',
+      'You asked the server to <b>end every stream</b>. The response body finished cleanly, which for an <code>EventSource</code> means: reconnect.',
+      true,
+    );
+  } catch (e) {
+    status(`Drop failed: ${e.message}`);
+  }
 });
 
 $('#stop').addEventListener('click', async () => {
@@ -263,7 +337,9 @@ $('#stop').addEventListener('click', async () => {
     $('#resume').disabled = false;
     $('#stop').disabled = true;
     status('The server now answers 204 No Content: both clients will stop for good.');
-  } catch (e) { status(`Stop failed: ${e.message}`); }
+  } catch (e) {
+    status(`Stop failed: ${e.message}`);
+  }
 });
 
 $('#resume').addEventListener('click', async () => {
@@ -273,8 +349,14 @@ $('#resume').addEventListener('click', async () => {
     $('#stop').disabled = false;
     for (const p of running()) p.connect();
     status('The server answers again; new clients were created (a CLOSED EventSource never reopens).');
-    note('resume', 'A <code>CLOSED</code> <code>EventSource</code> cannot be reopened: <b>Resume</b> created two new ones. They connect without a <code>Last-Event-ID</code>, so the server sent them its recent history.', true);
-  } catch (e) { status(`Resume failed: ${e.message}`); }
+    note(
+      'resume',
+      'A <code>CLOSED</code> <code>EventSource</code> cannot be reopened: <b>Resume</b> created two new ones. They connect without a <code>Last-Event-ID</code>, so the server sent them its recent history.',
+      true,
+    );
+  } catch (e) {
+    status(`Resume failed: ${e.message}`);
+  }
 });
 
 $('#burst').addEventListener('click', async () => {
@@ -300,7 +382,11 @@ $('#burst').addEventListener('click', async () => {
     }
     globalThis.demo.lastBurst = results;
     status('Burst done: the events per second are in each pane.');
-    note('burst', 'The <b>burst</b> opened one more stream per client, one client after the other (they share this page\'s main thread), and sent 10,000 events then an <code>event: done</code>. The rate counts from the first event to <code>done</code>: reading, parsing and dispatching.', true);
+    note(
+      'burst',
+      "The <b>burst</b> opened one more stream per client, one client after the other (they share this page's main thread), and sent 10,000 events then an <code>event: done</code>. The rate counts from the first event to <code>done</code>: reading, parsing and dispatching.",
+      true,
+    );
   } catch (e) {
     for (const [, r] of opened) r.source.close();
     for (const p of running()) p.el.rate.textContent = 'failed';
@@ -312,7 +398,9 @@ $('#burst').addEventListener('click', async () => {
 
 // readyState changes without an event (CONNECTING → OPEN happens before `open` is handled):
 // poll it, cheaply, so the badge is always live.
-setInterval(() => { for (const p of Object.values(panes)) p.render(); }, 100);
+setInterval(() => {
+  for (const p of Object.values(panes)) p.render();
+}, 100);
 setInterval(showSharing, 500);
 
 globalThis.demo.native = await firstTab();
@@ -321,4 +409,7 @@ else $('#native-off').hidden = false;
 panes.wasm.connect();
 showSharing();
 globalThis.demo.ready = true;
-note('start', 'Two clients were created with <code>new EventSource(\'/events\')</code>: the browser\'s own, and eventsource-wasm. Both start <code>CONNECTING</code> (0).');
+note(
+  'start',
+  "Two clients were created with <code>new EventSource('/events')</code>: the browser's own, and eventsource-wasm. Both start <code>CONNECTING</code> (0).",
+);

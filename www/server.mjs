@@ -61,7 +61,12 @@ function frame({ id, event, data, retry }) {
   return `${out}\n`;
 }
 
-const cleanName = (s, max) => String(s ?? '').replace(/[\u0000-\u001f\u007f]/g, ' ').trim().slice(0, max);
+const cleanName = (s, max) =>
+  String(s ?? '')
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it removes.
+    .replace(/[\u0000-\u001f\u007f]/g, ' ')
+    .trim()
+    .slice(0, max);
 
 export function start({ port = 8080, host = '127.0.0.1', quiet = false, heartbeatMs = HEARTBEAT_MS } = {}) {
   const log = quiet ? () => {} : (...a) => console.log(...a);
@@ -150,7 +155,11 @@ export function start({ port = 8080, host = '127.0.0.1', quiet = false, heartbea
       req.on('end', () => {
         if (size > MAX_BODY) return reject(Object.assign(new Error('body too large'), { status: 413 }));
         if (!size) return resolve({});
-        try { resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))); } catch { reject(new Error('invalid JSON')); }
+        try {
+          resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        } catch {
+          reject(new Error('invalid JSON'));
+        }
       });
       req.on('error', reject);
     });
@@ -163,8 +172,14 @@ export function start({ port = 8080, host = '127.0.0.1', quiet = false, heartbea
 
   function endAll() {
     let n = 0;
-    for (const c of [...room]) { c.res.end(); n++; }
-    for (const r of [...bursts]) { r.end(); n++; }
+    for (const c of [...room]) {
+      c.res.end();
+      n++;
+    }
+    for (const r of [...bursts]) {
+      r.end();
+      n++;
+    }
     return n;
   }
 
@@ -185,7 +200,11 @@ export function start({ port = 8080, host = '127.0.0.1', quiet = false, heartbea
           let left = waiting.length;
           if (!left) continue;
           for (const r of waiting) {
-            const go = () => { r.off('drain', go); r.off('close', go); if (--left === 0) pump(); };
+            const go = () => {
+              r.off('drain', go);
+              r.off('close', go);
+              if (--left === 0) pump();
+            };
             r.on('drain', go);
             r.on('close', go);
           }
@@ -201,7 +220,7 @@ export function start({ port = 8080, host = '127.0.0.1', quiet = false, heartbea
   function serveFile(res, root, rel, head) {
     const base = ROOTS[root];
     if (rel.includes('\0')) return json(res, 404, { error: 'not found' });
-    const file = path.resolve(base, '.' + path.posix.normalize('/' + rel));
+    const file = path.resolve(base, `.${path.posix.normalize(`/${rel}`)}`);
     if (file !== base && !file.startsWith(base + path.sep)) return json(res, 404, { error: 'not found' });
     fs.stat(file, (err, st) => {
       if (err || !st.isFile()) return json(res, 404, { error: 'not found' });
@@ -213,18 +232,28 @@ export function start({ port = 8080, host = '127.0.0.1', quiet = false, heartbea
         'Content-Security-Policy': "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:",
       });
       if (head) return res.end();
-      fs.createReadStream(file).on('error', () => res.destroy()).pipe(res);
+      fs.createReadStream(file)
+        .on('error', () => res.destroy())
+        .pipe(res);
     });
   }
 
   async function handle(req, res) {
     let url;
-    try { url = new URL(req.url, 'http://demo.invalid'); } catch { return json(res, 400, { error: 'bad URL' }); }
+    try {
+      url = new URL(req.url, 'http://demo.invalid');
+    } catch {
+      return json(res, 400, { error: 'bad URL' });
+    }
     const p = url.pathname;
     const get = req.method === 'GET' || req.method === 'HEAD';
     if (req.method === 'POST') {
       let body;
-      try { body = await readJson(req); } catch (e) { return json(res, e.status ?? 400, { error: e.message }); }
+      try {
+        body = await readJson(req);
+      } catch (e) {
+        return json(res, e.status ?? 400, { error: e.message });
+      }
       if (p === '/chat') {
         const name = cleanName(body?.name, 40);
         const text = cleanName(body?.text, 500);
@@ -232,16 +261,29 @@ export function start({ port = 8080, host = '127.0.0.1', quiet = false, heartbea
         return json(res, 200, { id: record('message', { name, text, at: new Date().toISOString() }) });
       }
       if (p === '/control/drop') return json(res, 200, { dropped: endAll() });
-      if (p === '/control/stop') { refusing = true; return json(res, 200, { refusing, dropped: endAll() }); }
-      if (p === '/control/resume') { refusing = false; return json(res, 200, { refusing }); }
+      if (p === '/control/stop') {
+        refusing = true;
+        return json(res, 200, { refusing, dropped: endAll() });
+      }
+      if (p === '/control/resume') {
+        refusing = false;
+        return json(res, 200, { refusing });
+      }
       if (p === '/control/burst') return json(res, 200, { events: BURST_EVENTS, streams: burst() });
       return json(res, 404, { error: 'not found' });
     }
-    if (!get) { res.setHeader('Allow', 'GET, HEAD, POST'); return json(res, 405, { error: 'method not allowed' }); }
+    if (!get) {
+      res.setHeader('Allow', 'GET, HEAD, POST');
+      return json(res, 405, { error: 'method not allowed' });
+    }
     if (p === '/events') return roomStream(req, res, url);
     if (p === '/burst') return burstStream(req, res);
-    if (p === '/status') return json(res, 200, { refusing, refused, streams: room.size, bursts: bursts.size, lastId: nextId - 1, history: history.length });
-    if (p === '/favicon.ico') { res.writeHead(204); return res.end(); }
+    if (p === '/status')
+      return json(res, 200, { refusing, refused, streams: room.size, bursts: bursts.size, lastId: nextId - 1, history: history.length });
+    if (p === '/favicon.ico') {
+      res.writeHead(204);
+      return res.end();
+    }
     if (p.startsWith('/dist/')) return serveFile(res, 'dist', decodeURIComponentSafe(p.slice(6)), req.method === 'HEAD');
     if (p.endsWith('.mjs')) return json(res, 404, { error: 'not found' }); // not the server's own source
     return serveFile(res, 'www', decodeURIComponentSafe(p === '/' ? 'index.html' : p.slice(1)), req.method === 'HEAD');
@@ -254,7 +296,10 @@ export function start({ port = 8080, host = '127.0.0.1', quiet = false, heartbea
       else res.destroy();
     });
   });
-  server.on('clientError', (err, socket) => { if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'); else socket.destroy(); });
+  server.on('clientError', (err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\n\r\n');
+    else socket.destroy();
+  });
   server.keepAliveTimeout = 5000;
 
   const clock = setInterval(() => {
@@ -273,32 +318,43 @@ export function start({ port = 8080, host = '127.0.0.1', quiet = false, heartbea
       const shown = host === '127.0.0.1' || host === '0.0.0.0' || host === '::' || host === 'localhost' ? 'localhost' : host;
       const url = `http://${shown}:${actual}/`;
       let closing;
-      const close = () => (closing ??= new Promise((done) => {
-        clearInterval(clock);
-        clearInterval(heartbeat);
-        room.clear(); // no `disconnected` broadcasts while shutting down
-        for (const r of bursts) r.end();
-        bursts.clear();
-        server.close(() => done());
-        server.closeAllConnections();
-      }));
+      const close = () =>
+        (closing ??= new Promise((done) => {
+          clearInterval(clock);
+          clearInterval(heartbeat);
+          room.clear(); // no `disconnected` broadcasts while shutting down
+          for (const r of bursts) r.end();
+          bursts.clear();
+          server.close(() => done());
+          server.closeAllConnections();
+        }));
       resolve({ url, port: actual, host, close });
     });
   });
 }
 
 function decodeURIComponentSafe(s) {
-  try { return decodeURIComponent(s); } catch { return '\u0000'; }
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return '\u0000';
+  }
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const port = process.env.PORT === undefined || process.env.PORT === '' ? 8080 : Number(process.env.PORT);
   const host = process.env.HOST || '127.0.0.1';
-  if (!Number.isInteger(port) || port < 0 || port > 65535) { console.error(`bad PORT: ${process.env.PORT}`); process.exit(2); }
-  if (!fs.existsSync(path.join(ROOTS.dist, 'index.js'))) console.warn('warning: dist/index.js is missing; build it first (bash scripts/build.sh)');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`bad PORT: ${process.env.PORT}`);
+    process.exit(2);
+  }
+  if (!fs.existsSync(path.join(ROOTS.dist, 'index.js')))
+    console.warn('warning: dist/index.js is missing; build it first (bash scripts/build.sh)');
   const demo = await start({ port, host });
   console.log(`Demo: ${demo.url}`);
-  console.log(`(listening on ${host}:${demo.port}${host === '127.0.0.1' ? ', this machine only; HOST=0.0.0.0 to open it to the network' : ''}; Ctrl+C stops)`);
+  console.log(
+    `(listening on ${host}:${demo.port}${host === '127.0.0.1' ? ', this machine only; HOST=0.0.0.0 to open it to the network' : ''}; Ctrl+C stops)`,
+  );
   const stop = (sig) => {
     console.log(`\n${sig}: closing every stream and stopping`);
     const force = setTimeout(() => process.exit(0), 3000);
