@@ -63,3 +63,8 @@ pub use parser::{Event, ParseError, Parser, Sink, Status};
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
+
+/// The Rust examples of docs/design.md (the parser), compiled and run as doctests.
+#[doc = include_str!("../docs/design.md")]
+#[cfg(doctest)]
+pub struct DesignDoctests;

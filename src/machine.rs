@@ -6,7 +6,7 @@
 //! `now`, and [`Machine::poll_timeout`] says when to call
 //! [`Machine::handle_timeout`]). It owns the [`ReadyState`], the URL, the
 //! reconnection time and the [`Parser`] (and so the last event ID), and
-//! implements items 4–13 and 22 of the spec checklist, and the extensions:
+//! implements items 4–13 and 22 of docs/spec.md, and the extensions:
 //! the retry policy, the inactivity timeout, the wait while offline.
 //!
 //! | driver saw | call | the driver then |
