@@ -46,7 +46,7 @@ have chromedriver || missing+=(chromium-driver)
 have firefox-esr || missing+=(firefox-esr)
 have WebKitWebDriver || missing+=(webkit2gtk-driver) # WebKit: WebKitWebDriver drives MiniBrowser
 have xvfb-run || missing+=(xvfb)                      # MiniBrowser has no headless mode
-have openssl || missing+=(openssl) # tests/reliability/many.mjs makes its HTTP/2 server's certificate
+have openssl || missing+=(openssl) # tests/many/run.mjs makes its HTTP/2 server's certificate
 if ((${#missing[@]})); then
   sudo=()
   [[ $(id -u) -eq 0 ]] || sudo=(sudo)

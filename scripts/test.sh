@@ -60,16 +60,16 @@ step "browsers: the benchmark harness, a smoke run (every implementation deliver
 node benches/browser/run.mjs --quick
 
 step "reliability: 10,000 events through broken connections, resumed from Last-Event-ID exactly once and in order (Node, Chromium, Firefox, WebKit; native as reference)"
-node tests/reliability/resume.mjs
+node tests/resume/run.mjs
 
 step "browsers: hostile input and security (a 200 MiB line, 1,000 random streams against the native class, CSP, credentials and headers across redirects), Chromium and Firefox"
-node tests/reliability/hostile.mjs
+node tests/hostile/run.mjs
 
 step "browsers: no leak under churn (5,000 create/close cycles, 5,000 reconnections), Chromium and Firefox"
-node tests/reliability/soak.mjs
+node tests/soak/run.mjs
 
 step "browsers: many sources at once, the six connections per host of HTTP/1.1 and its remedies (HTTP/2, a SharedWorker)"
-node tests/reliability/many.mjs
+node tests/many/run.mjs
 
 step "browsers: one connection shared by eight pages (shared: true), hand-overs, exactly once (Chromium, Firefox)"
 node tests/shared/run.mjs

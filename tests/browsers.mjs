@@ -10,10 +10,12 @@
 //
 // Override the binaries with E2E_CHROMIUM / E2E_FIREFOX / E2E_WEBKIT (and E2E_WEBKIT_DRIVER, E2E_XVFB).
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { scaled } from './runner.mjs';
+import { scaled, tempDir } from './runner.mjs';
 import { WEBKIT, launchWebKit } from './webkit.mjs';
+
+// puppeteer-core never downloads a browser; this keeps any puppeteer a runner loads from trying.
+process.env.PUPPETEER_SKIP_DOWNLOAD = '1';
+process.env.PUPPETEER_SKIP_CHROME_DOWNLOAD = '1';
 
 export const EXECUTABLES = {
   chromium: process.env.E2E_CHROMIUM ?? '/usr/bin/chromium',
@@ -88,7 +90,7 @@ export async function launch(name, { prefix = 'test', acceptInsecureCerts = fals
   // it cannot do (exposeFunction, offline emulation, a forced GC, console).
   if (name === 'webkit') return launchWebKit({ acceptInsecureCerts });
   const puppeteer = (await import('puppeteer-core')).default;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-${name}-`));
+  const dir = tempDir(`${prefix}-${name}-`);
   let browser;
   try {
     browser = await puppeteer.launch(launchOptions(name, dir, { acceptInsecureCerts }));

@@ -1,4 +1,4 @@
-// The loopback server of soak.mjs and many.mjs: static files from the repository root
+// The loopback server of tests/soak/ and tests/many/: static files from the repository root
 // and two SSE endpoints, over HTTP/1.1 (node:http) or HTTP/2 with TLS (node:http2, a
 // certificate the caller provides), counting what it sees.
 //
@@ -20,8 +20,8 @@
 
 import http from 'node:http';
 import http2 from 'node:http2';
-import { readStatic } from '../static.mjs';
-import { scaled } from '../runner.mjs';
+import { readStatic } from './static.mjs';
+import { scaled } from './runner.mjs';
 
 const SSE = { 'content-type': 'text/event-stream', 'cache-control': 'no-store' };
 

@@ -20,7 +20,6 @@ import { startServer } from './server.mjs';
 import { IMPLEMENTATIONS, bundlePeers } from './implementations.mjs';
 import { WORKLOADS } from './workloads.mjs';
 
-process.env.PUPPETEER_SKIP_DOWNLOAD = '1';
 const argv = process.argv.slice(2);
 const opt = (name, d) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? d;
 const unknown = argv.filter((a) => !/^--(impl|workload|divisor|top)=.+$/.test(a));

@@ -46,14 +46,11 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { launch, processTree } from '../../tests/browsers.mjs';
 import { ROOT } from '../../tests/static.mjs';
-import { bookkeeping } from '../../tests/reliability/bookkeeping.mjs';
-import { scaled } from '../../tests/runner.mjs';
+import { bookkeeping, scaled, tempDir } from '../../tests/runner.mjs';
 import { startServer } from './server.mjs';
 import { IMPLEMENTATIONS, bundlePeers, versions } from './implementations.mjs';
 import { WORKLOADS, LABELS } from './workloads.mjs';
 import { entrySize, twiggyBreakdown } from './size.mjs';
-
-process.env.PUPPETEER_SKIP_DOWNLOAD = '1';
 
 // ---- arguments ------------------------------------------------------------------------
 const argv = process.argv.slice(2);
@@ -136,7 +133,7 @@ if (!fs.existsSync(path.join(ROOT, 'dist', 'index.js')) && IMPLS.some((i) => i.n
   process.exit(2);
 }
 const t0 = Date.now();
-const peersDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-peers-'));
+const peersDir = tempDir('bench-peers-');
 cleanups.push(() => fs.rmSync(peersDir, { recursive: true, force: true }));
 await bundlePeers(peersDir);
 const server = await startServer({ divisor: CONFIG.divisor, peersDir });

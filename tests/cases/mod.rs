@@ -1,6 +1,6 @@
 //! The table of spec cases, shared by the native tests (`tests/spec.rs`) and
 //! the same cases compiled to wasm32 and run in real browsers (`tests/wasm.rs`).
-//! Each case cites the item of `shared/spec-checklist.md` it checks (`spec N`).
+//! Each case cites the rule of `docs/spec.md` it checks (`spec N`).
 
 #![allow(dead_code)] // each test crate uses part of it
 
@@ -19,7 +19,7 @@ pub fn comment(text: &str) -> Item {
 }
 
 pub struct Case {
-    /// What it checks, with the checklist number.
+    /// What it checks, with the number of its rule in docs/spec.md.
     pub name: &'static str,
     pub input: &'static [u8],
     pub items: Vec<Item>,

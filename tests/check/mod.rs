@@ -3,7 +3,7 @@
 //! this file with `mod check;` (and the fuzz targets with `#[path]`).
 //!
 //! It holds a deliberately naive reference model of "Interpreting an event
-//! stream" (numbers refer to `shared/spec-checklist.md`), drivers that feed a
+//! stream" (numbers refer to `docs/spec.md`), drivers that feed a
 //! [`Parser`] in chunks, with or without a sink that pauses after every item,
 //! and the checks themselves, which panic on any disagreement.
 //!

@@ -18,42 +18,17 @@ import http from 'node:http';
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { launch } from '../browsers.mjs';
-import { scaled } from '../runner.mjs';
+import { bookkeeping, scaled } from '../runner.mjs';
+import { ROOT } from '../static.mjs';
 
-process.env.PUPPETEER_SKIP_DOWNLOAD = '1';
-process.env.PUPPETEER_SKIP_CHROME_DOWNLOAD = '1';
-
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '..', '..');
-const TIMEOUT_MS = scaled(Number(process.env.DEMO_TIMEOUT_MS ?? 180000));
 const DESKTOP_PNG = process.env.DEMO_DESKTOP_PNG ?? path.join(ROOT, 'docs', 'demo.png');
 const PHONE_PNG = process.env.DEMO_PHONE_PNG ?? path.join(os.tmpdir(), 'eventsource-wasm-demo-phone.png');
 const WAIT = { timeout: scaled(20000), polling: 50 };
 
-let passed = 0;
-let failed = 0;
-const cleanups = [];
-async function cleanup() {
-  while (cleanups.length) {
-    try { await cleanups.pop()(); } catch {}
-  }
-}
-function ok(name) { passed++; console.log(`ok   ${name}`); }
-function fail(name, why) { failed++; console.log(`FAIL ${name}\n     ${String(why).split('\n').join('\n     ')}`); }
-/** One check: a failure is recorded and the run goes on (later checks may then fail too). */
-async function check(name, fn) {
-  try { await fn(); ok(name); return true; } catch (e) { fail(name, e?.stack ?? e); return false; }
-}
+// One check: attempt(name, fn); a failure is recorded and the run goes on (later checks may then fail too).
+const { attempt, check, cleanups, finish } = bookkeeping(Number(process.env.DEMO_TIMEOUT_MS ?? 180000), { stackLines: Infinity });
 function assert(cond, msg) { if (!cond) throw new Error(msg); }
-
-const watchdog = setTimeout(async () => {
-  fail('whole run', `timed out after ${TIMEOUT_MS} ms`);
-  await cleanup();
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(1);
-}, TIMEOUT_MS);
 
 
 /** A raw HTTP request: resolves with the response once its headers arrive; `body` collects the text. */
@@ -94,7 +69,7 @@ async function serverChecks(start) {
     return JSON.parse(r.text).id;
   };
 
-  await check('server: /events headers, retry, comment heartbeat, clock data', async () => {
+  await attempt('server: /events headers, retry, comment heartbeat, clock data', async () => {
     const r = await request(base, '/events?client=raw');
     try {
       assert(r.status === 200, `status ${r.status}`);
@@ -107,7 +82,7 @@ async function serverChecks(start) {
     } finally { r.close(); }
   });
 
-  await check('server: chat as multi-line JSON with ids; Last-Event-ID replays exactly what was missed', async () => {
+  await attempt('server: chat as multi-line JSON with ids; Last-Event-ID replays exactly what was missed', async () => {
     const first = await chat('one');
     const r = await request(base, '/events?client=raw');
     await r.until((t) => ids(t).includes(first), `id ${first}`);
@@ -126,7 +101,7 @@ async function serverChecks(start) {
     } finally { r2.close(); }
   });
 
-  await check('server: bad input answered, never a crash; history capped', async () => {
+  await attempt('server: bad input answered, never a crash; history capped', async () => {
     const bad = [
       ['/chat', 'POST', '{not json', 400], ['/chat', 'POST', '{"name":"x"}', 400], ['/chat', 'POST', '[1,2]', 400],
       ['/chat', 'POST', JSON.stringify({ name: 'x', text: 'y'.repeat(10000) }), 413],
@@ -151,7 +126,7 @@ async function serverChecks(start) {
     dist.close();
   });
 
-  await check('server: stop answers 204 until resume', async () => {
+  await attempt('server: stop answers 204 until resume', async () => {
     const r = await request(base, '/events');
     const stop = await request(base, '/control/stop', { method: 'POST' });
     assert(stop.status === 200, `stop: ${stop.status}`);
@@ -165,7 +140,7 @@ async function serverChecks(start) {
   });
   await srv.close();
 
-  await check('server: `node www/server.mjs` prints its URL and stops cleanly on SIGTERM', async () => {
+  await attempt('server: `node www/server.mjs` prints its URL and stops cleanly on SIGTERM', async () => {
     const child = spawn(process.execPath, [path.join(ROOT, 'www', 'server.mjs')], { env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
     cleanups.push(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
     let out = '';
@@ -189,7 +164,7 @@ async function serverChecks(start) {
 
 async function main() {
   if (!fs.existsSync(path.join(ROOT, 'dist', 'index.js'))) {
-    fail('dist/index.js exists', 'build it first: bash scripts/build.sh');
+    check(false, 'dist/index.js exists', ['build it first: bash scripts/build.sh']);
     return;
   }
   const { start } = await import(path.join(ROOT, 'www', 'server.mjs'));
@@ -231,25 +206,25 @@ async function main() {
   }
   const sent = [];
 
-  await check('the page loads with both panes and no script errors', async () => {
+  await attempt('the page loads with both panes and no script errors', async () => {
     const res = await page.goto(base, { waitUntil: 'load' });
     assert(res.status() === 200, `GET / answered ${res.status()}`);
     await page.waitForFunction('globalThis.demo?.ready === true', WAIT);
     assert(!(await page.$('script:not([src])')), 'an inline script');
   });
 
-  await check('both panes OPEN and receiving (clock ticks and the connected event)', async () => {
+  await attempt('both panes OPEN and receiving (clock ticks and the connected event)', async () => {
     await page.waitForFunction(both('s.readyState === 1 && s.events >= 2 && s.ids.length >= 1'), WAIT);
     await page.waitForFunction(() => [...document.querySelectorAll('.ready')].every((e) => e.textContent === 'OPEN (1)'), WAIT);
     await page.waitForFunction(() => [...document.querySelectorAll('.clock')].every((e) => /\d\d:\d\d:\d\d/.test(e.textContent)), WAIT);
   });
 
-  await check('chat: three messages sent through the form reach both panes', async () => {
+  await attempt('chat: three messages sent through the form reach both panes', async () => {
     for (const t of ['hello from the test', 'multi-line JSON on the wire', 'third']) sent.push(await say('ada', t));
     await page.waitForFunction((ids) => ['native', 'wasm'].every((k) => ids.every((id) => globalThis.demo.panes[k].ids.includes(id))), WAIT, sent);
   });
 
-  await check('another tab: its eventsource-wasm pane shares the connection (no new stream at the server), both tabs count 2, its native pane is off', async () => {
+  await attempt('another tab: its eventsource-wasm pane shares the connection (no new stream at the server), both tabs count 2, its native pane is off', async () => {
     const streams = async () => (await (await fetch(`${base}status`)).json()).streams;
     const before = await streams();
     const second = await browser.newPage();
@@ -270,7 +245,7 @@ async function main() {
     await page.waitForFunction('globalThis.demo.sharing?.tabs === 1', WAIT);
   });
 
-  await check('drop connections: both panes reconnect (reconnects >= 1 shown), messages sent meanwhile arrive', async () => {
+  await attempt('drop connections: both panes reconnect (reconnects >= 1 shown), messages sent meanwhile arrive', async () => {
     const before = await state();
     const [res] = await Promise.all([
       page.waitForResponse((r) => new URL(r.url()).pathname === '/control/drop', WAIT),
@@ -289,7 +264,7 @@ async function main() {
     await page.waitForFunction((ids) => ['native', 'wasm'].every((k) => ids.every((id) => globalThis.demo.panes[k].ids.includes(id))), WAIT, sent);
   });
 
-  await check('every chat id exactly once, no gaps, on both panes (state and event log)', async () => {
+  await attempt('every chat id exactly once, no gaps, on both panes (state and event log)', async () => {
     const s = await state();
     for (const k of ['native', 'wasm']) {
       const ids = s.panes[k].ids;
@@ -313,7 +288,7 @@ async function main() {
     }
   });
 
-  await check('burst: 10,000 events reach each pane, with a rate shown', async () => {
+  await attempt('burst: 10,000 events reach each pane, with a rate shown', async () => {
     await page.click('#burst');
     await page.waitForFunction('globalThis.demo.lastBurst !== null', { ...WAIT, timeout: scaled(60000) });
     const { lastBurst } = await state();
@@ -326,7 +301,7 @@ async function main() {
     await page.waitForFunction(both('s.readyState === 1'), WAIT);
   });
 
-  await check('screenshots: docs/demo.png (desktop) and a phone-width one', async () => {
+  await attempt('screenshots: docs/demo.png (desktop) and a phone-width one', async () => {
     fs.mkdirSync(path.dirname(DESKTOP_PNG), { recursive: true });
     await page.setViewport({ width: 1280, height: 1280 }); // down to the protocol notes
     await page.evaluate(() => window.scrollTo(0, 0));
@@ -340,7 +315,7 @@ async function main() {
     console.log(`     ${DESKTOP_PNG}, ${PHONE_PNG}`);
   });
 
-  await check('keyboard: every control is reachable with Tab and labelled', async () => {
+  await attempt('keyboard: every control is reachable with Tab and labelled', async () => {
     const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, button, select, textarea')]
       .filter((el) => !(el.labels?.length || el.getAttribute('aria-label') || el.textContent.trim()))
       .map((el) => el.id || el.outerHTML));
@@ -356,7 +331,7 @@ async function main() {
     for (const id of ['chat-name', 'chat-text', 'chat-send', 'drop', 'stop', 'burst', 'log-clock']) assert(reached.has(id), `Tab never reaches #${id}`);
   });
 
-  await check('stop with 204: both panes end CLOSED, and stay closed', async () => {
+  await attempt('stop with 204: both panes end CLOSED, and stay closed', async () => {
     const [res] = await Promise.all([
       page.waitForResponse((r) => new URL(r.url()).pathname === '/control/stop', WAIT),
       page.click('#stop'),
@@ -376,12 +351,12 @@ async function main() {
     assert(await page.evaluate(both('s.readyState === 2')), 'a pane left CLOSED');
   });
 
-  await check('resume: new clients on both panes, OPEN again', async () => {
+  await attempt('resume: new clients on both panes, OPEN again', async () => {
     await page.click('#resume');
     await page.waitForFunction(both('s.readyState === 1'), WAIT);
   });
 
-  await check('no script errors and no failed requests on the page', async () => {
+  await attempt('no script errors and no failed requests on the page', async () => {
     assert(!pageErrors.length, pageErrors.join('\n'));
   });
 }
@@ -389,9 +364,6 @@ async function main() {
 try {
   await main();
 } catch (e) {
-  fail('the run itself', e?.stack ?? e);
+  check(false, 'the run itself', String(e?.stack ?? e).split('\n'));
 }
-await cleanup();
-clearTimeout(watchdog);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+await finish();

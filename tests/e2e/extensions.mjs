@@ -1,4 +1,5 @@
-// End-to-end tests of the extensions (issue 5), ours only, in Chromium and Firefox: the
+// End-to-end tests of the extensions beyond the standard (README documents them), ours
+// only, in Chromium and Firefox: the
 // init options (headers, method and body, credentials, fetch, signal, retry,
 // inactivityTimeout, maxBufferSize, lastEventId), the richer `error` event, the getters
 // lastEventId and reconnectionTime, offline awareness (through the browser's own network

@@ -24,15 +24,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import { EXECUTABLES, launch as launchBrowser } from '../browsers.mjs';
-import { TIME_SCALE, runCleanups, scaled, withTimeout } from '../runner.mjs';
+import { TIME_SCALE, bookkeeping, scaled, withTimeout } from '../runner.mjs';
+import { ROOT } from '../static.mjs';
 
-process.env.PUPPETEER_SKIP_DOWNLOAD = '1';
-process.env.PUPPETEER_SKIP_CHROME_DOWNLOAD = '1';
-
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '..', '..');
 const t0 = Date.now();
 
 // ---- arguments ----------------------------------------------------------------------
@@ -122,26 +117,8 @@ function diff(expected, actual, at = '', out = [], [e, a] = ['expected', 'got'])
 }
 
 // ---- process hygiene ----------------------------------------------------------------
-const cleanups = [];
-let cleaning = null;
-async function cleanup() {
-  if (!cleaning) {
-    cleaning = (async () => {
-      await runCleanups(cleanups);
-    })();
-  }
-  return cleaning;
-}
-const RUN_TIMEOUT = scaled(Number(process.env.E2E_TIMEOUT_MS ?? 600000));
-const runGuard = setTimeout(async () => {
-  console.log(`\nFAIL the whole run exceeded ${RUN_TIMEOUT} ms: stopping.`);
-  console.log(`${passed} passed, ${failed + 1} failed`);
-  await cleanup();
-  process.exit(1);
-}, RUN_TIMEOUT);
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, async () => { console.log(`\n${sig}: stopping.`); await cleanup(); process.exit(130); });
-}
+const tally = bookkeeping(Number(process.env.E2E_TIMEOUT_MS ?? 600000));
+const { check, cleanups } = tally;
 
 // ---- servers, browsers --------------------------------------------------------------
 const { startServers } = await import('./server.mjs');
@@ -203,11 +180,8 @@ async function afterTest(page) {
 
 
 // ---- the run ------------------------------------------------------------------------
-let passed = 0;
-let failed = 0;
 const notApplicable = [];
 const deviationsSeen = [];
-const failures = [];
 const PAGE = `${env.A}/tests/e2e/page.html`;
 
 for (const bname of browserNames) {
@@ -217,9 +191,8 @@ for (const bname of browserNames) {
     browser = await withTimeout(launch(bname), 60000, `launching ${bname}`);
   } catch (e) {
     const n = selected.length * impls.length;
-    console.log(`FAIL ${bname}: cannot launch ${BROWSERS[bname].exe}: ${e.message}`);
-    failed += n;
-    failures.push(`${bname}: browser did not start (${n} tests not run)`);
+    check(false, `${bname}: cannot launch ${BROWSERS[bname].exe}: ${e.message}`, [],
+      { failure: `${bname}: browser did not start (${n} tests not run)`, count: n });
     continue;
   }
   const version = await browser.version();
@@ -287,9 +260,7 @@ for (const bname of browserNames) {
         lines = r.ok ? diff(expected, actual) : [r.error, ...(r.partial ? [`recorded so far: ${show(r.partial)}`] : [])];
       }
       const isOk = status.startsWith('ok');
-      if (isOk) passed++; else { failed++; failures.push(label); }
-      console.log(`${isOk ? 'ok  ' : 'FAIL'} ${label}${status.length > 2 && isOk ? `  [${status.slice(3)}]` : ''}  (${ms} ms)`);
-      for (const l of lines) console.log(`       ${l}`);
+      check(isOk, `${label}${status.length > 2 && isOk ? `  [${status.slice(3)}]` : ''}  (${ms} ms)`, [lines], { failure: label });
       if ((verbose || !isOk) && r.ok && r.result && r.result._info) console.log(`       info: ${show(r.result._info)}`);
       if (verbose && r.pageErrors?.length) console.log(`       page errors: ${show(r.pageErrors)}`);
       if ((verbose || !isOk) && consoleLines.length) for (const l of consoleLines.slice(0, 10)) console.log(`       ${l}`);
@@ -305,25 +276,12 @@ for (const bname of browserNames) {
   try { await withTimeout(page.close(), 5000, 'closing the page'); } catch { /* cleanup kills it */ }
 }
 
-await cleanup();
-clearTimeout(runGuard);
-
-if (deviationsSeen.length) {
-  console.log(`\nKnown native deviations from the spec (not failures) — ${deviationsSeen.length}:`);
-  for (const d of deviationsSeen) console.log(`  - ${d}`);
-}
-if (failures.length) {
-  console.log(`\nFailures — ${failures.length}:`);
-  for (const f of failures.slice(0, 60)) console.log(`  - ${f}`);
-  if (failures.length > 60) console.log(`  … and ${failures.length - 60} more`);
-}
-if (notApplicable.length) {
-  console.log(`\nNot applicable (not run, counted neither way) — ${notApplicable.length}:`);
-  for (const l of notApplicable) console.log(`  - ${l}`);
-}
-if (nativeOnly || oursMissing) {
-  console.log(`\nNOTE: our EventSource was NOT tested (${nativeOnly ? '--native-only' : 'dist/index.js missing'}).`);
-}
-console.log(`\ntotal ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+/** `\n${title} — N:` and a line for each item, or nothing when there is none. */
+const listed = (title, items) => (items.length ? [`\n${title} — ${items.length}:`, ...items.map((x) => `  - ${x}`)] : []);
+await tally.finish(
+  listed('Known native deviations from the spec (not failures)', deviationsSeen),
+  tally.failureLines(60),
+  listed('Not applicable (not run, counted neither way)', notApplicable),
+  nativeOnly || oursMissing ? `\nNOTE: our EventSource was NOT tested (${nativeOnly ? '--native-only' : 'dist/index.js missing'}).` : [],
+  `\ntotal ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+);

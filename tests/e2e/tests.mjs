@@ -4,7 +4,7 @@
 // class and ours against `expect`, and the two against each other.
 //
 //   name        unique; the runner prints it
-//   spec        checklist numbers (../../../shared/spec-checklist.md) the test covers
+//   spec        the numbers of the rules of docs/spec.md the test covers
 //   run(ctx)    async; see page.mjs for ctx (ES, url(), open(), server(), quiet(), ...)
 //   expect      the result the spec requires (a key `_info` in a result is never
 //               compared: it carries facts worth printing that the spec leaves open)
@@ -821,7 +821,7 @@ test('reconnect: after a TCP reset mid-event, the pending event and partial line
       why: 'After a network error mid-body (here a TCP reset) WebKit keeps the data buffer, the event '
         + 'type and the partial line into the next connection, whose bytes continue them (only a clean '
         + 'end of the body discards them). Spec 8 and 21: pending data is discarded when the connection '
-        + 'ends; the resume check (tests/reliability/resume.mjs) sees the same corruption',
+        + 'ends; the resume check (tests/resume/run.mjs) sees the same corruption',
       expect: [open(), msg('a', { id: '1' }), err(0), open(), msg('pending\npardata: b', { type: 'leak', id: '1' })],
     },
   },
@@ -850,7 +850,7 @@ test('reconnect: connection reset before any response, twice, then served', {
     webkit: {
       why: 'WebKit\'s network layer may both retry a request reset before any answer by itself and '
         + 'report the reset to the page, which then makes its own request: the server sees one more '
-        + 'attempt, with the same Last-Event-ID (seen for both classes; tests/reliability/resume.mjs '
+        + 'attempt, with the same Last-Event-ID (seen for both classes; tests/resume/run.mjs '
         + 'excuses the same pattern)',
       expect: {
         log: [open(), msg('a', { id: '7' }), err(0), open(), msg('b', { id: '7' })],

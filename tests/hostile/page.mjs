@@ -1,4 +1,4 @@
-// Page side of tests/reliability/hostile.mjs: the functions the runner calls through
+// Page side of tests/hostile/run.mjs: the functions the runner calls through
 // page.evaluate, each returning plain JSON.
 //
 //   ours     EventSource from /dist/index.js (the ES entry)

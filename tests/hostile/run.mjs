@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Hostile input and security, in headless Chromium and Firefox (one at a time), against a
-// loopback server (hostile-server.mjs):
+// loopback server (server.mjs):
 //
 //   huge     `data: ` and then 200 MiB without a line ending, generated on the fly, to OUR
 //            class, with the default maxBufferSize (16 MiB) and with 1 MiB, each in a fresh
@@ -10,11 +10,11 @@
 //            survives. The NATIVE class as a reference (the server stops at 64 MiB): what it
 //            does is printed, never judged.
 //   diff     random byte streams (seeded; a grammar of the parser's edge cases, mutations of
-//            it, raw bytes: hostile-streams.mjs), each through ours and the native class in
+//            it, raw bytes: streams.mjs), each through ours and the native class in
 //            the same page; the events (type, data, lastEventId) and the final readyState
-//            compared. A difference that is exactly a native deviation README.md lists
+//            compared. A difference that is exactly a native deviation docs/compatibility.md lists
 //            (each deviation is an executable model of that browser's parser, and names the
-//            words README must contain) is counted and printed, not failed; any other
+//            words docs/compatibility.md must contain) is counted and printed, not failed; any other
 //            difference fails, printed with the stream minimized (hex) and both event lists.
 //            Ours is also held to a model of the standard (specEvents) on every stream. And
 //            event names such as __proto__ or constructor reach their listeners and change
@@ -39,7 +39,7 @@
 // Every case of cred, headers and slots runs on a fresh pair of origins (new ports: new
 // connection pools), so that none depends on the connection slots another case left behind.
 //
-//   node tests/reliability/hostile.mjs [--browser=chromium,firefox] [--only=huge,diff,csp,cred,headers,slots]
+//   node tests/hostile/run.mjs [--browser=chromium,firefox] [--only=huge,diff,csp,cred,headers,slots]
 //                                      [--streams=1000] [--verbose]
 //   env: HOSTILE_SEED (the differential's seed: a number, default 1, or `random`; printed),
 //        HOSTILE_TIMEOUT_MS (whole run, default 180000, more with --streams), E2E_CHROMIUM / E2E_FIREFOX
@@ -50,14 +50,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { launch, processTree } from '../browsers.mjs';
-import { runCleanups, scaled, withTimeout } from '../runner.mjs';
+import { bookkeeping, scaled, withTimeout } from '../runner.mjs';
 import { ROOT } from '../static.mjs';
-import { startServer, MiB } from './hostile-server.mjs';
+import { startServer, MiB } from './server.mjs';
 import {
   rng, generate, specEvents, firefoxEvents, chromiumEvents, typesOf, hex, FIREFOX_KNOWN, FIREFOX_ALL,
-} from './hostile-streams.mjs';
+} from './streams.mjs';
 
-process.env.PUPPETEER_SKIP_DOWNLOAD = '1';
 const t0 = Date.now();
 
 // ---- arguments ----------------------------------------------------------------------------
@@ -77,35 +76,18 @@ for (const b of BROWSERS) if (!['chromium', 'firefox'].includes(b)) { console.er
 for (const p of PARTS) if (!ALL_PARTS.includes(p)) { console.error(`unknown part ${p}`); process.exit(2); }
 if (!fs.existsSync(path.join(ROOT, 'dist', 'index.js'))) { console.error('dist/index.js is missing: build first (npm run build)'); process.exit(2); }
 if (!(STREAMS >= 1)) { console.error('--streams wants a number ≥ 1'); process.exit(2); }
-const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8').replace(/\s+/g, ' ');
+// The native classes' documented deviations: docs/compatibility.md, "Where the native classes differ".
+const DEVIATIONS_DOC = fs.readFileSync(path.join(ROOT, 'docs', 'compatibility.md'), 'utf8').replace(/\s+/g, ' ');
 
-// ---- results ------------------------------------------------------------------------------
-let passed = 0;
-let failed = 0;
-const failures = [];
-function check(label, ok, ...lines) {
-  if (ok) passed++; else { failed++; failures.push(label); }
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${label}`);
-  for (const l of lines.flat()) if (l !== undefined && l !== '') console.log(`       ${l}`);
-}
+// ---- results: a global time limit, browsers killed, the server closed ----------------------
+const tally = bookkeeping(Number(process.env.HOSTILE_TIMEOUT_MS ?? 180000 + 40 * Math.max(0, STREAMS - 1000)));
+const { check, cleanups } = tally;
 const info = (line) => console.log(`     ${line}`);
 const show = (v, max = 400) => {
   const s = JSON.stringify(v);
   return s.length > max ? `${s.slice(0, max)}… (${s.length} chars)` : s;
 };
 const mib = (n) => `${(n / MiB).toFixed(1)} MiB`;
-
-// ---- hygiene: a global time limit, browsers killed, the server closed ----------------------
-const cleanups = [];
-const cleanup = () => runCleanups(cleanups);
-const LIMIT = scaled(Number(process.env.HOSTILE_TIMEOUT_MS ?? 180000 + 40 * Math.max(0, STREAMS - 1000)));
-const guard = setTimeout(async () => {
-  console.log(`FAIL the whole run exceeded ${LIMIT} ms: stopping.`);
-  console.log(`${passed} passed, ${failed + 1} failed`);
-  await cleanup();
-  process.exit(1);
-}, LIMIT);
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, async () => { await cleanup(); process.exit(130); });
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -133,7 +115,7 @@ function rssSampler(pid) {
 const server = await startServer();
 cleanups.push(() => server.close());
 const { A } = server;
-const pagePath = '/tests/reliability/hostile/page.html';
+const pagePath = '/tests/hostile/page.html';
 
 async function openPage(browser, consoleLines) {
   const page = await browser.newPage();
@@ -186,21 +168,30 @@ async function partHuge(bname, browser, consoleLines) {
       const state = await call(page, 10000, () => window.__hostile.hugeState(false));
       const rss = sampler.stop();
       const rec = server.huge(run);
-      check(`${bname} huge: ${what}, a 200 MiB line: one error, CLOSED, reason 'buffer-full'`,
+      check(
         isDeepStrictEqual(state.log, ['open', ['error', 2, 'buffer-full']]) && state.readyState === 2,
-        `events: ${show(state.log)}${took ? ` (the error ${took.ms} ms after the source was created)` : ''}`);
-      check(`${bname} huge: ${what}, wasm memory ≤ 3 × the cap + 8 MiB (${mib(memoryBound(cap))})`,
+        `${bname} huge: ${what}, a 200 MiB line: one error, CLOSED, reason 'buffer-full'`,
+        [`events: ${show(state.log)}${took ? ` (the error ${took.ms} ms after the source was created)` : ''}`],
+      );
+      check(
         state.memory <= memoryBound(cap),
-        `wasm linear memory ${mib(warm.memory)} before, ${mib(state.memory)} after (${(state.memory / cap).toFixed(1)} × the cap); `
-        + `whole browser RSS ${rss ? `${mib(rss.base)} before, peak ${mib(rss.peak)} (+${mib(rss.peak - rss.base)})` : 'not measured'}`);
+        `${bname} huge: ${what}, wasm memory ≤ 3 × the cap + 8 MiB (${mib(memoryBound(cap))})`,
+        [`wasm linear memory ${mib(warm.memory)} before, ${mib(state.memory)} after (${(state.memory / cap).toFixed(1)} × the cap); `
+        + `whole browser RSS ${rss ? `${mib(rss.base)} before, peak ${mib(rss.peak)} (+${mib(rss.peak - rss.base)})` : 'not measured'}`],
+      );
       // What the server sent beyond the cap sat in the socket buffers and the browser's
       // (measured up to 15 MiB: more, the faster the browser reads).
-      check(`${bname} huge: ${what}, the client closed the connection after at most the cap + 32 MiB`,
+      check(
         closed && rec.sent <= cap + 32 * MiB && rec.end === 'client closed the connection',
-        `the server sent ${mib(rec.sent)} (${rec.sent} bytes) of 200 MiB: ${rec.end}`);
+        `${bname} huge: ${what}, the client closed the connection after at most the cap + 32 MiB`,
+        [`the server sent ${mib(rec.sent)} (${rec.sent} bytes) of 200 MiB: ${rec.end}`],
+      );
       const after = await call(page, 15000, (url) => window.__hostile.alive('ours', url), `${A}/alive`);
-      check(`${bname} huge: ${what}, the page survives (a new source receives an event)`,
-        after.some((e) => e[0] === 'message' && e[1] === 'alive'), `events: ${show(after)}`);
+      check(
+        after.some((e) => e[0] === 'message' && e[1] === 'alive'),
+        `${bname} huge: ${what}, the page survives (a new source receives an event)`,
+        [`events: ${show(after)}`],
+      );
     } finally {
       await page.close().catch(() => {});
     }
@@ -231,30 +222,30 @@ async function partHuge(bname, browser, consoleLines) {
 const expected = (events) => [['@open'], ...events, ['@error', 0]];
 /**
  * Where the native classes depart from the standard, each as an executable model of the
- * browser's parser (hostile-streams.mjs). A native result equal to one of these models is a
- * deviation; it is excused only if README.md (its "Where the native classes differ") says
- * each of the words in `readme`, else it fails like any other difference. `propose` is the
- * wording for README of those this differential found. Ours is always held to the standard.
+ * browser's parser (streams.mjs). A native result equal to one of these models is a
+ * deviation; it is excused only if docs/compatibility.md ("Where the native classes differ") says
+ * each of the words in `words`, else it fails like any other difference. `propose` is the
+ * wording for docs/compatibility.md of those this differential found. Ours is always held to the standard.
  */
 const DEVIATIONS = {
   chromium: [{
     why: 'Chromium takes a CR or LF right after a leading BOM as the start of the next line, which is then ignored',
-    readme: ['right after the leading BOM'],
+    words: ['right after the leading BOM'],
     propose: 'Chromium 156 … takes a CR or LF right after the leading BOM as the start of the next line, which is then ignored',
     events: (b) => chromiumEvents(b),
   }],
   firefox: [{
     why: 'Firefox does not update the last event ID on an event without data, and mishandles ids containing NUL',
-    readme: ['does not update the last event ID on an event without data', 'mishandles ids containing NUL'],
+    words: ['does not update the last event ID on an event without data', 'mishandles ids containing NUL'],
     events: (b) => firefoxEvents(b, FIREFOX_KNOWN),
   }, {
     why: 'the same, and Firefox drops a NUL inside a field value (not as its first character) and a NUL that starts a line after an LF',
-    readme: ['does not update the last event ID on an event without data', 'mishandles ids containing NUL', 'drops a NUL'],
+    words: ['does not update the last event ID on an event without data', 'mishandles ids containing NUL', 'drops a NUL'],
     propose: 'Firefox 153 ESR … drops a NUL in a field value (except as its first character) and at the start of a line that follows an LF',
     events: (b) => firefoxEvents(b, FIREFOX_ALL),
   }],
 };
-for (const list of Object.values(DEVIATIONS)) for (const d of list) d.documented = d.readme.every((w) => README.includes(w));
+for (const list of Object.values(DEVIATIONS)) for (const d of list) d.documented = d.words.every((w) => DEVIATIONS_DOC.includes(w));
 /** 'same' | 'ours-off-spec' | 'different' | the index of the native deviation that explains it. */
 function classify(bname, bytes, r) {
   const spec = expected(specEvents(bytes));
@@ -337,17 +328,17 @@ async function partDiff(bname, page) {
   const undocumented = devs.reduce((n, d, k) => n + (d.documented ? 0 : byDeviation[k].length), 0);
   const lines = [
     `${STREAM_SET.length} streams (${Object.entries(kinds).map(([k, n]) => `${n} ${k}`).join(', ')}; ${mib(bytes)}), seed ${SEED}, ${secs} s: `
-    + `${counts.same} identical, ${documented} native deviations README lists, ${undocumented} native deviations README does not list, `
+    + `${counts.same} identical, ${documented} native deviations docs/compatibility.md lists, ${undocumented} native deviations it does not list, `
     + `${counts.different} other differences (and ${counts['ours-off-spec']} where ours is off the standard)`,
   ];
   devs.forEach((d, k) => {
     const list = byDeviation[k];
-    lines.push(`  ${list.length} × ${d.documented ? '(in README)' : list.length ? 'NOT IN README:' : '(not in README)'} ${d.why}`);
+    lines.push(`  ${list.length} × ${d.documented ? '(documented)' : list.length ? 'NOT DOCUMENTED:' : '(not documented)'} ${d.why}`);
     const shortest = list.reduce((m, x) => (!m || x.s.bytes.length < m.s.bytes.length ? x : m), null);
     if (shortest && (!d.documented || VERBOSE)) {
       lines.push(`    shortest: stream #${shortest.s.i}, ${shortest.s.bytes.length} bytes: ${hex(shortest.s.bytes).slice(0, 240)}`,
         `      ours (the standard): ${show(shortest.r.ours, 300)}`, `      native:              ${show(shortest.r.native, 300)}`);
-      if (!d.documented) lines.push(`    README should say (the runner looks for ${show(d.readme)}): ${d.propose}`);
+      if (!d.documented) lines.push(`    docs/compatibility.md should say (the runner looks for ${show(d.words)}): ${d.propose}`);
     }
   });
   // The first few failures, minimized.
@@ -363,10 +354,16 @@ async function partDiff(bname, page) {
     return out;
   };
   lines.push(...await examples(bad.different));
-  check(`${bname} diff: ours and native agree on every stream but native deviations README lists`,
-    counts.different === 0 && undocumented === 0, lines);
-  check(`${bname} diff: ours matches the model of the standard on every stream`, counts['ours-off-spec'] === 0,
-    counts['ours-off-spec'] ? `${counts['ours-off-spec']} streams off the model` : '', await examples(bad['ours-off-spec']));
+  check(
+    counts.different === 0 && undocumented === 0,
+    `${bname} diff: ours and native agree on every stream but native deviations docs/compatibility.md lists`,
+    [lines],
+  );
+  check(
+    counts['ours-off-spec'] === 0,
+    `${bname} diff: ours matches the model of the standard on every stream`,
+    [counts['ours-off-spec'] ? `${counts['ours-off-spec']} streams off the model` : '', await examples(bad['ours-off-spec'])],
+  );
 
   // Event names a hostile server may pick.
   const names = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__',
@@ -376,12 +373,14 @@ async function partDiff(bname, page) {
   server.putStream(`proto-${bname}`, pbytes, []);
   const pr = await call(page, 20000, (u) => window.__hostile.protoNames(u), `${A}/diff/proto-${bname}`);
   const want = specEvents(pbytes).filter((e) => pr.names.includes(e[0]));
-  check(`${bname} diff: ours, event names such as __proto__ and constructor reach their listeners and change no prototype`,
+  check(
     isDeepStrictEqual(pr.log, want) && pr.changed.length === 0 && pr.plain === null && pr.onmessage === null
       && isDeepStrictEqual(pr.ownAfter, pr.ownBefore),
-    `${pr.log.length} events to their listeners (${want.length} expected); prototype properties changed: ${show(pr.changed)}; `
+    `${bname} diff: ours, event names such as __proto__ and constructor reach their listeners and change no prototype`,
+    [`${pr.log.length} events to their listeners (${want.length} expected); prototype properties changed: ${show(pr.changed)}; `
     + `own properties of the source ${show(pr.ownAfter)}; onmessage ${show(pr.onmessage)}`,
-    isDeepStrictEqual(pr.log, want) ? '' : `events ${show(pr.log, 800)}`);
+    isDeepStrictEqual(pr.log, want) ? '' : `events ${show(pr.log, 800)}`],
+  );
   server.dropStreams();
 }
 
@@ -391,7 +390,7 @@ async function partCsp(bname, browser) {
     const lines = [];
     const page = await openPage(browser, lines);
     try {
-      await withTimeout(page.goto(`${A}/tests/reliability/hostile/${file}?csp=${csp}`, { waitUntil: 'load' }), 20000, 'loading');
+      await withTimeout(page.goto(`${A}/tests/hostile/${file}?csp=${csp}`, { waitUntil: 'load' }), 20000, 'loading');
       const result = await withTimeout(page.evaluate(() => window.__csp.done), 20000, 'the CSP page');
       return { ...result, console: lines.slice() };
     } catch (e) {
@@ -403,21 +402,27 @@ async function partCsp(bname, browser) {
   const works = ['open', ['message', 'one'], ['message', 'two']];
   for (const [file, what] of [['csp-module.html', 'the ES entry'], ['csp-classic.html', 'the classic script']]) {
     const r = await runPage(file, 'strict');
-    check(`${bname} csp: strict policy, ${what}: a source opens and receives events, no violation, eval refused`,
+    check(
       r.loaded && isDeepStrictEqual(r.log, works) && r.violations.length === 0
       && r.evalResult === 'EvalError' && r.evalViolation.length >= 1,
-      `events ${show(r.log)}; violations ${show(r.violations)}; eval: ${r.evalResult}, reported as ${show(r.evalViolation)}`,
-      r.error, VERBOSE || !r.loaded ? r.console : []);
+      `${bname} csp: strict policy, ${what}: a source opens and receives events, no violation, eval refused`,
+      [`events ${show(r.log)}; violations ${show(r.violations)}; eval: ${r.evalResult}, reported as ${show(r.evalViolation)}`,
+      r.error, VERBOSE || !r.loaded ? r.console : []],
+    );
   }
   const m = await runPage('csp-module.html', 'nowasm');
-  check(`${bname} csp: without 'wasm-unsafe-eval', the ES entry logs an error and fires error, CLOSED, reason 'module'`,
+  check(
     m.loaded && isDeepStrictEqual(m.log, [['error', 2, 'module']])
     && m.console.some((l) => l.startsWith('console.error: eventsource-wasm: the WebAssembly module did not load')),
-    `events ${show(m.log)}; violations ${show(m.violations)}`, m.console.slice(0, 3), m.error);
+    `${bname} csp: without 'wasm-unsafe-eval', the ES entry logs an error and fires error, CLOSED, reason 'module'`,
+    [`events ${show(m.log)}; violations ${show(m.violations)}`, m.console.slice(0, 3), m.error],
+  );
   const c = await runPage('csp-classic.html', 'nowasm');
-  check(`${bname} csp: without 'wasm-unsafe-eval', the classic script throws while loading and installs nothing`,
+  check(
     c.loaded === false && c.errors.length >= 1,
-    `script errors ${show(c.errors)}; violations ${show(c.violations)}`, c.error);
+    `${bname} csp: without 'wasm-unsafe-eval', the classic script throws while loading and installs nothing`,
+    [`script errors ${show(c.errors)}; violations ${show(c.violations)}`, c.error],
+  );
 }
 
 // ---- (d) credentials across redirects -----------------------------------------------------
@@ -455,9 +460,11 @@ async function partCred(bname, page) {
       seen[impl] = { log, cookie: reqs.map((r) => hasCookie(r, name)), origin: reqs.map((r) => r.headers.origin ?? null) };
     }
     const s = seen.ours;
-    check(`${bname} cred: ours, ${label}: cookie ${want ? 'sent' : 'not sent'}`,
+    check(
       s.cookie.length === n && s.cookie.every((c) => c === want) && s.log.filter((e) => e[0] === 'message').length === n,
-      `ours: ${show(s)}`, seen.native ? `native (reference): ${show(seen.native)}` : '');
+      `${bname} cred: ours, ${label}: cookie ${want ? 'sent' : 'not sent'}`,
+      [`ours: ${show(s)}`, seen.native ? `native (reference): ${show(seen.native)}` : ''],
+    );
   }
 }
 
@@ -500,10 +507,12 @@ async function partHeaders(bname, page) {
     const mine = view(server.log(`target:${key}`)[0]);
     const theirs = view(server.log(`target:${fkey}`)[0]);
     const pre = server.log(`preflight:${key}`)[0];
-    check(`${bname} headers: ours, ${label}: the target gets what fetch() sends`,
+    check(
       log.some((e) => e[0] === 'message') && isDeepStrictEqual(mine, theirs),
-      `ours: ${show(mine)}${pre ? `; preflight asked for ${pre.headers['access-control-request-headers']}` : ''}`,
-      isDeepStrictEqual(mine, theirs) ? '' : `fetch() (status ${fetched}): ${show(theirs)}`, `events ${show(log)}`);
+      `${bname} headers: ours, ${label}: the target gets what fetch() sends`,
+      [`ours: ${show(mine)}${pre ? `; preflight asked for ${pre.headers['access-control-request-headers']}` : ''}`,
+      isDeepStrictEqual(mine, theirs) ? '' : `fetch() (status ${fetched}): ${show(theirs)}`, `events ${show(log)}`],
+    );
   }
   // Reconnections after a redirect go to the final URL directly. After a same-origin
   // redirect the headers go there as on the first request. After a redirect to another
@@ -518,10 +527,12 @@ async function partHeaders(bname, page) {
     const key = `hdr-${bname}-reconnect-${to}`;
     const log = await call(page, 20000, (u, it) => window.__hostile.once('ours', u, it, 2), via(o.A, to, key, 302, '&end=1'), { headers });
     const reqs = server.log(`target:${key}`).map(view);
-    check(`${bname} headers: ours, the reconnection after ${label}`,
+    check(
       reqs.length >= 2 && reqs.every((r) => r.authorization === wantAuth && r['x-custom'] === 'custom-value'),
-      `requests at the target: ${show(reqs.map((r) => ({ server: r.server, authorization: r.authorization, 'x-custom': r['x-custom'] })))}`,
-      `requests to the redirecting URL: ${server.log(`redir:${key}`).length}; events ${show(log)}`);
+      `${bname} headers: ours, the reconnection after ${label}`,
+      [`requests at the target: ${show(reqs.map((r) => ({ server: r.server, authorization: r.authorization, 'x-custom': r['x-custom'] })))}`,
+      `requests to the redirecting URL: ${server.log(`redir:${key}`).length}; events ${show(log)}`],
+    );
   }
 }
 
@@ -542,10 +553,12 @@ async function partSlots(bname, page) {
   // Chromium: both free them. Firefox 153: an aborted fetch() that followed a redirect keeps
   // its connection (a Firefox bug; no cancel or abort frees it, see README), so both stop at
   // the 7th; should Firefox fix it, the check then demands that ours frees them too.
-  check(`${bname} slots: ours, ${N} sources that followed a redirect, opened and closed one by one, `
-    + `free the host's connections exactly as plain fetch() does`,
+  check(
     freed(ours) === freed(plain) && (bname !== 'chromium' || freed(ours)),
-    `ours ${opened(ours)} opened; fetch() ${opened(plain)}`);
+    `${bname} slots: ours, ${N} sources that followed a redirect, opened and closed one by one, `
+    + `free the host's connections exactly as plain fetch() does`,
+    [`ours ${opened(ours)} opened; fetch() ${opened(plain)}`],
+  );
   o = await freshOrigins(page);
   const native = await call(page, 20000 + N * 5000, (u, ms) => window.__hostile.oneByOne('native', u, ms), urls(o, 'native'), SLOT_WAIT);
   info(`${bname} slots: ours ${opened(ours)}, plain fetch() ${opened(plain)}, native (reference, not judged) ${opened(native)}`);
@@ -559,7 +572,7 @@ for (const bname of BROWSERS) {
   try {
     b = await withTimeout(launch(bname, { prefix: 'hostile' }), 60000, `launching ${bname}`);
   } catch (e) {
-    check(`${bname}: the browser starts`, false, e.message);
+    check(false, `${bname}: the browser starts`, [e.message]);
     continue;
   }
   cleanups.push(b.close);
@@ -577,7 +590,7 @@ for (const bname of BROWSERS) {
       if (part === 'headers') await partHeaders(bname, page);
       if (part === 'slots') await partSlots(bname, page);
     } catch (e) {
-      check(`${bname} ${part}: ran to the end`, false, e.stack ?? String(e), consoleLines.slice(-10));
+      check(false, `${bname} ${part}: ran to the end`, [e.stack ?? String(e), consoleLines.slice(-10)]);
     } finally {
       if (page) await page.close().catch(() => {});
     }
@@ -587,12 +600,4 @@ for (const bname of BROWSERS) {
   cleanups.splice(cleanups.indexOf(b.close), 1);
 }
 
-await cleanup();
-clearTimeout(guard);
-if (failures.length) {
-  console.log(`\nFailures — ${failures.length}:`);
-  for (const f of failures) console.log(`  - ${f}`);
-}
-console.log(`\ntotal ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+await tally.finish(tally.failureLines(), `\ntotal ${((Date.now() - t0) / 1000).toFixed(1)} s`);

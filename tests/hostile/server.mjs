@@ -1,4 +1,4 @@
-// The loopback server of hostile.mjs: plain node:http, two origins (A, B) on 127.0.0.1, and
+// The loopback server of tests/hostile/run.mjs: plain node:http, two origins (A, B) on 127.0.0.1, and
 // more pairs on demand (`pair()`: fresh ports, so fresh connection pools in the browser).
 //
 //   /…                    static files from the repository root; `?csp=strict` adds

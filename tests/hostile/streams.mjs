@@ -1,4 +1,4 @@
-// The byte streams of the differential test (hostile.mjs) and the models they are judged by.
+// The byte streams of the differential test (run.mjs) and the models they are judged by.
 // Pure ES module, no Node APIs.
 //
 //   rng(seed)                  a seeded PRNG (sfc32): next() in [0, 1), int(n), pick(array)
@@ -303,7 +303,7 @@ export function firefoxEvents(bytes, q = { idOnDispatch: true, nulId: true, nulV
 
 /**
  * Chromium's parser (third_party/blink/renderer/modules/eventsource/event_source_parser.cc)
- * follows the standard but for one thing, found by hostile.mjs and checked byte by byte:
+ * follows the standard but for one thing, found by run.mjs and checked byte by byte:
  *   bomLineEnd  when the stream starts with a BOM and the next byte is a CR or an LF, that
  *               byte does not end a line: it starts the next one (the loop `continue`s past
  *               it once the BOM is recognised), so that line's name begins with CR or LF and

@@ -1,6 +1,6 @@
-// The page of many.mjs: one set of sources (many-sources.mjs) at a time, in this page or
-// in a dedicated module worker (many-worker.mjs, which imports /dist/index.js).
-import { implementation, sourceSet } from './many-sources.mjs';
+// The page of tests/many/run.mjs: one set of sources (sources.mjs) at a time, in this page or
+// in a dedicated module worker (worker.mjs, which imports /dist/index.js).
+import { implementation, sourceSet } from './sources.mjs';
 
 let local = null;
 let worker = null;
@@ -15,7 +15,7 @@ function callWorker(op, args) {
   });
 }
 
-// One shared source: this tab's port to many-shared-worker.mjs, and the events it forwards.
+// One shared source: this tab's port to shared-worker.mjs, and the events it forwards.
 let shared = null;
 function sharedCall(op, extra = {}) {
   return new Promise((resolve) => {
@@ -34,7 +34,7 @@ window.__many = {
       local = sourceSet(await implementation(impl), urls);
       return;
     }
-    worker = new Worker(new URL('./many-worker.mjs', import.meta.url), { type: 'module' });
+    worker = new Worker(new URL('./worker.mjs', import.meta.url), { type: 'module' });
     worker.onmessage = ({ data: { id, value, error } }) => {
       const p = pending.get(id);
       pending.delete(id);
@@ -52,7 +52,7 @@ window.__many = {
   },
   /** Connects this tab to the shared worker; resolves with the number of tabs connected. */
   sharedJoin() {
-    const worker = new SharedWorker(new URL('./many-shared-worker.mjs', import.meta.url), { type: 'module', name: 'many' });
+    const worker = new SharedWorker(new URL('./shared-worker.mjs', import.meta.url), { type: 'module', name: 'many' });
     shared = { port: worker.port, acks: [], events: [], waiting: [] };
     return new Promise((resolve) => {
       shared.acks.push({ op: 'connect', resolve });

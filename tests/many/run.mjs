@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Many sources at once (issue 7, item 3), in headless Chromium and Firefox, against
-// loopback servers (soak-many-server.mjs):
+// Many sources at once, in headless Chromium and Firefox, against
+// loopback servers (../counting-server.mjs):
 //   1. the per-host connection limit of HTTP/1.1: K sources in a page to ONE http://
 //      origin; the server sees L < K requests and no more (a quiet second shows it), L are
 //      OPEN and K - L stay CONNECTING; closing one lets exactly one more in. Native AND
@@ -18,21 +18,17 @@
 // 100 sources in one Node.js process: tests/node/network.test.mjs ("100 sources in one
 // process all receive"), not repeated here.
 //
-//   node tests/reliability/many.mjs [--browser=chromium|firefox] [--sources=N]
+//   node tests/many/run.mjs [--browser=chromium|firefox] [--sources=N]
 //   env: MANY_TIMEOUT_MS (whole run, default 120000), E2E_CHROMIUM / E2E_FIREFOX
 //
 // Output: one line per check, then exactly `N passed, N failed`; exit code 1 on a failure.
 
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { launch } from '../browsers.mjs';
-import { startServer } from './soak-many-server.mjs';
-import { bookkeeping } from './bookkeeping.mjs';
-import { scaled, withTimeout } from '../runner.mjs';
-
-process.env.PUPPETEER_SKIP_DOWNLOAD = '1';
+import { startServer } from '../counting-server.mjs';
+import { bookkeeping, scaled, tempDir, withTimeout } from '../runner.mjs';
 
 const argv = process.argv.slice(2);
 const opts = { browser: ['chromium', 'firefox'], sources: 100 };
@@ -53,7 +49,7 @@ const { check, cleanups, finish } = bookkeeping(TIMEOUT);
 
 /** A throwaway self-signed certificate for 127.0.0.1 (test only), made with openssl. */
 function makeCertificate() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'many-tls-'));
+  const dir = tempDir('many-tls-');
   try {
     const key = path.join(dir, 'key.pem');
     const cert = path.join(dir, 'cert.pem');
@@ -141,7 +137,7 @@ for (const name of opts.browser) {
   const many = (fn, ...args) => evaluate(page, fn, ...args);
   const openTab = async (origin) => {
     const tab = await browser.newPage();
-    await tab.goto(`${origin}/tests/reliability/many-page.html`, { waitUntil: 'load' });
+    await tab.goto(`${origin}/tests/many/page.html`, { waitUntil: 'load' });
     await tab.waitForFunction(() => !!window.__many, { timeout: scaled(15000) });
     return tab;
   };
@@ -239,7 +235,7 @@ for (const name of opts.browser) {
 
       const open = tabs.filter((_, i) => perTab[i].readyState === 1);
       for (const [i, tab] of tabs.entries()) if (perTab[i].readyState !== 1) await tab.close();
-      await evaluate(open[0], (u) => { window.__fetch = fetch(u).then((r) => r.status, (e) => String(e)); }, `${h1.origin}/tests/reliability/many-page.html?g=fetch-${name}`);
+      await evaluate(open[0], (u) => { window.__fetch = fetch(u).then((r) => r.status, (e) => String(e)); }, `${h1.origin}/tests/many/page.html?g=fetch-${name}`);
       const blocked = !(await h1.waitFor(() => other.requests > 0, QUIET_MS));
       const tClose = Date.now();
       await evaluate(open[1], () => __many.call('close', 0));

@@ -1,6 +1,6 @@
-// The SharedWorker of many.mjs ("one shared source"): every tab of the origin connects to
+// The SharedWorker of tests/many/run.mjs ("one shared source"): every tab of the origin connects to
 // it; it holds ONE EventSource and posts each of its events to every connected tab.
-import { implementation } from './many-sources.mjs';
+import { implementation } from './sources.mjs';
 
 const ports = new Set();
 let source = null;

@@ -1,5 +1,5 @@
 // A set of EventSources and waits on their events, the same in the page and in the worker
-// of many.mjs (the page drives a worker's set through postMessage: many-worker.mjs).
+// of tests/many/run.mjs (the page drives a worker's set through postMessage: worker.mjs).
 
 /** `ES` over every URL of `urls`; ops: states(), close(i), closeAll(), until(what, n). */
 export function sourceSet(ES, urls) {

@@ -1,6 +1,6 @@
-// The dedicated module worker of many.mjs: holds one set of sources (many-sources.mjs)
+// The dedicated module worker of tests/many/run.mjs: holds one set of sources (sources.mjs)
 // and answers the page's calls { id, op, args } with { id, value } or { id, error }.
-import { implementation, sourceSet } from './many-sources.mjs';
+import { implementation, sourceSet } from './sources.mjs';
 
 let set = null;
 self.onmessage = async ({ data: { id, op, args } }) => {

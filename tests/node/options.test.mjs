@@ -1,4 +1,4 @@
-// The extensions of issue 5 (the contract: ext-api.md) as a Node.js 20 user
+// The extensions beyond the standard (README documents them) as a Node.js 20 user
 // sees them: the request options (headers, method, body, credentials, fetch,
 // signal), the retry policy, inactivityTimeout, maxBufferSize, lastEventId,
 // the lastEventId and reconnectionTime getters, and the richer `error` event.

@@ -14,8 +14,9 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { ROOT, dryRun, tempDir, pack, installInto } from './pack.mjs';
-import { scaled } from '../runner.mjs';
+import { dryRun, pack, installInto } from './pack.mjs';
+import { scaled, tempDir } from '../runner.mjs';
+import { ROOT } from '../static.mjs';
 
 const EXPECTED = [
   'LICENSE-APACHE',

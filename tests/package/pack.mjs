@@ -3,11 +3,8 @@
 // dependencies). Shared by tests/package/check.mjs and tests/vite-app/.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+import { ROOT } from '../static.mjs';
 
 const npm = (args, cwd) =>
   execFileSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], {
@@ -20,11 +17,6 @@ const npm = (args, cwd) =>
 /** The tarball's manifest from `npm pack --dry-run --json`. */
 export function dryRun() {
   return JSON.parse(npm(['pack', '--dry-run', '--json', '--ignore-scripts'], ROOT))[0];
-}
-
-/** Makes a temp dir that `cleanup()` removes. */
-export function tempDir(prefix) {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
 /** Packs the repository into `dir`; returns the tarball's path. */

@@ -1,7 +1,7 @@
-// The page of the resume test: resume-client.mjs against the browser's native
+// The page of the resume test: client.mjs against the browser's native
 // EventSource (captured before anything can replace it) or ours (/dist/index.js).
 
-import { resume } from './resume-client.mjs';
+import { resume } from './client.mjs';
 
 const NativeEventSource = globalThis.EventSource;
 

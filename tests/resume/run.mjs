@@ -1,23 +1,23 @@
 #!/usr/bin/env node
-// Lossless resume under faults (issue 7, item 1). A server (fault-server.mjs) sends 10,000
+// Lossless resume under faults. A server (server.mjs) sends 10,000
 // events (stream.mjs: ids, multi-line data, 2-, 3- and 4-byte UTF-8, LF / CR / CRLF mixed)
 // and breaks every connection: it ends or drops the response at a random byte offset
 // (mid-line, between a CR and its LF, between the CR and the LF of a dispatching blank
 // line, inside a multi-byte character, or at a line start), resets the socket (RST)
 // mid-body or before any answer, or answers 500, 503 or a 200 with a wrong Content-Type.
-// The client (resume-client.mjs) lets the class reconnect by itself and recreates the
+// The client (client.mjs) lets the class reconnect by itself and recreates the
 // source after a failure, resuming from the last event ID. Every event must then arrive
 // exactly once, in order, with its exact data, and every request must resume where the
 // bytes sent say it should (the server checks: exactly, after a clean end).
 //
-// Runs: a self-test (resume-selftest.mjs: a client wrong only about a CR before its LF
+// Runs: a self-test (selftest.mjs: a client wrong only about a CR before its LF
 // must be caught), ours in Node.js (the package by name, as tests/node does), then ours
 // and the native class in Chromium, in Firefox and in WebKit (MiniBrowser over WebDriver,
 // ../webkit.mjs). The native class is the reference,
 // judged the same way: a failure of its run is a failure of the run, marked as the
 // browser's own.
 //
-//   node tests/reliability/resume.mjs [--browser=node,chromium,firefox,webkit] [--impl=ours,native]
+//   node tests/resume/run.mjs [--browser=node,chromium,firefox,webkit] [--impl=ours,native]
 //                                     [--events=10000] [--seed=S] [--verbose]
 //   env: RESUME_TIMEOUT_MS (the whole run, default 240000), E2E_CHROMIUM, E2E_FIREFOX,
 //        TEST_TIME_SCALE (every time limit times this; tests/runner.mjs)
@@ -29,13 +29,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { EXECUTABLES, launch } from '../browsers.mjs';
-import { CUTS, FAULTS, startFaultServer } from './fault-server.mjs';
-import { resume } from './resume-client.mjs';
-import { LazyCrEventSource } from './resume-selftest.mjs';
-import { runCleanups, scaled, withTimeout } from '../runner.mjs';
+import { CUTS, FAULTS, startFaultServer } from './server.mjs';
+import { resume } from './client.mjs';
+import { LazyCrEventSource } from './selftest.mjs';
+import { bookkeeping, scaled, withTimeout } from '../runner.mjs';
 import { ROOT } from '../static.mjs';
 
-process.env.PUPPETEER_SKIP_DOWNLOAD = '1';
 const t0 = Date.now();
 
 // ---- arguments ----------------------------------------------------------------------
@@ -51,7 +50,7 @@ const seed = Number(value('seed') ?? Math.floor(Math.random() * 2 ** 32));
 const verbose = args.includes('--verbose');
 if (unknown.length || targets.some((t) => !TARGETS.includes(t)) || impls.some((i) => !['ours', 'native'].includes(i))
   || !Number.isInteger(n) || n < 100 || !Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) {
-  console.error('usage: node tests/reliability/resume.mjs [--browser=node,chromium,firefox,webkit] [--impl=ours,native] '
+  console.error('usage: node tests/resume/run.mjs [--browser=node,chromium,firefox,webkit] [--impl=ours,native] '
     + '[--events=N (≥ 100)] [--seed=S (0 ≤ S < 2^32)] [--verbose]');
   process.exit(2);
 }
@@ -87,44 +86,20 @@ const PLATFORM = {
   },
 };
 
-// ---- process hygiene ----------------------------------------------------------------
-let passed = 0;
-let failed = 0;
-const failures = [];
-const cleanups = [];
-let cleaning = null;
-const cleanup = () => {
-  cleaning ??= runCleanups(cleanups);
-  return cleaning;
-};
-const RUN_TIMEOUT = scaled(Number(process.env.RESUME_TIMEOUT_MS ?? 240000));
-// After the guard fires, the runs still going print nothing: the summary stays last.
-let stopping = false;
-const log = (...a) => { if (!stopping) console.log(...a); };
-const runGuard = setTimeout(async () => {
-  log(`\nFAIL the whole run exceeded ${RUN_TIMEOUT} ms: stopping.`);
-  stopping = true;
-  await cleanup();
-  console.log(`${passed} passed, ${failed + 1} failed`);
-  process.exit(1);
-}, RUN_TIMEOUT);
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, async () => { console.log(`\n${sig}: stopping.`); await cleanup(); process.exit(130); });
-}
-
-function check(ok, label, details = []) {
-  if (stopping) return;
-  if (ok) passed++;
-  else { failed++; failures.push(label); }
-  log(`${ok ? 'ok  ' : 'FAIL'} ${label}`);
-  for (const d of details) log(`       ${d}`);
-  if (!ok && / native:/.test(label)) log('       (the browser\'s own EventSource, the reference: not a failure of this library)');
-}
+// ---- bookkeeping ----------------------------------------------------------------------
+// After the whole run's time limit, the runs still going print nothing: the summary stays last.
+const tally = bookkeeping(Number(process.env.RESUME_TIMEOUT_MS ?? 240000));
+const { cleanups, log } = tally;
+/** tally.check(), and for a failure of a browser's own class, a line that says so. */
+const check = (ok, label, details = []) => tally.check(ok, label, [
+  ...details,
+  ...(!ok && / native:/.test(label) ? ['(the browser\'s own EventSource, the reference: not a failure of this library)'] : []),
+]);
 
 // ---- the runs -----------------------------------------------------------------------
 const server = await startFaultServer();
 cleanups.push(() => server.close());
-log(`resume under faults: ${n} events, seed ${seed} (again: node tests/reliability/resume.mjs --seed=${seed}${n !== 10000 ? ` --events=${n}` : ''})`);
+log(`resume under faults: ${n} events, seed ${seed} (again: node tests/resume/run.mjs --seed=${seed}${n !== 10000 ? ` --events=${n}` : ''})`);
 
 const CLIENT_QUIET_MS = 70000; // one run on a quiet machine
 const CLIENT_TIMEOUT = scaled(CLIENT_QUIET_MS); // the page's own bound, so that it reports what it had
@@ -246,13 +221,13 @@ for (const target of targets) {
   log(`== ${target} (${await browser.browser.version()})`);
   for (const impl of impls) {
     const consoleLines = [];
-    const failedBefore = failed;
+    const failedBefore = tally.failed;
     let page;
     await runOne(target, impl, async (p) => {
       page = await browser.browser.newPage();
       page.on('console', (m) => consoleLines.push(`console.${m.type()}: ${m.text()}`));
       page.on('pageerror', (e) => consoleLines.push(`pageerror: ${e?.message ?? e}`));
-      await withTimeout(page.goto(`${server.origin}/tests/reliability/resume-page.html`, { waitUntil: 'load' }), 20000, 'loading the page');
+      await withTimeout(page.goto(`${server.origin}/tests/resume/page.html`, { waitUntil: 'load' }), 20000, 'loading the page');
       await withTimeout(page.waitForFunction(() => !!window.__resume, { timeout: scaled(15000) }), 20000, 'the page module');
       return withTimeout(
         page.evaluate((i, pa, count, ms) => window.__resume.run(i, pa, count, ms), impl, p, n, CLIENT_TIMEOUT),
@@ -260,23 +235,15 @@ for (const target of targets) {
         'the run',
       );
     });
-    if (consoleLines.length && (verbose || failed > failedBefore)) for (const l of consoleLines.slice(0, 10)) log(`       ${l}`);
+    if (consoleLines.length && (verbose || tally.failed > failedBefore)) for (const l of consoleLines.slice(0, 10)) log(`       ${l}`);
     try { await withTimeout(page?.close(), 5000, 'closing the page'); } catch { /* the browser's close kills it */ }
   }
   await browser.close();
   log(`== ${target}: ${((Date.now() - tb) / 1000).toFixed(1)} s`);
 }
 
-await cleanup();
-clearTimeout(runGuard);
-if (figures.length) {
-  log(`\nFigures (${n} events each; the time from the first request to the last event):`);
-  for (const f of figures) log(`  ${f}`);
-}
-if (failures.length) {
-  log(`\nFailures — ${failures.length}:`);
-  for (const f of failures) log(`  - ${f}`);
-}
-log(`\nseed ${seed}; total ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+await tally.finish(
+  ...(figures.length ? [`\nFigures (${n} events each; the time from the first request to the last event):`, ...figures.map((f) => `  ${f}`)] : []),
+  tally.failureLines(),
+  `\nseed ${seed}; total ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+);

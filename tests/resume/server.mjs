@@ -47,7 +47,7 @@
 // request itself resumed.
 //
 // Anything else under the repository root is served as a static file (the test page,
-// dist/). Run it alone with `node tests/reliability/fault-server.mjs` (RESUME_SEED=…,
+// dist/). Run it alone with `node tests/resume/server.mjs` (RESUME_SEED=…,
 // RESUME_EVENTS=…): it prints the origin and the seed, serves the run `demo`, and prints
 // its report on Ctrl-C.
 

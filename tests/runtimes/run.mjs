@@ -22,8 +22,9 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { scaled, withTimeout } from '../runner.mjs';
-import { ROOT, tempDir, pack, installInto } from '../package/pack.mjs';
+import { bookkeeping, scaled, tempDir, withTimeout } from '../runner.mjs';
+import { pack, installInto } from '../package/pack.mjs';
+import { ROOT } from '../static.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const MODULES = path.join(HERE, 'node_modules');
@@ -301,16 +302,17 @@ function versionOf(rt) {
 }
 
 // --- Main --------------------------------------------------------------------------------
-let passed = 0;
-let failed = 0;
-const line = (ok, name, check, detail) => {
-  if (ok) passed++;
-  else failed++;
-  console.log(`${ok ? 'PASS' : 'FAIL'} ${name}: ${check}${detail ? ` (${detail})` : ''}`);
-};
+// No limit on the whole run: each runtime has its own (RUN).
+const tally = bookkeeping(Infinity);
+const line = (ok, name, check, detail) => tally.check(ok, `${name}: ${check}${detail ? ` (${detail})` : ''}`);
 
 const temp = tempDir('eventsource-wasm-runtimes-');
 const project = path.join(temp, 'project');
+tally.cleanups.push(() => fs.rmSync(temp, { recursive: true, force: true }));
+tally.cleanups.push(() => {
+  for (const socket of sockets) socket.destroy();
+  server.close();
+});
 try {
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${server.address().port}`;
@@ -362,10 +364,7 @@ try {
       line(false, name, 'exit', `the client did not end cleanly (${tail})`);
     }
   }
-} finally {
-  for (const socket of sockets) socket.destroy();
-  server.close();
-  fs.rmSync(temp, { recursive: true, force: true });
+} catch (error) {
+  tally.check(false, 'the run itself', String(error?.stack ?? error).split('\n'));
 }
-console.log(`${passed} passed, ${failed} failed`);
-process.exitCode = failed ? 1 : 0;
+await tally.finish();

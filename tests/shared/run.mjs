@@ -24,12 +24,8 @@ import http from 'node:http';
 import path from 'node:path';
 import { launch } from '../browsers.mjs';
 import { ROOT, readStatic } from '../static.mjs';
-import { scaled, withTimeout } from '../runner.mjs';
+import { bookkeeping, scaled, withTimeout } from '../runner.mjs';
 
-process.env.PUPPETEER_SKIP_DOWNLOAD = '1';
-process.env.PUPPETEER_SKIP_CHROME_DOWNLOAD = '1';
-
-const TIMEOUT_MS = scaled(Number(process.env.SHARED_TIMEOUT_MS ?? 240000));
 const TICK_MS = 20;
 const WAIT_MS = 15000; // one wait in a page or at the server, on a quiet machine (withTimeout scales it)
 const HANDOVER_MS = scaled(1500); // "within about a second", with room for a loaded machine
@@ -37,35 +33,8 @@ const args = process.argv.slice(2);
 const wanted = args.filter((a) => a.startsWith('--browser=')).flatMap((a) => a.slice(10).split(','));
 const BROWSERS = wanted.length ? wanted : ['chromium', 'firefox'];
 
-let passed = 0;
-let failed = 0;
-const cleanups = [];
-async function cleanup() {
-  while (cleanups.length) {
-    try { await cleanups.pop()(); } catch { /* best effort */ }
-  }
-}
-const watchdog = setTimeout(async () => {
-  console.log(`FAIL whole run\n     timed out after ${TIMEOUT_MS} ms`);
-  failed++;
-  await cleanup();
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(1);
-}, TIMEOUT_MS);
-
-/** One check: a failure is recorded and the run goes on. */
-async function check(name, fn) {
-  try {
-    const note = await fn();
-    passed++;
-    console.log(`ok   ${name}${note ? `  (${note})` : ''}`);
-    return true;
-  } catch (e) {
-    failed++;
-    console.log(`FAIL ${name}\n     ${String(e?.stack ?? e).split('\n').slice(0, 8).join('\n     ')}`);
-    return false;
-  }
-}
+// One check: attempt(name, fn); a failure is recorded and the run goes on.
+const { attempt, check, cleanups, finish } = bookkeeping(Number(process.env.SHARED_TIMEOUT_MS ?? 240000));
 function assert(cond, msg) { if (!cond) throw new Error(msg); }
 
 // ---- the server ---------------------------------------------------------------------
@@ -211,7 +180,7 @@ async function inBrowser(name, server) {
     const plainUrl = `${server.origin}/stream?s=plain-${name}`;
     const plain = server.stream(`plain-${name}`);
     let waiting = [];
-    await check(at('without shared: six pages connect, the seventh and eighth wait (the per-host limit)'), async () => {
+    await attempt(at('without shared: six pages connect, the seventh and eighth wait (the per-host limit)'), async () => {
       for (let n = 1; n <= 8; n++) await open(n, 'plain', plainUrl);
       await server.until(() => plain.open().length >= 6, 'six connections at the server');
       // Not synchronisation: a window in which a seventh connection would have shown up.
@@ -223,7 +192,7 @@ async function inBrowser(name, server) {
       assert(states.filter((state) => state === 1).length === 6 && waiting.length === 2, `readyStates ${states.join()}`);
       return `readyStates ${states.join(' ')}; server: 6 connections`;
     });
-    await check(at('without shared: one page closes, and a waiting one gets its connection'), async () => {
+    await attempt(at('without shared: one page closes, and a waiting one gets its connection'), async () => {
       await closeSource(live().find((n) => !waiting.includes(n)), 'plain');
       await Promise.race(waiting.map((n) => until(n, 'plain', 'open')));
       assert(plain.connections.length === 7, `${plain.connections.length} connections`);
@@ -236,7 +205,7 @@ async function inBrowser(name, server) {
     const s = server.stream(`shared-${name}`);
     const url = `${server.origin}/stream?s=shared-${name}`;
     s.start();
-    await check(at('shared: eight pages open, over one connection (counted by the server)'), async () => {
+    await attempt(at('shared: eight pages open, over one connection (counted by the server)'), async () => {
       await open(1, 's', url, { shared: true });
       await until(1, 's', 'open');
       for (let n = 2; n <= 8; n++) await open(n, 's', url, { shared: true });
@@ -245,14 +214,14 @@ async function inBrowser(name, server) {
       assert(s.holder()[0] === '1', `held by page ${s.holder()[0]}, not the first`);
       return 'server: 1 connection, held by page 1';
     });
-    await check(at('shared: a frame, a worker and the classic script of page 8 join the same connection'), async () => {
+    await attempt(at('shared: a frame, a worker and the classic script of page 8 join the same connection'), async () => {
       await open(8, 'f', url, { shared: true }, 'frame');
       await open(8, 'w', url, { shared: true }, 'worker');
       await open(8, 'c', url, { shared: true }, 'classic');
       for (const key of ['f', 'w', 'c']) await until(8, key, 'open');
       assert(s.connections.length === 1, `${s.connections.length} connections at the server`);
     });
-    await check(at('shared: every page, the frame, the worker and the classic script receive every event exactly once, named ones too'), async () => {
+    await attempt(at('shared: every page, the frame, the worker and the classic script receive every event exactly once, named ones too'), async () => {
       await everyoneGets(s.next + 30);
       for (const [n, key] of records()) {
         const r = await get(n, key);
@@ -264,7 +233,7 @@ async function inBrowser(name, server) {
       return `${records().length} sources, 1 connection`;
     });
 
-    await check(at('the connection drops: every source sees error (CONNECTING) then open, as the holder does; nothing lost'), async () => {
+    await attempt(at('the connection drops: every source sees error (CONNECTING) then open, as the holder does; nothing lost'), async () => {
       s.drop();
       await server.until(() => s.connections.length === 2 && s.open().length === 1, 'the reconnection');
       await everyoneGets(s.next + 20);
@@ -292,7 +261,7 @@ async function inBrowser(name, server) {
       return { ms, page: c.page, lastEventId: c.lastEventId };
     }
 
-    await check(at('hand-over: the holding page closes mid-stream; another takes over; every event once everywhere'), async () => {
+    await attempt(at('hand-over: the holding page closes mid-stream; another takes over; every event once everywhere'), async () => {
       const holder = s.holder()[0];
       const { page } = pages[holder];
       delete pages[holder];
@@ -300,7 +269,7 @@ async function inBrowser(name, server) {
       return `page ${holder} closed → page ${r.page} holds after ${r.ms} ms, Last-Event-ID ${r.lastEventId}`;
     });
 
-    await check(at('close() in a page that does not hold leaves the others running, its second source too'), async () => {
+    await attempt(at('close() in a page that does not hold leaves the others running, its second source too'), async () => {
       const holder = s.holder()[0];
       const other = live().find((n) => String(n) !== holder && n !== 8);
       await open(other, 's2', url, { shared: true });
@@ -314,7 +283,7 @@ async function inBrowser(name, server) {
       return `page ${other} closed one of its two sources; page ${holder} still holds`;
     });
 
-    await check(at("hand-over: the holder's last source closes (its page stays); another takes over"), async () => {
+    await attempt(at("hand-over: the holder's last source closes (its page stays); another takes over"), async () => {
       const holder = Number(s.holder()[0]);
       pages[holder].keys = [];
       const r = await handOver(() => closeSource(holder, 's'));
@@ -322,7 +291,7 @@ async function inBrowser(name, server) {
     });
 
     if (name === 'chromium') {
-      await check(at('hand-over: the holding page is frozen (Page Lifecycle), then resumed, and catches up exactly once'), async () => {
+      await attempt(at('hand-over: the holding page is frozen (Page Lifecycle), then resumed, and catches up exactly once'), async () => {
         const holder = Number(s.holder()[0]);
         const cdp = await pages[holder].page.createCDPSession();
         const frozenAt = s.next;
@@ -339,7 +308,7 @@ async function inBrowser(name, server) {
       });
     }
 
-    await check(at('the last close() ends the connection'), async () => {
+    await attempt(at('the last close() ends the connection'), async () => {
       const count = s.connections.length;
       for (const [n, key] of records()) await closeSource(n, key);
       await server.until(() => s.open().length === 0, 'the connection to close');
@@ -351,7 +320,7 @@ async function inBrowser(name, server) {
     const v = server.stream(`vanish-${name}`);
     const vUrl = `${server.origin}/stream?s=vanish-${name}`;
     v.start();
-    await check(at('hand-over: a holding worker is terminated (no goodbye); another page takes over; every event once'), async () => {
+    await attempt(at('hand-over: a holding worker is terminated (no goodbye); another page takes over; every event once'), async () => {
       const [first, ...rest] = live().slice(0, 3);
       await ev(first, (u) => window.t.open('vw', u, { shared: true }, 'worker'), vUrl);
       await until(first, 'vw', 'open');
@@ -376,7 +345,7 @@ async function inBrowser(name, server) {
     // -- failing for good --------------------------------------------------------------
     const f = server.stream(`fail-${name}`);
     const fUrl = `${server.origin}/stream?s=fail-${name}`;
-    await check(at('a refused reconnection (204) fails every shared source at once: CLOSED, one error each, no more requests'), async () => {
+    await attempt(at('a refused reconnection (204) fails every shared source at once: CLOSED, one error each, no more requests'), async () => {
       const some = live().slice(0, 3);
       for (const n of some) {
         await ev(n, (u) => window.t.open('x', u, { shared: true }), fUrl);
@@ -400,7 +369,7 @@ async function inBrowser(name, server) {
       await closeSource(some[1], 'y');
     });
 
-    await check(at('no script errors in the pages'), async () => {
+    await attempt(at('no script errors in the pages'), async () => {
       assert(!pageErrors.length, pageErrors.join('\n'));
     });
   } finally {
@@ -417,15 +386,10 @@ try {
     try {
       await inBrowser(name, server);
     } catch (e) {
-      failed++;
-      console.log(`FAIL ${name}: the run itself\n     ${e?.stack ?? e}`);
+      check(false, `${name}: the run itself`, String(e?.stack ?? e).split('\n'));
     }
   }
 } catch (e) {
-  failed++;
-  console.log(`FAIL the run itself\n     ${e?.stack ?? e}`);
+  check(false, 'the run itself', String(e?.stack ?? e).split('\n'));
 }
-await cleanup();
-clearTimeout(watchdog);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+await finish();

@@ -1,4 +1,4 @@
-// The page of soak.mjs: churn and reconnection loops over OUR EventSource, and the wasm
+// The page of tests/soak/run.mjs: churn and reconnection loops over OUR EventSource, and the wasm
 // instance's figures. The glue's default export, `init()`, returns the exports of the
 // instance already made (wasm-bindgen: `if (wasm !== undefined) return wasm`), and
 // /dist/index.js imports this same module URL: so this reads the library's own instance.

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// No leak under churn (issue 7, item 2): in ONE headless page per browser, against a
-// loopback SSE server (soak-many-server.mjs), OUR EventSource goes through
+// No leak under churn: in ONE headless page per browser, against a
+// loopback SSE server (../counting-server.mjs), OUR EventSource goes through
 //   (a) churn: N cycles of construct → open → (a message on every other cycle) → close(),
 //       a few chains at once (--parallel, under the browsers' 6 connections per host);
 //   (b) reconnections: one source through N reconnections (each response ends after one
@@ -19,8 +19,8 @@
 // (Chromium) keeps 1,000 closed sources on purpose: the heap figure must show them and
 // none may be counted as collected, or the checks above prove nothing.
 //
-//   node tests/reliability/soak.mjs                      5,000 cycles, 5,000 reconnections
-//   node tests/reliability/soak.mjs --cycles 50000 --reconnections 50000 --browser=chromium
+//   node tests/soak/run.mjs                      5,000 cycles, 5,000 reconnections
+//   node tests/soak/run.mjs --cycles 50000 --reconnections 50000 --browser=chromium
 //   options: --cycles N  --reconnections N  --warmup N (default 300)  --parallel N (default 4)
 //            --browser=chromium|firefox (default both)
 //   env:     SOAK_TIMEOUT_MS (whole run; default 90 s + 6 ms per cycle and reconnection),
@@ -29,11 +29,8 @@
 // Output: one line per check, then exactly `N passed, N failed`; exit code 1 on a failure.
 
 import { launch } from '../browsers.mjs';
-import { startServer } from './soak-many-server.mjs';
-import { bookkeeping } from './bookkeeping.mjs';
-import { scaled } from '../runner.mjs';
-
-process.env.PUPPETEER_SKIP_DOWNLOAD = '1';
+import { startServer } from '../counting-server.mjs';
+import { bookkeeping, scaled } from '../runner.mjs';
 
 const MiB = 1024 * 1024;
 /** Growth allowed after the warm-up, whatever the counts. Measured with none (5,000 each):
@@ -89,7 +86,7 @@ for (const name of opts.browser) {
     const pageErrors = [];
     page.on('pageerror', (e) => pageErrors.push(String(e?.message ?? e)));
     const cdp = name === 'chromium' ? await page.createCDPSession() : null;
-    await page.goto(`${server.origin}/tests/reliability/soak-page.html`, { waitUntil: 'load' });
+    await page.goto(`${server.origin}/tests/soak/page.html`, { waitUntil: 'load' });
     await page.waitForFunction(() => !!window.__soak, { timeout: scaled(15000) });
     console.log(`\n== ${name} (${await browser.version()})`);
 

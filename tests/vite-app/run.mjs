@@ -21,13 +21,12 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import puppeteer from 'puppeteer-core';
-import { ROOT, tempDir, pack, installInto } from '../package/pack.mjs';
+import { pack, installInto } from '../package/pack.mjs';
 import { startServer } from './server.mjs';
-import { launchOptions } from '../browsers.mjs';
-import { scaled } from '../runner.mjs';
+import { launch } from '../browsers.mjs';
+import { scaled, tempDir } from '../runner.mjs';
+import { ROOT } from '../static.mjs';
 
-process.env.PUPPETEER_SKIP_DOWNLOAD = '1';
 const HERE = path.join(ROOT, 'tests/vite-app');
 const BIN = path.join(ROOT, 'node_modules/.bin');
 const BROWSERS = (process.env.BROWSERS ?? 'chromium,firefox').split(',').filter(Boolean);
@@ -36,7 +35,7 @@ const PAGE_TIMEOUT = scaled(20_000);
 const temp = tempDir('eventsource-wasm-browsers-');
 const app = path.join(temp, 'app');
 let server;
-const browsers = new Set();
+const closers = new Set(); // close() of each browser launched and not yet closed
 
 /** "name 1234 B (567 B gzipped)" for each file of a build. */
 const sizes = (dir) =>
@@ -66,7 +65,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const browser of browsers) await browser.close().catch(() => {});
+  for (const close of closers) await close();
   await server?.close();
   fs.rmSync(temp, { recursive: true, force: true });
 });
@@ -192,14 +191,13 @@ const PAGES = [
 
 for (const name of BROWSERS) {
   let browser;
+  let close;
   let launchError;
   test(`${name}: launches`, { timeout: scaled(60_000) }, async () => {
-    // A fresh profile, inside `temp` (removed at the end).
-    const profile = path.join(temp, `profile-${name}`);
-    fs.mkdirSync(profile);
+    // A fresh profile, removed by close().
     try {
-      browser = await puppeteer.launch(launchOptions(name, profile));
-      browsers.add(browser);
+      ({ browser, close } = await launch(name, { prefix: 'vite-app' }));
+      closers.add(close);
     } catch (error) {
       launchError = error;
       throw error;
@@ -235,7 +233,7 @@ for (const name of BROWSERS) {
 
   test(`${name}: closes`, { timeout: scaled(30_000) }, async (t) => {
     if (!browser) return t.skip('not launched');
-    await browser.close();
-    browsers.delete(browser);
+    closers.delete(close);
+    await close();
   });
 }
