@@ -39,8 +39,14 @@ export function launchOptions(name, userDataDir, { acceptInsecureCerts = false }
       browser: 'chrome',
       args: [
         // As root, Chromium needs --no-sandbox; the rest keeps it from calling home.
-        '--no-sandbox', '--headless=new', '--disable-gpu', '--disable-dev-shm-usage',
-        '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync',
+        '--no-sandbox',
+        '--headless=new',
+        '--disable-gpu',
+        '--disable-dev-shm-usage',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+        '--disable-sync',
         // Off the network: no name resolves, and anything not on loopback goes to a dead proxy.
         '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost',
         '--proxy-server=http://127.0.0.1:9',
@@ -100,9 +106,21 @@ export async function launch(name, { prefix = 'test', acceptInsecureCerts = fals
   }
   const close = async () => {
     const proc = browser.process();
-    try { await Promise.race([browser.close(), new Promise((r) => setTimeout(r, 5000))]); } catch { /* killed below */ }
+    try {
+      await Promise.race([browser.close(), new Promise((r) => setTimeout(r, 5000))]);
+    } catch {
+      /* killed below */
+    }
     if (proc && proc.exitCode === null && proc.signalCode === null) {
-      try { process.kill(-proc.pid, 'SIGKILL'); } catch { try { proc.kill('SIGKILL'); } catch { /* gone */ } }
+      try {
+        process.kill(-proc.pid, 'SIGKILL');
+      } catch {
+        try {
+          proc.kill('SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
     }
     fs.rmSync(dir, { recursive: true, force: true });
   };
@@ -119,10 +137,12 @@ export function processTree(root) {
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
       if (!children.has(ppid)) children.set(ppid, []);
       children.get(ppid).push(Number(d));
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   const pids = [];
-  for (const todo = [root]; todo.length;) {
+  for (const todo = [root]; todo.length; ) {
     const pid = todo.pop();
     pids.push(pid);
     todo.push(...(children.get(pid) ?? []));

@@ -39,7 +39,11 @@ export async function startServer({ tls = null } = {}) {
     return g;
   };
   const changed = () => {
-    for (const w of [...waiters]) if (w.test()) { waiters.delete(w); w.done(true); }
+    for (const w of [...waiters])
+      if (w.test()) {
+        waiters.delete(w);
+        w.done(true);
+      }
   };
 
   async function handle(req, res) {
@@ -50,7 +54,11 @@ export async function startServer({ tls = null } = {}) {
       stats.sseSeen++;
       g.open++;
       stats.sseOpen++;
-      res.on('close', () => { g.open--; stats.sseOpen--; changed(); });
+      res.on('close', () => {
+        g.open--;
+        stats.sseOpen--;
+        changed();
+      });
       changed();
       if (closing) return res.destroy();
       res.writeHead(200, SSE);
@@ -62,7 +70,10 @@ export async function startServer({ tls = null } = {}) {
       }
       return;
     }
-    if (url.searchParams.has('g')) { group(url.searchParams.get('g')).requests++; changed(); }
+    if (url.searchParams.has('g')) {
+      group(url.searchParams.get('g')).requests++;
+      changed();
+    }
     const found = await readStatic(url.pathname);
     if (found.status !== 200) {
       res.writeHead(404, { 'content-type': 'text/plain' });
@@ -79,17 +90,25 @@ export async function startServer({ tls = null } = {}) {
     server.on('session', (session) => {
       stats.sessionsSeen++;
       sessions.add(session);
-      session.on('close', () => { sessions.delete(session); changed(); });
+      session.on('close', () => {
+        sessions.delete(session);
+        changed();
+      });
       changed();
     });
-    server.on('stream', () => { stats.streamsSeen++; });
+    server.on('stream', () => {
+      stats.streamsSeen++;
+    });
   } else {
     server = http.createServer({ keepAliveTimeout: 2000 });
   }
   server.on('connection', (socket) => {
     stats.connectionsSeen++;
     sockets.add(socket);
-    socket.on('close', () => { sockets.delete(socket); changed(); });
+    socket.on('close', () => {
+      sockets.delete(socket);
+      changed();
+    });
     changed();
   });
   server.on('request', (req, res) => {
@@ -106,21 +125,37 @@ export async function startServer({ tls = null } = {}) {
     group,
     stats,
     /** TCP connections open now (HTTP/1.1: one per request in flight or kept alive; HTTP/2: one per session). */
-    get sockets() { return sockets.size; },
-    get sessions() { return sessions.size; },
+    get sockets() {
+      return sockets.size;
+    },
+    get sessions() {
+      return sessions.size;
+    },
     /** Resolves true once `test()` holds (checked at every change), false after `ms` (on a
      *  quiet machine: scaled to this one). */
     waitFor(test, ms = 15000) {
       if (test()) return Promise.resolve(true);
       return new Promise((resolve) => {
-        const timer = setTimeout(() => { waiters.delete(w); resolve(false); }, scaled(ms));
-        const w = { test, done: (v) => { clearTimeout(timer); resolve(v); } };
+        const timer = setTimeout(() => {
+          waiters.delete(w);
+          resolve(false);
+        }, scaled(ms));
+        const w = {
+          test,
+          done: (v) => {
+            clearTimeout(timer);
+            resolve(v);
+          },
+        };
         waiters.add(w);
       });
     },
     async close() {
       closing = true;
-      for (const w of [...waiters]) { waiters.delete(w); w.done(false); }
+      for (const w of [...waiters]) {
+        waiters.delete(w);
+        w.done(false);
+      }
       for (const s of sessions) s.destroy();
       server.closeAllConnections?.();
       for (const s of sockets) s.destroy();

@@ -26,7 +26,9 @@ export function withTimeout(p, quietMs, what) {
   let timer;
   return Promise.race([
     p,
-    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms); }),
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+    }),
   ]).finally(() => clearTimeout(timer));
 }
 
@@ -34,7 +36,11 @@ export function withTimeout(p, quietMs, what) {
  *  a cleanup that throws is skipped. */
 export async function runCleanups(cleanups) {
   for (const f of cleanups.splice(0).reverse()) {
-    try { await Promise.race([f(), new Promise((r) => setTimeout(r, 5000))]); } catch { /* best effort */ }
+    try {
+      await Promise.race([f(), new Promise((r) => setTimeout(r, 5000))]);
+    } catch {
+      /* best effort */
+    }
   }
 }
 
@@ -68,7 +74,9 @@ export function bookkeeping(quietMs, { stackLines = 8 } = {}) {
   const cleanups = [];
   let stopping = false;
   let cleaning = null;
-  const log = (...a) => { if (!stopping) console.log(...a); };
+  const log = (...a) => {
+    if (!stopping) console.log(...a);
+  };
   /**
    * Counts and prints one check: `ok` (true or false), its line, `details` (strings, or arrays
    * of them; empty ones and undefined are left out) below it. A failure goes to `failures` as
@@ -78,7 +86,10 @@ export function bookkeeping(quietMs, { stackLines = 8 } = {}) {
   const check = (ok, text, details = [], { failure = text, count = 1 } = {}) => {
     if (stopping) return ok;
     if (ok) passed += count;
-    else { failed += count; failures.push(failure); }
+    else {
+      failed += count;
+      failures.push(failure);
+    }
     console.log(`${ok ? 'ok  ' : 'FAIL'} ${text}`);
     for (const d of [details].flat(2)) if (d !== undefined && d !== '') console.log(`       ${d}`);
     return ok;
@@ -90,19 +101,31 @@ export function bookkeeping(quietMs, { stackLines = 8 } = {}) {
       const note = await fn();
       return check(true, `${name}${note ? `  (${note})` : ''}`);
     } catch (e) {
-      return check(false, name, String(e?.stack ?? e).split('\n').slice(0, stackLines));
+      return check(
+        false,
+        name,
+        String(e?.stack ?? e)
+          .split('\n')
+          .slice(0, stackLines),
+      );
     }
   };
   const cleanup = () => (cleaning ??= runCleanups(cleanups));
   const summary = () => `${passed} passed, ${failed} failed`;
-  const guard = quietMs === Infinity ? null : setTimeout(async () => {
-    const ms = scaled(quietMs);
-    check(false, `the whole run exceeded ${ms} ms: stopping`);
-    stopping = true;
-    await cleanup();
-    console.log(summary());
-    process.exit(1);
-  }, Math.min(scaled(quietMs), MAX_DELAY));
+  const guard =
+    quietMs === Infinity
+      ? null
+      : setTimeout(
+          async () => {
+            const ms = scaled(quietMs);
+            check(false, `the whole run exceeded ${ms} ms: stopping`);
+            stopping = true;
+            await cleanup();
+            console.log(summary());
+            process.exit(1);
+          },
+          Math.min(scaled(quietMs), MAX_DELAY),
+        );
   for (const sig of ['SIGINT', 'SIGTERM']) {
     process.on(sig, async () => {
       log(`\n${sig}: stopping.`);
@@ -112,11 +135,14 @@ export function bookkeeping(quietMs, { stackLines = 8 } = {}) {
     });
   }
   /** `\nFailures — N:` and a line for each (at most `max`), or nothing when all passed. */
-  const failureLines = (max = Infinity) => failures.length ? [
-    `\nFailures — ${failures.length}:`,
-    ...failures.slice(0, max).map((f) => `  - ${f}`),
-    ...(failures.length > max ? [`  … and ${failures.length - max} more`] : []),
-  ] : [];
+  const failureLines = (max = Infinity) =>
+    failures.length
+      ? [
+          `\nFailures — ${failures.length}:`,
+          ...failures.slice(0, max).map((f) => `  - ${f}`),
+          ...(failures.length > max ? [`  … and ${failures.length - max} more`] : []),
+        ]
+      : [];
   /** Runs the cleanups, prints `lines`, then the summary, and exits (1 on any failure). */
   const finish = async (...lines) => {
     await cleanup();
@@ -126,8 +152,18 @@ export function bookkeeping(quietMs, { stackLines = 8 } = {}) {
     process.exit(failed ? 1 : 0);
   };
   return {
-    check, attempt, log, cleanups, cleanup, failureLines, finish,
-    get passed() { return passed; },
-    get failed() { return failed; },
+    check,
+    attempt,
+    log,
+    cleanups,
+    cleanup,
+    failureLines,
+    finish,
+    get passed() {
+      return passed;
+    },
+    get failed() {
+      return failed;
+    },
   };
 }

@@ -26,7 +26,11 @@ export const MIME = {
  */
 export async function readStatic(pathname) {
   let rel;
-  try { rel = decodeURIComponent(pathname); } catch { return { status: 400 }; }
+  try {
+    rel = decodeURIComponent(pathname);
+  } catch {
+    return { status: 400 };
+  }
   const file = path.resolve(ROOT, `.${path.posix.normalize(rel)}`);
   if (!file.startsWith(ROOT + path.sep)) return { status: 403 };
   try {

@@ -41,11 +41,15 @@ export function webkitCapabilities({ acceptInsecureCerts = false } = {}) {
     'webkitgtk:browserOptions': {
       binary: WEBKIT.browser,
       args: [
-        '--automation', '--enable-dns-prefetching=false', '--enable-page-cache=false',
+        '--automation',
+        '--enable-dns-prefetching=false',
+        '--enable-page-cache=false',
         // Off the network: everything but loopback goes to a dead proxy. (MiniBrowser's own
         // options: with the W3C `proxy` capability instead, about one session in eight
         // never started here.)
-        '--proxy=http://127.0.0.1:9', '--ignore-host=127.0.0.1', '--ignore-host=localhost',
+        '--proxy=http://127.0.0.1:9',
+        '--ignore-host=127.0.0.1',
+        '--ignore-host=localhost',
       ],
     },
   };
@@ -57,7 +61,13 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // runner exits without closing them (a crash, process.exit() during a launch).
 const live = new Set();
 process.once('exit', () => {
-  for (const p of live) { try { process.kill(-p.pid, 'SIGKILL'); } catch { /* gone */ } }
+  for (const p of live) {
+    try {
+      process.kill(-p.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
 });
 /** spawn(), detached (its own process group), tracked in `live` until it exits. */
 function start(cmd, args, opts) {
@@ -72,7 +82,10 @@ function freePort() {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
   });
 }
 
@@ -81,9 +94,21 @@ function freePort() {
 async function stop(proc, graceMs) {
   if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
   const exited = new Promise((r) => proc.once('exit', r));
-  try { proc.kill('SIGTERM'); } catch { /* gone */ }
+  try {
+    proc.kill('SIGTERM');
+  } catch {
+    /* gone */
+  }
   if (await Promise.race([exited.then(() => true), sleep(graceMs).then(() => false)])) return;
-  try { process.kill(-proc.pid, 'SIGKILL'); } catch { try { proc.kill('SIGKILL'); } catch { /* gone */ } }
+  try {
+    process.kill(-proc.pid, 'SIGKILL');
+  } catch {
+    try {
+      proc.kill('SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
   await Promise.race([exited, sleep(2000)]);
 }
 
@@ -93,14 +118,23 @@ async function startXvfb() {
     stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
-  proc.stderr.on('data', (d) => { stderr = (stderr + d).slice(-2000); });
+  proc.stderr.on('data', (d) => {
+    stderr = (stderr + d).slice(-2000);
+  });
   try {
-    const display = await withTimeout(new Promise((resolve, reject) => {
-      let out = '';
-      proc.stdio[3].on('data', (d) => { out += d; if (out.includes('\n')) resolve(out.trim()); });
-      proc.once('error', reject);
-      proc.once('exit', (code, sig) => reject(new Error(`Xvfb exited (${code ?? sig}): ${stderr.trim()}`)));
-    }), 10000, 'starting Xvfb');
+    const display = await withTimeout(
+      new Promise((resolve, reject) => {
+        let out = '';
+        proc.stdio[3].on('data', (d) => {
+          out += d;
+          if (out.includes('\n')) resolve(out.trim());
+        });
+        proc.once('error', reject);
+        proc.once('exit', (code, sig) => reject(new Error(`Xvfb exited (${code ?? sig}): ${stderr.trim()}`)));
+      }),
+      10000,
+      'starting Xvfb',
+    );
     return { proc, display: `:${display}` };
   } catch (e) {
     await stop(proc, 1000);
@@ -123,11 +157,15 @@ export async function launchWebKit({ acceptInsecureCerts = false } = {}) {
   let base = '';
   // `ms`: the limit on a quiet machine (withTimeout scales it); Infinity: none.
   const call = async (method, p, body, ms = 60000) => {
-    const res = await withTimeout(fetch(`${base}${p}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }), ms, `WebDriver ${method} ${p}`);
+    const res = await withTimeout(
+      fetch(`${base}${p}`, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      }),
+      ms,
+      `WebDriver ${method} ${p}`,
+    );
     const json = await res.json();
     if (!res.ok) {
       throw new WebDriverError(`WebDriver ${method} ${p.replace(/\/session\/[^/]+/, '/session/…')}`, json.value);
@@ -135,13 +173,18 @@ export async function launchWebKit({ acceptInsecureCerts = false } = {}) {
     return json.value;
   };
   let closing = null;
-  const close = () => (closing ??= (async () => {
-    if (session) {
-      try { await call('DELETE', `/session/${session}`, undefined, 10000); } catch { /* killed below */ }
-      session = null;
-    }
-    for (const p of procs.splice(0).reverse()) await stop(p, scaled(5000));
-  })());
+  const close = () =>
+    (closing ??= (async () => {
+      if (session) {
+        try {
+          await call('DELETE', `/session/${session}`, undefined, 10000);
+        } catch {
+          /* killed below */
+        }
+        session = null;
+      }
+      for (const p of procs.splice(0).reverse()) await stop(p, scaled(5000));
+    })());
 
   try {
     const xvfb = await startXvfb();
@@ -154,23 +197,46 @@ export async function launchWebKit({ acceptInsecureCerts = false } = {}) {
     });
     procs.push(driver);
     let driverErr = '';
-    driver.stderr.on('data', (d) => { driverErr = (driverErr + d).slice(-4000); });
+    driver.stderr.on('data', (d) => {
+      driverErr = (driverErr + d).slice(-4000);
+    });
     const driverGone = new Promise((_, reject) => {
       driver.once('error', reject);
       driver.once('exit', (code, sig) => reject(new Error(`WebKitWebDriver exited (${code ?? sig}): ${driverErr.trim()}`)));
     });
     driverGone.catch(() => {});
     // Ready once /status answers.
-    await withTimeout(Promise.race([driverGone, (async () => {
-      for (;;) {
-        try { if ((await call('GET', '/status', undefined, 2000)).ready !== undefined) return; } catch { /* not yet */ }
-        await sleep(50);
-      }
-    })()]), 10000, 'starting WebKitWebDriver');
+    await withTimeout(
+      Promise.race([
+        driverGone,
+        (async () => {
+          for (;;) {
+            try {
+              if ((await call('GET', '/status', undefined, 2000)).ready !== undefined) return;
+            } catch {
+              /* not yet */
+            }
+            await sleep(50);
+          }
+        })(),
+      ]),
+      10000,
+      'starting WebKitWebDriver',
+    );
     // (The three steps stay within the 60 s a runner gives a launch, times TEST_TIME_SCALE.)
-    const created = await Promise.race([driverGone, call('POST', '/session', {
-      capabilities: { alwaysMatch: webkitCapabilities({ acceptInsecureCerts }) },
-    }, 30000).catch((e) => { throw new Error(`${e.message}${driverErr.trim() ? `; WebKitWebDriver said: ${driverErr.trim().slice(-600)}` : ''}`); })]);
+    const created = await Promise.race([
+      driverGone,
+      call(
+        'POST',
+        '/session',
+        {
+          capabilities: { alwaysMatch: webkitCapabilities({ acceptInsecureCerts }) },
+        },
+        30000,
+      ).catch((e) => {
+        throw new Error(`${e.message}${driverErr.trim() ? `; WebKitWebDriver said: ${driverErr.trim().slice(-600)}` : ''}`);
+      }),
+    ]);
     session = created.sessionId;
     const caps = created.capabilities;
     const S = `/session/${session}`;
@@ -190,7 +256,9 @@ export async function launchWebKit({ acceptInsecureCerts = false } = {}) {
     const browser = {
       webdriver: true,
       capabilities: caps,
-      async version() { return `${caps.browserName}/${caps.browserVersion} (WebKitGTK)`; },
+      async version() {
+        return `${caps.browserName}/${caps.browserVersion} (WebKitGTK)`;
+      },
       process: () => driver,
       close,
       async newPage() {
@@ -209,7 +277,9 @@ export async function launchWebKit({ acceptInsecureCerts = false } = {}) {
       let closed = false;
       const page = {
         handle,
-        on() { return page; }, // no console or page errors over WebDriver
+        on() {
+          return page;
+        }, // no console or page errors over WebDriver
         async goto(url) {
           if (closed) throw new Error('page closed');
           await focus(handle);
@@ -218,22 +288,32 @@ export async function launchWebKit({ acceptInsecureCerts = false } = {}) {
         /** fn(...args) in the page; a promise is awaited; the value must be JSON-able. */
         async evaluate(fn, ...args) {
           if (closed) throw new Error('page closed');
-          const r = await run(handle, `const done = arguments[arguments.length - 1];
+          const r = await run(
+            handle,
+            `const done = arguments[arguments.length - 1];
             const args = Array.prototype.slice.call(arguments, 0, -1);
             Promise.resolve().then(() => (${fn})(...args)).then(
               (value) => done({ ok: true, value: value === undefined ? null : value }),
-              (e) => done({ ok: false, error: String(e && e.stack ? \`\${e}\\n\${e.stack}\` : e) }));`, args, Infinity);
+              (e) => done({ ok: false, error: String(e && e.stack ? \`\${e}\\n\${e.stack}\` : e) }));`,
+            args,
+            Infinity,
+          );
           if (!r?.ok) throw new Error(`Evaluation failed: ${r?.error ?? 'no result'}`);
           return r.value;
         },
         /** Resolves once fn() is truthy in the page (checked every 20 ms). */
         async waitForFunction(fn, { timeout = scaled(30000) } = {}) {
           if (closed) throw new Error('page closed');
-          const r = await run(handle, `const done = arguments[0];
+          const r = await run(
+            handle,
+            `const done = arguments[0];
             const until = Date.now() + ${Number(timeout)};
             const poll = () => { let v; try { v = (${fn})(); } catch { v = false; }
               if (v) done(true); else if (Date.now() > until) done(false); else setTimeout(poll, 20); };
-            poll();`, [], timeout + 10000); // a guard over the page's own `until`
+            poll();`,
+            [],
+            timeout + 10000,
+          ); // a guard over the page's own `until`
           if (r !== true) throw new Error(`waitForFunction: not true within ${timeout} ms`);
         },
         async close() {

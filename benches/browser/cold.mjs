@@ -27,13 +27,13 @@ globalThis.fetch = function fetch(input, init) {
 const params = new URLSearchParams(location.search);
 const early = params.has('early')
   ? (async () => {
-    const url = params.get('early');
-    const t0 = performance.now();
-    const ES = url ? (await import(url)).EventSource : globalThis.EventSource;
-    const t1 = performance.now();
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    return { url, ES, importMs: t1 - t0, importedAt: t1 };
-  })()
+      const url = params.get('early');
+      const t0 = performance.now();
+      const ES = url ? (await import(url)).EventSource : globalThis.EventSource;
+      const t1 = performance.now();
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      return { url, ES, importMs: t1 - t0, importedAt: t1 };
+    })()
   : null;
 
 window.__cold = async ({ url, early: wantEarly = false, timeoutMs = 20000 }) => {
@@ -51,9 +51,15 @@ window.__cold = async ({ url, early: wantEarly = false, timeoutMs = 20000 }) => 
   }
   return new Promise((resolve) => {
     const es = new ES('/sse/cold');
-    const finish = (r) => { clearTimeout(timer); es.close(); resolve(r); };
+    const finish = (r) => {
+      clearTimeout(timer);
+      es.close();
+      resolve(r);
+    };
     const timer = setTimeout(() => finish({ ok: false, error: `no event within ${timeoutMs} ms` }), timeoutMs);
-    es.addEventListener('error', () => { if (es.readyState === 2) finish({ ok: false, error: 'error event, CLOSED' }); });
+    es.addEventListener('error', () => {
+      if (es.readyState === 2) finish({ ok: false, error: 'error event, CLOSED' });
+    });
     es.addEventListener('message', (e) => {
       const t2 = performance.now();
       const wasm = performance.getEntriesByType('resource').find((r) => r.name.endsWith('.wasm'));

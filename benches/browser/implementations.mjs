@@ -26,7 +26,9 @@ export const IMPLEMENTATIONS = [
   // BENCH_BASELINE=<a built dist/ directory>, e.g. an earlier commit's built in a git
   // worktree: that build too, as `baseline`, so that one run compares the two. It is
   // copied into target/bench-browser/baseline/ and served from there (bundlePeers).
-  ...(process.env.BENCH_BASELINE ? [{ name: 'baseline', url: '/target/bench-browser/baseline/index.js', dir: process.env.BENCH_BASELINE }] : []),
+  ...(process.env.BENCH_BASELINE
+    ? [{ name: 'baseline', url: '/target/bench-browser/baseline/index.js', dir: process.env.BENCH_BASELINE }]
+    : []),
 ];
 
 /** `name@version` of each npm peer, as installed. */

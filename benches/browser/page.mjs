@@ -29,11 +29,18 @@ class AlteringEventSource extends EventTarget {
       this.dispatchEvent(new MessageEvent('message', { data, lastEventId: e.lastEventId, origin: e.origin }));
     };
   }
-  get readyState() { return this.#inner.readyState; }
-  close() { this.#inner.close(); }
+  get readyState() {
+    return this.#inner.readyState;
+  }
+  close() {
+    this.#inner.close();
+  }
 }
 
-const classes = new Map([['native', NativeEventSource], ['self-test', AlteringEventSource]]);
+const classes = new Map([
+  ['native', NativeEventSource],
+  ['self-test', AlteringEventSource],
+]);
 let divisor = 1;
 let runs = 0;
 const expected = new Map(); // workload name -> { events, data: [], ids: [] }
@@ -44,7 +51,11 @@ function expectedOf(name) {
   let e = expected.get(name);
   if (!e) {
     const w = workload(name, divisor);
-    e = { events: w.events, data: Array.from({ length: w.events }, (_, n) => w.data(n)), ids: Array.from({ length: w.events }, (_, n) => w.id(n)) };
+    e = {
+      events: w.events,
+      data: Array.from({ length: w.events }, (_, n) => w.data(n)),
+      ids: Array.from({ length: w.events }, (_, n) => w.id(n)),
+    };
     expected.clear(); // one workload's events at a time: 64 MiB for the large one
     expected.set(name, e);
   }
@@ -57,7 +68,10 @@ function timerStep() {
   let last = performance.now();
   for (let i = 0; i < 100000 && step > 0.001; i++) {
     const now = performance.now();
-    if (now !== last) { step = Math.min(step, now - last); last = now; }
+    if (now !== last) {
+      step = Math.min(step, now - last);
+      last = now;
+    }
   }
   return step;
 }
@@ -90,7 +104,9 @@ function stream(name, path, { onEvent, timeoutMs }) {
       resolve({ events: i, errors, setupMs: tOpen === null ? null : tOpen - tConstruct, tOpen, ...r });
     };
     const timer = setTimeout(() => finish({ ok: false, error: `timeout after ${timeoutMs} ms` }), timeoutMs);
-    es.addEventListener('open', () => { tOpen ??= performance.now(); });
+    es.addEventListener('open', () => {
+      tOpen ??= performance.now();
+    });
     es.addEventListener('error', () => {
       errors++;
       if (es.readyState === 2) finish({ ok: false, error: 'error event, CLOSED' });
@@ -132,7 +148,14 @@ async function throughput(name, wname, timeoutMs = 120000) {
     },
   });
   const ms = r.ok ? r.tLast - r.tOpen : null;
-  return { ...r, ok: r.ok && state.bad === 0 && r.events === exp.events, ms, expected: exp.events, bad: state.bad, firstBad: state.firstBad };
+  return {
+    ...r,
+    ok: r.ok && state.bad === 0 && r.events === exp.events,
+    ms,
+    expected: exp.events,
+    bad: state.bad,
+    firstBad: state.firstBad,
+  };
 }
 
 /** The floor: the workload's events created and dispatched as MessageEvents on an

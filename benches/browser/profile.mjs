@@ -23,12 +23,18 @@ import { WORKLOADS } from './workloads.mjs';
 const argv = process.argv.slice(2);
 const opt = (name, d) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? d;
 const unknown = argv.filter((a) => !/^--(impl|workload|divisor|top)=.+$/.test(a));
-if (unknown.length) { console.error(`unknown argument(s): ${unknown.join(' ')}`); process.exit(2); }
+if (unknown.length) {
+  console.error(`unknown argument(s): ${unknown.join(' ')}`);
+  process.exit(2);
+}
 const impl = opt('impl', 'eventsource-wasm');
 const workloads = opt('workload', WORKLOADS.join(',')).split(',');
 const divisor = Number(opt('divisor', '1'));
 const top = Number(opt('top', '12'));
-if (!IMPLEMENTATIONS.some((i) => i.name === impl)) { console.error(`unknown implementation ${impl}`); process.exit(2); }
+if (!IMPLEMENTATIONS.some((i) => i.name === impl)) {
+  console.error(`unknown implementation ${impl}`);
+  process.exit(2);
+}
 
 /** Where a sampled frame's code lives. */
 function group(frame) {
@@ -79,9 +85,15 @@ try {
       const f = `${n.callFrame.functionName || '(anonymous)'}  [${g}${n.callFrame.url ? `:${n.callFrame.lineNumber + 1}:${n.callFrame.columnNumber + 1}` : ''}]`;
       fns.set(f, (fns.get(f) ?? 0) + us);
     }
-    const show = (m) => [...m].sort((a, b) => b[1] - a[1]).slice(0, top)
-      .map(([k, us]) => `    ${(us / 1000).toFixed(1).padStart(8)} ms ${((100 * us) / total).toFixed(1).padStart(5)} %  ${k}`).join('\n');
-    console.log(`\n== ${w}: ${r.ok ? `${r.ms.toFixed(1)} ms from open to the last event` : `FAILED ${r.error ?? ''}`}; ${(total / 1000).toFixed(1)} ms busy on the main thread`);
+    const show = (m) =>
+      [...m]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, top)
+        .map(([k, us]) => `    ${(us / 1000).toFixed(1).padStart(8)} ms ${((100 * us) / total).toFixed(1).padStart(5)} %  ${k}`)
+        .join('\n');
+    console.log(
+      `\n== ${w}: ${r.ok ? `${r.ms.toFixed(1)} ms from open to the last event` : `FAILED ${r.error ?? ''}`}; ${(total / 1000).toFixed(1)} ms busy on the main thread`,
+    );
     console.log(`  by where the code lives:\n${show(groups)}\n  by function:\n${show(fns)}`);
   }
 } finally {

@@ -64,7 +64,10 @@ if (unknown.length) {
 const BROWSERS = opt('browser')?.split(',') ?? ['chromium', 'firefox'];
 const wanted = opt('impl')?.split(',');
 for (const n of wanted ?? []) {
-  if (!IMPLEMENTATIONS.some((i) => i.name === n)) { console.error(`unknown implementation ${n}`); process.exit(2); }
+  if (!IMPLEMENTATIONS.some((i) => i.name === n)) {
+    console.error(`unknown implementation ${n}`);
+    process.exit(2);
+  }
 }
 const IMPLS = IMPLEMENTATIONS.filter((i) => !wanted || wanted.includes(i.name));
 const CONFIG = quick
@@ -87,9 +90,14 @@ const quantile = (xs, q) => {
   return s.length ? s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] : NaN;
 };
 const rotate = (xs, k) => xs.map((_, i) => xs[(i + k) % xs.length]);
-const fmt = (x, digits = 0) => (Number.isFinite(x) ? x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '–');
+const fmt = (x, digits = 0) =>
+  Number.isFinite(x) ? x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '–';
 const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}×` : '–');
-const loadavg = () => os.loadavg().map((x) => x.toFixed(2)).join(', ');
+const loadavg = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(', ');
 
 const HAVE_PROC = fs.existsSync('/proc/self/task');
 
@@ -100,13 +108,19 @@ function cpuSnapshot(root) {
     try {
       const threads = {};
       for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
-        try { threads[tid] = Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]); } catch { /* gone */ }
+        try {
+          threads[tid] = Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+        } catch {
+          /* gone */
+        }
       }
       // A forked child (Chromium's zygote, Firefox's fork server) has its whole command line
       // in one argument: match the text. Renderers; content processes end with `tab`.
       const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
       out[pid] = { threads, page: / --type=renderer /.test(cmd) || / -contentproc .* tab$/.test(cmd) };
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   return out;
 }
@@ -139,20 +153,34 @@ await bundlePeers(peersDir);
 const server = await startServer({ divisor: CONFIG.divisor, peersDir });
 cleanups.push(() => server.close());
 
-const cpuModel = (HAVE_PROC && fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m)?.[1]) || os.cpus()[0]?.model || '?';
+const cpuModel =
+  (HAVE_PROC && fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m)?.[1]) || os.cpus()[0]?.model || '?';
 let nproc;
-try { nproc = execFileSync('nproc', { encoding: 'utf8' }).trim(); } catch { nproc = String(os.availableParallelism()); }
+try {
+  nproc = execFileSync('nproc', { encoding: 'utf8' }).trim();
+} catch {
+  nproc = String(os.availableParallelism());
+}
 const machine = { nproc, cpuModel, node: process.version, loadStart: loadavg(), peers: versions() };
 console.log(`machine: ${nproc} cores (nproc), ${cpuModel}; Node.js ${process.version}; load average ${machine.loadStart}`);
-console.log(`config: ${CONFIG.reps} repetition(s), workloads ÷ ${CONFIG.divisor}, latency ${CONFIG.latencyEvents} events, cold start ×${CONFIG.coldReps} per variant`);
+console.log(
+  `config: ${CONFIG.reps} repetition(s), workloads ÷ ${CONFIG.divisor}, latency ${CONFIG.latencyEvents} events, cold start ×${CONFIG.coldReps} per variant`,
+);
 
 // Size: before the browsers, so that the twiggy build does not run beside a measurement.
 const size = fs.existsSync(path.join(ROOT, 'dist', 'index.js')) ? await entrySize(path.join(ROOT, 'dist')) : null;
-if (size) console.log(`size: ES entry ${size.total} B gzipped (wasm ${size.wasm} B + JS ${size.js} B: ${size.files.map((f) => f.file).join(', ')})`);
+if (size)
+  console.log(
+    `size: ES entry ${size.total} B gzipped (wasm ${size.wasm} B + JS ${size.js} B: ${size.files.map((f) => f.file).join(', ')})`,
+  );
 const twiggy = await twiggyBreakdown(ROOT, path.join(ROOT, 'target', 'bench-browser', 'twiggy'));
-console.log(twiggy.skipped ? `twiggy: breakdown skipped: ${twiggy.skipped}`
-  : twiggy.error ? `twiggy: breakdown failed: ${twiggy.error}`
-    : `twiggy: ${twiggy.code} B of code (target/bench-browser/twiggy/, ${twiggy.seconds.toFixed(1)} s)`);
+console.log(
+  twiggy.skipped
+    ? `twiggy: breakdown skipped: ${twiggy.skipped}`
+    : twiggy.error
+      ? `twiggy: breakdown failed: ${twiggy.error}`
+      : `twiggy: ${twiggy.code} B of code (target/bench-browser/twiggy/, ${twiggy.seconds.toFixed(1)} s)`,
+);
 
 // ---- one browser --------------------------------------------------------------------------
 const results = []; // per browser
@@ -190,9 +218,10 @@ async function benchBrowser(name) {
     if (!(await server.idle(5000))) r.failures.push(`${impl} ${wname}: a previous stream was still open after 5 s`);
     const task0 = await taskSeconds();
     const c0 = rootPid ? cpuSnapshot(rootPid) : null;
-    const res = impl === 'floor'
-      ? await page.evaluate((w) => __bench.floor(w), wname)
-      : await page.evaluate((i, w, ms) => __bench.throughput(i, w, ms), impl, wname, RUN_MS);
+    const res =
+      impl === 'floor'
+        ? await page.evaluate((w) => __bench.floor(w), wname)
+        : await page.evaluate((i, w, ms) => __bench.throughput(i, w, ms), impl, wname, RUN_MS);
     const c1 = rootPid ? cpuSnapshot(rootPid) : null;
     const task1 = await taskSeconds();
     const cpu = c0 ? cpuDelta(c0, c1) : { totalMs: NaN, mainMs: NaN };
@@ -215,7 +244,10 @@ async function benchBrowser(name) {
       for (const impl of rotate(names, rep)) {
         const res = await one(impl, wname);
         r.throughput.push({ rep, impl, workload: wname, ...res });
-        if (!res.ok) console.log(`   FAIL ${impl} ${wname}: ${res.error ?? ''} ${res.events}/${res.expected} events, ${res.bad} wrong${res.firstBad ? ` (first: ${JSON.stringify(res.firstBad)})` : ''}`);
+        if (!res.ok)
+          console.log(
+            `   FAIL ${impl} ${wname}: ${res.error ?? ''} ${res.events}/${res.expected} events, ${res.bad} wrong${res.firstBad ? ` (first: ${JSON.stringify(res.firstBad)})` : ''}`,
+          );
       }
     }
     console.log(`   repetition ${rep + 1}/${CONFIG.reps}: ${((Date.now() - tr) / 1000).toFixed(1)} s`);
@@ -242,8 +274,14 @@ async function benchBrowser(name) {
     const ctx = await browser.createBrowserContext();
     try {
       const p = await ctx.newPage();
-      try { await p.setCacheEnabled(false); } catch { /* Firefox: no-store does it */ }
-      await p.goto(`${server.origin}/benches/browser/cold.html${early ? `?early=${encodeURIComponent(url ?? '')}` : ''}`, { waitUntil: 'load' });
+      try {
+        await p.setCacheEnabled(false);
+      } catch {
+        /* Firefox: no-store does it */
+      }
+      await p.goto(`${server.origin}/benches/browser/cold.html${early ? `?early=${encodeURIComponent(url ?? '')}` : ''}`, {
+        waitUntil: 'load',
+      });
       await p.waitForFunction(() => !!window.__cold, { timeout: scaled(15000) });
       return await p.evaluate((u, e) => __cold({ url: u, early: e }), url ?? null, early);
     } finally {
@@ -287,9 +325,13 @@ const kb = (b) => `${(b / 1000).toFixed(1)} KB`;
 
 out(`# Browser benchmark${quick ? ' (--quick: a smoke run, not for figures)' : ''}`);
 out();
-out(`${new Date().toISOString().slice(0, 10)}; machine: ${nproc} cores (nproc), ${cpuModel}; Node.js ${process.version}; ` +
-  `load average (1, 5, 15 min) ${machine.loadStart} at the start. ${CONFIG.reps} repetition(s), workloads ÷ ${CONFIG.divisor}. ` +
-  `Peers: ${Object.entries(machine.peers).map(([n, v]) => `${n} ${v}`).join(', ')}.`);
+out(
+  `${new Date().toISOString().slice(0, 10)}; machine: ${nproc} cores (nproc), ${cpuModel}; Node.js ${process.version}; ` +
+    `load average (1, 5, 15 min) ${machine.loadStart} at the start. ${CONFIG.reps} repetition(s), workloads ÷ ${CONFIG.divisor}. ` +
+    `Peers: ${Object.entries(machine.peers)
+      .map(([n, v]) => `${n} ${v}`)
+      .join(', ')}.`,
+);
 
 /** A caption paragraph, then a markdown table: the first `left` columns aligned left, the rest right. */
 function table(caption, head, rows, left = 1) {
@@ -309,8 +351,10 @@ for (const r of results) {
   out();
   out(`## ${bname} ${r.version}`);
   out();
-  out(`Headless; ${r.seconds.toFixed(0)} s; load average ${r.loadStart} before, ${r.loadEnd} after; ` +
-    `crossOriginIsolated ${r.info.crossOriginIsolated}, performance.now() step ${r.info.timerStepMs} ms.`);
+  out(
+    `Headless; ${r.seconds.toFixed(0)} s; load average ${r.loadStart} before, ${r.loadEnd} after; ` +
+      `crossOriginIsolated ${r.info.crossOriginIsolated}, performance.now() step ${r.info.timerStepMs} ms.`,
+  );
 
   const m = {}; // workload -> implementation -> figures
   const rows = [];
@@ -330,31 +374,64 @@ for (const r of results) {
     }
     for (const [impl, s] of Object.entries(stats)) {
       const stream = impl !== 'floor';
-      rows.push([`${LABELS[wname]}${CONFIG.divisor > 1 ? ` ÷ ${CONFIG.divisor}` : ''}`, impl, fmt(s.ms, 1), `${fmt(s.min)}–${fmt(s.max)}`,
-        ratio(s.ms, stats.native?.ms), ratio(s.ms, stats.eventsource?.ms), stream ? fmt(server.bytes[wname] / s.ms / 1000, 1) : '',
-        stream ? `${fmt(s.fromConstruct, 1)} (${ratio(s.fromConstruct, stats.native?.fromConstruct)})` : '', fmt(s.cpu, 2), fmt(s.main, 2)]);
+      rows.push([
+        `${LABELS[wname]}${CONFIG.divisor > 1 ? ` ÷ ${CONFIG.divisor}` : ''}`,
+        impl,
+        fmt(s.ms, 1),
+        `${fmt(s.min)}–${fmt(s.max)}`,
+        ratio(s.ms, stats.native?.ms),
+        ratio(s.ms, stats.eventsource?.ms),
+        stream ? fmt(server.bytes[wname] / s.ms / 1000, 1) : '',
+        stream ? `${fmt(s.fromConstruct, 1)} (${ratio(s.fromConstruct, stats.native?.fromConstruct)})` : '',
+        fmt(s.cpu, 2),
+        fmt(s.main, 2),
+      ]);
     }
   }
-  table('Throughput: ms from `open` to the last event, median of the repetitions (min–max); × native and × eventsource: ' +
-    'ratio of medians (lower is faster); MB/s: the stream\'s bytes over that time; construct → last: the same from the ' +
-    'constructor, connection included, and its ratio to native (bytes pile up in the socket before `open`, and a class that ' +
-    'dispatches `open` late looks faster from `open`: Firefox\'s native class at times, on large streams); CPU per event: the whole browser ' +
-    '(every process and thread, over the run) and the page\'s main thread. floor: the same events created and dispatched as ' +
-    'MessageEvents on an EventTarget in a bare loop, no network, no parsing.',
-  ['workload', 'implementation', 'median ms', 'min–max', '× native', '× eventsource', 'MB/s', 'construct → last, ms (× native)', 'CPU µs/event, browser', 'CPU µs/event, main thread'],
-  rows, 2);
+  table(
+    'Throughput: ms from `open` to the last event, median of the repetitions (min–max); × native and × eventsource: ' +
+      "ratio of medians (lower is faster); MB/s: the stream's bytes over that time; construct → last: the same from the " +
+      'constructor, connection included, and its ratio to native (bytes pile up in the socket before `open`, and a class that ' +
+      "dispatches `open` late looks faster from `open`: Firefox's native class at times, on large streams); CPU per event: the whole browser " +
+      "(every process and thread, over the run) and the page's main thread. floor: the same events created and dispatched as " +
+      'MessageEvents on an EventTarget in a bare loop, no network, no parsing.',
+    [
+      'workload',
+      'implementation',
+      'median ms',
+      'min–max',
+      '× native',
+      '× eventsource',
+      'MB/s',
+      'construct → last, ms (× native)',
+      'CPU µs/event, browser',
+      'CPU µs/event, main thread',
+    ],
+    rows,
+    2,
+  );
 
-  table('Latency: the server reads its clock and writes the event; the handler reads the page\'s clock, set to the server\'s by the ' +
-    '/clock exchange with the shortest round trip (the offset is shared by every implementation of the page, so differences are exact). ' +
-    'Steady 1,000 events/s; samples pooled over the repetitions.',
-  ['implementation', 'median ms', 'p99 ms', 'max ms', 'mean ms', 'mean ms, Date.now()', 'samples', 'clock round trip ms'],
-  IMPLS.map(({ name: impl }) => {
-    const runs = r.latency.filter((x) => x.impl === impl && x.ok);
-    const samples = runs.flatMap((x) => x.samples.slice(10)); // the first events of a connection are not steady state
-    const dates = runs.flatMap((x) => x.dateSamples.slice(10));
-    return [impl, fmt(median(samples), 2), fmt(quantile(samples, 0.99), 2), fmt(Math.max(...samples), 1), fmt(mean(samples), 2),
-      fmt(mean(dates), 2), String(samples.length), fmt(median(runs.map((x) => x.rtt)), 2)];
-  }));
+  table(
+    "Latency: the server reads its clock and writes the event; the handler reads the page's clock, set to the server's by the " +
+      '/clock exchange with the shortest round trip (the offset is shared by every implementation of the page, so differences are exact). ' +
+      'Steady 1,000 events/s; samples pooled over the repetitions.',
+    ['implementation', 'median ms', 'p99 ms', 'max ms', 'mean ms', 'mean ms, Date.now()', 'samples', 'clock round trip ms'],
+    IMPLS.map(({ name: impl }) => {
+      const runs = r.latency.filter((x) => x.impl === impl && x.ok);
+      const samples = runs.flatMap((x) => x.samples.slice(10)); // the first events of a connection are not steady state
+      const dates = runs.flatMap((x) => x.dateSamples.slice(10));
+      return [
+        impl,
+        fmt(median(samples), 2),
+        fmt(quantile(samples, 0.99), 2),
+        fmt(Math.max(...samples), 1),
+        fmt(mean(samples), 2),
+        fmt(mean(dates), 2),
+        String(samples.length),
+        fmt(median(runs.map((x) => x.rtt)), 2),
+      ];
+    }),
+  );
 
   const cold = {}; // variant -> implementation -> runs
   for (const v of COLD_VARIANTS) {
@@ -362,33 +439,63 @@ for (const r of results) {
     for (const { name: impl } of IMPLS) cold[v][impl] = r.cold.filter((x) => x.impl === impl && (x.variant ?? 'fresh') === v && x.ok);
   }
   const firstMs = (impl, v = 'fresh') => median((cold[v][impl] ?? []).map((x) => x.firstEventMs));
-  const coldRows = (v, last) => IMPLS.map(({ name: impl }) => {
-    const runs = cold[v][impl];
-    const first = runs.map((x) => x.firstEventMs);
-    const native = impl === 'native' || !cold[v].native?.length ? null : firstMs(impl, v) - firstMs('native', v);
-    return [impl, fmt(median(first), 1), `${fmt(Math.min(...first), 1)}–${fmt(Math.max(...first), 1)}`, native === null ? '' : signed(native, 1),
-      impl === 'native' ? '' : fmt(median(runs.map((x) => x.fetchMs ?? NaN)), 1), ...last(runs)];
-  });
+  const coldRows = (v, last) =>
+    IMPLS.map(({ name: impl }) => {
+      const runs = cold[v][impl];
+      const first = runs.map((x) => x.firstEventMs);
+      const native = impl === 'native' || !cold[v].native?.length ? null : firstMs(impl, v) - firstMs('native', v);
+      return [
+        impl,
+        fmt(median(first), 1),
+        `${fmt(Math.min(...first), 1)}–${fmt(Math.max(...first), 1)}`,
+        native === null ? '' : signed(native, 1),
+        impl === 'native' ? '' : fmt(median(runs.map((x) => x.fetchMs ?? NaN)), 1),
+        ...last(runs),
+      ];
+    });
   const wasmLine = (v) => {
     const wasmRuns = (cold[v][OURS] ?? []).filter((x) => x.wasm);
     if (!wasmRuns.length) return;
     const ms = (k) => fmt(median(wasmRuns.map((x) => x.wasm[k])), 1);
     out();
-    out(`eventsource-wasm, ${COLD_LABELS[v]}, medians from construct: the wasm's request starts at ${ms('startMs')} ms, its response ends at ${ms('endMs')} ms; ` +
-      'from there to the fetch() of the stream: compiling and instantiating it (a negative time: before the construct).');
+    out(
+      `eventsource-wasm, ${COLD_LABELS[v]}, medians from construct: the wasm's request starts at ${ms('startMs')} ms, its response ends at ${ms('endMs')} ms; ` +
+        'from there to the fetch() of the stream: compiling and instantiating it (a negative time: before the construct).',
+    );
   };
-  table('Cold start, fresh context: a fresh browser context, HTTP cache disabled, every file `no-store`: construct → first event (the class\'s ' +
-    'module already imported; the wasm fetched at the import or when the first source is constructed, as the module does: see below), when the class called fetch() for the stream ' +
-    '(the page wraps fetch to see it), and import → first event.',
-  ['implementation', 'construct → first event, median ms', 'min–max', '− native ms', 'construct → fetch() of the stream, ms', 'import → first event, median ms'],
-  coldRows('fresh', (runs) => [fmt(median(runs.map((x) => x.totalMs)), 1)]));
+  table(
+    "Cold start, fresh context: a fresh browser context, HTTP cache disabled, every file `no-store`: construct → first event (the class's " +
+      'module already imported; the wasm fetched at the import or when the first source is constructed, as the module does: see below), when the class called fetch() for the stream ' +
+      '(the page wraps fetch to see it), and import → first event.',
+    [
+      'implementation',
+      'construct → first event, median ms',
+      'min–max',
+      '− native ms',
+      'construct → fetch() of the stream, ms',
+      'import → first event, median ms',
+    ],
+    coldRows('fresh', (runs) => [fmt(median(runs.map((x) => x.totalMs)), 1)]),
+  );
   wasmLine('fresh');
-  table('Cold start, imported early: the same fresh context, but the page imports the module at load, awaits it and one setTimeout(0) ' +
-    '(the module\'s top-level work done), and constructs when the harness asks, later: construct → first event; the import (at load) and ' +
-    'the time from its end to the construct for reference.',
-  ['implementation', 'construct → first event, median ms', 'min–max', '− native ms', 'construct → fetch() of the stream, ms', 'import at load, median ms', 'import → construct, median ms'],
-  coldRows('early', (runs) => [runs.length && runs[0].importMs !== undefined ? fmt(median(runs.map((x) => x.importMs)), 1) : '–',
-    fmt(median(runs.map((x) => x.idleMs ?? NaN)), 1)]));
+  table(
+    'Cold start, imported early: the same fresh context, but the page imports the module at load, awaits it and one setTimeout(0) ' +
+      "(the module's top-level work done), and constructs when the harness asks, later: construct → first event; the import (at load) and " +
+      'the time from its end to the construct for reference.',
+    [
+      'implementation',
+      'construct → first event, median ms',
+      'min–max',
+      '− native ms',
+      'construct → fetch() of the stream, ms',
+      'import at load, median ms',
+      'import → construct, median ms',
+    ],
+    coldRows('early', (runs) => [
+      runs.length && runs[0].importMs !== undefined ? fmt(median(runs.map((x) => x.importMs)), 1) : '–',
+      fmt(median(runs.map((x) => x.idleMs ?? NaN)), 1),
+    ]),
+  );
   wasmLine('early');
 
   /** Target: ours at most `factor` × `peer`'s median time on `wname`. */
@@ -403,12 +510,18 @@ for (const r of results) {
   versus('large', 'eventsource', 0.5);
   if (cold.fresh[OURS]?.length && cold.fresh.native?.length) {
     const d = firstMs(OURS) - firstMs('native');
-    target(d <= 10, `${bname}: cold start within 10 ms of native: ${signed(d, 1)} ms (${fmt(firstMs(OURS), 1)} ms vs ${fmt(firstMs('native'), 1)} ms, construct → first event)`);
+    target(
+      d <= 10,
+      `${bname}: cold start within 10 ms of native: ${signed(d, 1)} ms (${fmt(firstMs(OURS), 1)} ms vs ${fmt(firstMs('native'), 1)} ms, construct → first event)`,
+    );
   }
   for (const v of COLD_VARIANTS) {
     if (!cold[v][OURS]?.length || !cold[v].native?.length) continue;
     const d = firstMs(OURS, v) - firstMs('native', v);
-    target(d <= 3, `${bname}: cold start (${COLD_LABELS[v]}) within 3 ms of native: ${signed(d, 1)} ms (${fmt(firstMs(OURS, v), 1)} ms vs ${fmt(firstMs('native', v), 1)} ms, construct → first event)`);
+    target(
+      d <= 3,
+      `${bname}: cold start (${COLD_LABELS[v]}) within 3 ms of native: ${signed(d, 1)} ms (${fmt(firstMs(OURS, v), 1)} ms vs ${fmt(firstMs('native', v), 1)} ms, construct → first event)`,
+    );
   }
 }
 
@@ -422,15 +535,36 @@ if (size) {
     ['JS: dist/index.js and its static imports', size.files.map((f) => f.file).join(', '), num(size.jsRaw), num(size.js)],
     ['**ES entry** (wasm + JS)', '', num(size.wasmRaw + size.jsRaw), `**${num(size.total)}**`],
   ];
-  if (size.lazy.length) rows.push(['loaded on demand (dynamic import(), not counted)', size.lazy.map((f) => f.file).join(', '), num(sumRaw(size.lazy)), num(sumGz(size.lazy))]);
-  for (const s of size.subpaths) rows.push([`subpath ${s.subpath} (${s.file}) adds`, s.files.map((f) => f.file).join(', ') || '(nothing)', num(sumRaw(s.files)), num(s.gzip)]);
-  rows.push(['classic script (wasm inlined)', size.classic?.file ?? '(missing)', num(size.classic?.raw ?? NaN), num(size.classic?.gzip ?? NaN)]);
+  if (size.lazy.length)
+    rows.push([
+      'loaded on demand (dynamic import(), not counted)',
+      size.lazy.map((f) => f.file).join(', '),
+      num(sumRaw(size.lazy)),
+      num(sumGz(size.lazy)),
+    ]);
+  for (const s of size.subpaths)
+    rows.push([
+      `subpath ${s.subpath} (${s.file}) adds`,
+      s.files.map((f) => f.file).join(', ') || '(nothing)',
+      num(sumRaw(s.files)),
+      num(s.gzip),
+    ]);
+  rows.push([
+    'classic script (wasm inlined)',
+    size.classic?.file ?? '(missing)',
+    num(size.classic?.raw ?? NaN),
+    num(size.classic?.gzip ?? NaN),
+  ]);
   out();
   out('## Size');
-  table('What a page that imports only `eventsource-wasm` downloads (dist/index.js, every JS file it imports statically, followed ' +
-    'through the built files, and the wasm), each file gzip -9 alone, as served (and as scripts/build.sh counts); bytes. JS file by file: ' +
-    `${size.files.map((f) => `${f.file} ${num(f.gzip)}`).join(', ')}.`,
-  ['part', 'files', 'raw bytes', 'gzip -9 bytes'], rows, 2);
+  table(
+    'What a page that imports only `eventsource-wasm` downloads (dist/index.js, every JS file it imports statically, followed ' +
+      'through the built files, and the wasm), each file gzip -9 alone, as served (and as scripts/build.sh counts); bytes. JS file by file: ' +
+      `${size.files.map((f) => `${f.file} ${num(f.gzip)}`).join(', ')}.`,
+    ['part', 'files', 'raw bytes', 'gzip -9 bytes'],
+    rows,
+    2,
+  );
   target(size.total <= 12000, `ES entry ≤ 12 KB gzipped: ${kb(size.total)} (wasm ${kb(size.wasm)} + JS ${kb(size.js)}, gzip -9 of dist/)`);
   target(size.total <= 10000, `ES entry ≤ 10 KB gzipped (stretch): ${kb(size.total)}`);
 }
@@ -442,20 +576,44 @@ if (twiggy.skipped || twiggy.error) {
   out(twiggy.skipped ? `Skipped: ${twiggy.skipped}.` : `Not available: ${twiggy.error}`);
 } else {
   const pct = (b) => `${((100 * b) / twiggy.code).toFixed(1)}%`;
-  const sym = (n) => `\`${n.replace(/\[[0-9a-f]{16}\]/g, '').replaceAll('|', '\\|').replaceAll('`', "'")}\``;
+  const sym = (n) =>
+    `\`${n
+      .replace(/\[[0-9a-f]{16}\]/g, '')
+      .replaceAll('|', '\\|')
+      .replaceAll('`', "'")}\``;
   const short = (n, max = 110) => (n.length > max ? `${n.slice(0, max - 1)}…` : n);
-  table('The wasm built as scripts/build.sh builds it (its cargo, wasm-bindgen and wasm-opt lines, feature flags included) but with ' +
-    'the function names kept (wasm-bindgen --keep-debug, wasm-opt --debuginfo; target/bench-browser/twiggy/), from the current sources ' +
-    `(not necessarily those of dist/). \`twiggy top\`'s rows, grouped by symbol: raw bytes of code (function bodies), ` +
-    `${num(twiggy.names)} B of "function names" subsection and ${num(twiggy.nonCode)} B of data, types, imports, exports and ` +
-    `sections excluded; ${num(twiggy.fileBytes)} B in all. "in the top 25": the bytes of \`twiggy top -n 25\`'s rows.`,
-  ['bucket', 'code bytes', 'share', 'functions', 'in the top 25', 'largest'],
-  [...Object.entries(twiggy.buckets).map(([b, s]) => [b, num(s.bytes), pct(s.bytes), String(s.items), num(s.top),
-    s.largest ? `${sym(short(s.largest.name.replace(/\[[0-9a-f]{16}\]/g, ''), 90))} (${num(s.largest.bytes)})` : '']),
-  ['**all code**', `**${num(twiggy.code)}**`, '100%', String(Object.values(twiggy.buckets).reduce((a, s) => a + s.items, 0)),
-    num(Object.values(twiggy.buckets).reduce((a, s) => a + s.top, 0)), '']]);
-  table('`twiggy top -n 25` (crate hashes removed):', ['item', 'bucket', 'bytes'],
-    twiggy.top.map((t) => [sym(short(t.name.replace(/\[[0-9a-f]{16}\]/g, ''), 140)), t.bucket ?? '(not code)', num(t.bytes)]), 2);
+  table(
+    'The wasm built as scripts/build.sh builds it (its cargo, wasm-bindgen and wasm-opt lines, feature flags included) but with ' +
+      'the function names kept (wasm-bindgen --keep-debug, wasm-opt --debuginfo; target/bench-browser/twiggy/), from the current sources ' +
+      `(not necessarily those of dist/). \`twiggy top\`'s rows, grouped by symbol: raw bytes of code (function bodies), ` +
+      `${num(twiggy.names)} B of "function names" subsection and ${num(twiggy.nonCode)} B of data, types, imports, exports and ` +
+      `sections excluded; ${num(twiggy.fileBytes)} B in all. "in the top 25": the bytes of \`twiggy top -n 25\`'s rows.`,
+    ['bucket', 'code bytes', 'share', 'functions', 'in the top 25', 'largest'],
+    [
+      ...Object.entries(twiggy.buckets).map(([b, s]) => [
+        b,
+        num(s.bytes),
+        pct(s.bytes),
+        String(s.items),
+        num(s.top),
+        s.largest ? `${sym(short(s.largest.name.replace(/\[[0-9a-f]{16}\]/g, ''), 90))} (${num(s.largest.bytes)})` : '',
+      ]),
+      [
+        '**all code**',
+        `**${num(twiggy.code)}**`,
+        '100%',
+        String(Object.values(twiggy.buckets).reduce((a, s) => a + s.items, 0)),
+        num(Object.values(twiggy.buckets).reduce((a, s) => a + s.top, 0)),
+        '',
+      ],
+    ],
+  );
+  table(
+    '`twiggy top -n 25` (crate hashes removed):',
+    ['item', 'bucket', 'bytes'],
+    twiggy.top.map((t) => [sym(short(t.name.replace(/\[[0-9a-f]{16}\]/g, ''), 140)), t.bucket ?? '(not code)', num(t.bytes)]),
+    2,
+  );
 }
 out();
 out(quick ? '## Targets (a --quick run: workloads too small to judge them)' : '## Targets');
@@ -468,7 +626,10 @@ const md = lines.join('\n');
 console.log(`\n${md}\n`);
 fs.mkdirSync(path.dirname(OUT), { recursive: true });
 fs.writeFileSync(OUT, `${md}\n`);
-fs.writeFileSync(OUT.replace(/\.md$/, '.json'), JSON.stringify({ config: CONFIG, machine, size, twiggy, results }, (k, v) => (k === 'samples' || k === 'dateSamples' ? undefined : v), 1));
+fs.writeFileSync(
+  OUT.replace(/\.md$/, '.json'),
+  JSON.stringify({ config: CONFIG, machine, size, twiggy, results }, (k, v) => (k === 'samples' || k === 'dateSamples' ? undefined : v), 1),
+);
 console.log(`written: ${path.relative(process.cwd(), OUT)} (and .json)\n`);
 
 // ---- the only assertions: every event delivered, intact -----------------------------------------
@@ -480,10 +641,21 @@ for (const r of results) {
       ...r.cold.filter((x) => x.impl === impl),
     ];
     const bad = runs.filter((x) => !x.ok);
-    check(runs.length > 0 && bad.length === 0, `${r.browser.padEnd(8)} ${impl}: ${runs.length - bad.length} of ${runs.length} runs delivered every event, data and id as sent`,
-      bad.slice(0, 3).map((x) => `${x.workload ?? 'latency/cold'}: ${x.error ?? ''} ${x.events ?? ''}/${x.expected ?? ''} events, ${x.bad ?? 0} wrong${x.firstBad ? `, first ${JSON.stringify(x.firstBad)}` : ''}`));
+    check(
+      runs.length > 0 && bad.length === 0,
+      `${r.browser.padEnd(8)} ${impl}: ${runs.length - bad.length} of ${runs.length} runs delivered every event, data and id as sent`,
+      bad
+        .slice(0, 3)
+        .map(
+          (x) =>
+            `${x.workload ?? 'latency/cold'}: ${x.error ?? ''} ${x.events ?? ''}/${x.expected ?? ''} events, ${x.bad ?? 0} wrong${x.firstBad ? `, first ${JSON.stringify(x.firstBad)}` : ''}`,
+        ),
+    );
   }
-  check(r.selfTest, `${r.browser.padEnd(8)} self-test: a class that alters one event's data by one character is reported (1 event wrong, the third)`);
+  check(
+    r.selfTest,
+    `${r.browser.padEnd(8)} self-test: a class that alters one event's data by one character is reported (1 event wrong, the third)`,
+  );
   for (const f of r.failures) check(false, `${r.browser}: ${f}`);
 }
 await finish(`total ${((Date.now() - t0) / 1000).toFixed(0)} s; load average ${loadavg()} at the end`);

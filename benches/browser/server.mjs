@@ -53,11 +53,16 @@ export async function startServer({ divisor = 1, peersDir = null } = {}) {
   };
 
   /** Resolves at the response's next 'drain' or 'close', whichever comes first. */
-  const drained = (res) => new Promise((resolve) => {
-    const done = () => { res.off('drain', done); res.off('close', done); resolve(); };
-    res.on('drain', done);
-    res.on('close', done);
-  });
+  const drained = (res) =>
+    new Promise((resolve) => {
+      const done = () => {
+        res.off('drain', done);
+        res.off('close', done);
+        resolve();
+      };
+      res.on('drain', done);
+      res.on('close', done);
+    });
 
   /** Writes `buf` as fast as the socket takes it; stops if the client goes away. */
   async function pump(res, buf) {
@@ -141,12 +146,18 @@ export async function startServer({ divisor = 1, peersDir = null } = {}) {
     /** The size in bytes of each workload's stream. */
     bytes: Object.fromEntries([...streams].map(([name, buf]) => [name, buf.length])),
     /** How many SSE responses are still open. */
-    get openStreams() { return open.size; },
+    get openStreams() {
+      return open.size;
+    },
     /** Resolves true once every SSE response is closed, false after `ms`. */
     idle(ms = 5000) {
       if (!open.size) return Promise.resolve(true);
       return new Promise((resolve) => {
-        const done = (v) => { clearTimeout(timer); idleWaiters.delete(w); resolve(v); };
+        const done = (v) => {
+          clearTimeout(timer);
+          idleWaiters.delete(w);
+          resolve(v);
+        };
         const w = () => done(true);
         const timer = setTimeout(() => done(false), ms);
         idleWaiters.add(w);
@@ -167,7 +178,11 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   await bundlePeers(peersDir);
   const s = await startServer({ divisor: Number(process.argv[2] ?? 1), peersDir });
   console.log(`page: ${s.origin}/benches/browser/page.html\nCtrl-C to stop`);
-  const stop = async () => { await s.close(); await fs.rm(peersDir, { recursive: true, force: true }); process.exit(0); };
+  const stop = async () => {
+    await s.close();
+    await fs.rm(peersDir, { recursive: true, force: true });
+    process.exit(0);
+  };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }

@@ -61,7 +61,11 @@ export async function moduleGraph(distDir, entry) {
   };
   const rootKey = Object.keys(metafile.inputs).find((k) => path.resolve(distDir, k) === path.resolve(distDir, entry));
   const stat = walk([rootKey], ['import-statement']);
-  const dynamicRoots = stat.flatMap((f) => edges(f).filter((i) => i.kind === 'dynamic-import').map((i) => i.path));
+  const dynamicRoots = stat.flatMap((f) =>
+    edges(f)
+      .filter((i) => i.kind === 'dynamic-import')
+      .map((i) => i.path),
+  );
   const lazy = walk(dynamicRoots, ['import-statement', 'dynamic-import']).filter((f) => !stat.includes(f));
   return { static: stat, lazy };
 }
@@ -83,10 +87,14 @@ export async function entrySize(distDir, root = path.dirname(distDir)) {
   const classic = fs.existsSync(path.join(distDir, classicFile)) ? entry(classicFile) : null;
   const subpaths = [];
   let exports = {};
-  try { exports = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).exports ?? {}; } catch { /* none */ }
+  try {
+    exports = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).exports ?? {};
+  } catch {
+    /* none */
+  }
   for (const [sub, value] of Object.entries(typeof exports === 'object' ? exports : {})) {
     if (sub === '.' || !sub.startsWith('./')) continue;
-    const target = typeof value === 'string' ? value : value?.browser ?? value?.import ?? value?.default;
+    const target = typeof value === 'string' ? value : (value?.browser ?? value?.import ?? value?.default);
     if (typeof target !== 'string' || !target.endsWith('.js')) continue;
     const rel = path.relative(distDir, path.resolve(root, target));
     if (rel.startsWith('..') || !fs.existsSync(path.join(distDir, rel)) || rel === classicFile) continue;
@@ -94,7 +102,17 @@ export async function entrySize(distDir, root = path.dirname(distDir)) {
     const extra = g.static.filter((f) => !graph.static.includes(f)).map(entry);
     subpaths.push({ subpath: sub, file: rel, files: extra, gzip: extra.reduce((a, f) => a + f.gzip, 0) });
   }
-  return { wasm, wasmRaw: read(wasmFile).length, js, jsRaw: files.reduce((a, f) => a + f.raw, 0), total: wasm + js, files, lazy, classic, subpaths };
+  return {
+    wasm,
+    wasmRaw: read(wasmFile).length,
+    js,
+    jsRaw: files.reduce((a, f) => a + f.raw, 0),
+    total: wasm + js,
+    files,
+    lazy,
+    classic,
+    subpaths,
+  };
 }
 
 // ---- scripts/build.sh, read ---------------------------------------------------------------------
@@ -105,10 +123,17 @@ function words(line, arrays) {
   const out = [];
   let cur = null;
   let i = 0;
-  const push = () => { if (cur !== null) out.push(cur); cur = null; };
+  const push = () => {
+    if (cur !== null) out.push(cur);
+    cur = null;
+  };
   while (i < line.length) {
     const c = line[i];
-    if (/\s/.test(c)) { push(); i++; continue; }
+    if (/\s/.test(c)) {
+      push();
+      i++;
+      continue;
+    }
     if (c === '#' && cur === null) break;
     if (c === "'") {
       const j = line.indexOf("'", i + 1);
@@ -145,7 +170,13 @@ export function buildCommands(root) {
   const arrays = {};
   for (const m of text.matchAll(/^\s*(\w+)=\(([^)]*)\)/gm)) {
     try {
-      arrays[m[1]] = words(m[2].split('\n').map((l) => l.replace(/(^|\s)#.*$/, '')).join(' '), arrays);
+      arrays[m[1]] = words(
+        m[2]
+          .split('\n')
+          .map((l) => l.replace(/(^|\s)#.*$/, ''))
+          .join(' '),
+        arrays,
+      );
     } catch {
       // An array the three commands do not use (e.g. one filled by a command substitution).
     }
@@ -172,20 +203,34 @@ export function buildCommands(root) {
 
 // ---- twiggy ---------------------------------------------------------------------------------------
 
-const which = (cmd, envPath) => envPath.split(path.delimiter).map((d) => path.join(d, cmd)).find((f) => {
-  try { fs.accessSync(f, fs.constants.X_OK); return true; } catch { return false; }
-});
+const which = (cmd, envPath) =>
+  envPath
+    .split(path.delimiter)
+    .map((d) => path.join(d, cmd))
+    .find((f) => {
+      try {
+        fs.accessSync(f, fs.constants.X_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    });
 
-const run = (cmd, args, opts) => new Promise((resolve, reject) => {
-  execFile(cmd, args, { maxBuffer: 256 * 1024 * 1024, ...opts }, (err, stdout, stderr) => {
-    if (err) {
-      const tail = String(stderr || err.message).trim().split('\n').slice(-6).join(' | ');
-      reject(new Error(`${path.basename(cmd)} failed: ${tail}`));
-    } else {
-      resolve(stdout);
-    }
+const run = (cmd, args, opts) =>
+  new Promise((resolve, reject) => {
+    execFile(cmd, args, { maxBuffer: 256 * 1024 * 1024, ...opts }, (err, stdout, stderr) => {
+      if (err) {
+        const tail = String(stderr || err.message)
+          .trim()
+          .split('\n')
+          .slice(-6)
+          .join(' | ');
+        reject(new Error(`${path.basename(cmd)} failed: ${tail}`));
+      } else {
+        resolve(stdout);
+      }
+    });
   });
-});
 
 /** Buckets, in order of precedence: a symbol goes to the first whose pattern matches its subject
  *  (the `X` of `<X as Trait>::f` and `<X>::f`, or the whole symbol), else to the first matching
@@ -196,9 +241,13 @@ export const BUCKETS = [
   ['driver', /eventsource_wasm::wasm::|eventsource_wasm::|^(__wbg_)?connection_|^(__wbg_)?eventsource_/],
   ['futures executor', /js_sys::futures|wasm_bindgen_futures|futures_(core|util|channel|task|executor)/],
   ['allocator', /dlmalloc|talc|__rdl_|__rust_(alloc|dealloc|realloc|alloc_zeroed)|__rg_(alloc|dealloc|realloc)/],
-  ['wasm-bindgen/js-sys runtime', /wasm_bindgen|js_sys|web_sys|gloo_|^__wbindgen|^__externref|^__wbg_|externref shim|^Closure\(|^Ref\(|^\w+\(.*\) -> /],
+  [
+    'wasm-bindgen/js-sys runtime',
+    /wasm_bindgen|js_sys|web_sys|gloo_|^__wbindgen|^__externref|^__wbg_|externref shim|^Closure\(|^Ref\(|^\w+\(.*\) -> /,
+  ],
 ];
-const NON_CODE = /^("[\w ]+" subsection|data segment |type\[\d+\]|import |export |table\[|elem\[|global\[|memory\[|custom section |wasm magic bytes|[\w ]+ section headers$|start$)/;
+const NON_CODE =
+  /^("[\w ]+" subsection|data segment |type\[\d+\]|import |export |table\[|elem\[|global\[|memory\[|custom section |wasm magic bytes|[\w ]+ section headers$|start$)/;
 
 /** The `X` of `<X as Trait>::f` or `<X>::f`; the whole symbol otherwise. */
 function subject(sym) {
@@ -226,7 +275,9 @@ export function bucketOf(name) {
 
 /** The breakdown: `{ skipped }` without twiggy, `{ error }` if a step failed, else the rows. */
 export async function twiggyBreakdown(root, outDir) {
-  const envPath = [path.join(process.env.HOME ?? '', '.cargo', 'bin'), path.join(root, 'node_modules', '.bin'), process.env.PATH].join(path.delimiter);
+  const envPath = [path.join(process.env.HOME ?? '', '.cargo', 'bin'), path.join(root, 'node_modules', '.bin'), process.env.PATH].join(
+    path.delimiter,
+  );
   const twiggy = which('twiggy', envPath);
   if (!twiggy) return { skipped: 'twiggy is not on PATH (cargo install twiggy)' };
   try {
@@ -249,29 +300,47 @@ export async function twiggyBreakdown(root, outDir) {
     const wo = [];
     for (let i = 0; i < cmds.opt.args.length; i++) {
       const a = cmds.opt.args[i];
-      if (a === '-o') { i++; continue; }
+      if (a === '-o') {
+        i++;
+        continue;
+      }
       if (a.endsWith('.wasm') || ['--strip-debug', '--strip-producers', '--strip-dwarf', '-g', '--debuginfo'].includes(a)) continue;
       wo.push(a);
     }
     const optWasm = path.join(outDir, 'opt.wasm');
-    await run('wasm-opt', [...wo, '--debuginfo', path.join(outDir, bgWasm), '-o', optWasm], { cwd: root, env: { ...env, ...cmds.opt.env } });
+    await run('wasm-opt', [...wo, '--debuginfo', path.join(outDir, bgWasm), '-o', optWasm], {
+      cwd: root,
+      env: { ...env, ...cmds.opt.env },
+    });
     const rows = JSON.parse(await run(twiggy, ['top', '-f', 'json', optWasm], { env }));
-    const top = JSON.parse(await run(twiggy, ['top', '-n', '25', '-f', 'json', optWasm], { env }))
-      .filter((r) => !/^\.\.\. and \d+ more|^Σ /.test(r.name));
-    const buckets = Object.fromEntries([...BUCKETS.map(([n]) => n), 'other'].map((n) => [n, { bytes: 0, items: 0, top: 0, largest: null }]));
+    const top = JSON.parse(await run(twiggy, ['top', '-n', '25', '-f', 'json', optWasm], { env })).filter(
+      (r) => !/^\.\.\. and \d+ more|^Σ /.test(r.name),
+    );
+    const buckets = Object.fromEntries(
+      [...BUCKETS.map(([n]) => n), 'other'].map((n) => [n, { bytes: 0, items: 0, top: 0, largest: null }]),
+    );
     let names = 0;
     let nonCode = 0;
     for (const r of rows) {
       if (/^\.\.\. and \d+ more|^Σ /.test(r.name)) continue;
-      if (r.name === '"function names" subsection') { names = r.shallow_size; continue; }
+      if (r.name === '"function names" subsection') {
+        names = r.shallow_size;
+        continue;
+      }
       const b = bucketOf(r.name);
-      if (!b) { nonCode += r.shallow_size; continue; }
+      if (!b) {
+        nonCode += r.shallow_size;
+        continue;
+      }
       const s = buckets[b];
       s.bytes += r.shallow_size;
       s.items++;
       if (!s.largest || r.shallow_size > s.largest.bytes) s.largest = { name: r.name, bytes: r.shallow_size };
     }
-    for (const r of top) { const b = bucketOf(r.name); if (b) buckets[b].top += r.shallow_size; }
+    for (const r of top) {
+      const b = bucketOf(r.name);
+      if (b) buckets[b].top += r.shallow_size;
+    }
     return {
       buckets,
       code: Object.values(buckets).reduce((a, s) => a + s.bytes, 0),

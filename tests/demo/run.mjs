@@ -28,8 +28,9 @@ const WAIT = { timeout: scaled(20000), polling: 50 };
 
 // One check: attempt(name, fn); a failure is recorded and the run goes on (later checks may then fail too).
 const { attempt, check, cleanups, finish } = bookkeeping(Number(process.env.DEMO_TIMEOUT_MS ?? 180000), { stackLines: Infinity });
-function assert(cond, msg) { if (!cond) throw new Error(msg); }
-
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
 
 /** A raw HTTP request: resolves with the response once its headers arrive; `body` collects the text. */
 function request(base, pathname, { method = 'GET', headers = {}, body } = {}) {
@@ -38,17 +39,38 @@ function request(base, pathname, { method = 'GET', headers = {}, body } = {}) {
     const req = http.request({ host: u.hostname, port: u.port, path: pathname, method, headers }, (res) => {
       res.setEncoding('utf8');
       const r = { res, status: res.statusCode, headers: res.headers, text: '', ended: false, waiters: [] };
-      const poke = () => { r.waiters = r.waiters.filter((w) => !w()); };
-      res.on('data', (c) => { r.text += c; poke(); });
-      res.on('end', () => { r.ended = true; poke(); });
-      res.on('close', () => { r.ended = true; poke(); });
-      /** Resolves when pred(text) holds; rejects after ms. */
-      r.until = (pred, what, ms = 5000) => new Promise((ok2, ko) => {
-        const t = setTimeout(() => ko(new Error(`timed out waiting for ${what}; got:\n${r.text.slice(-600)}`)), scaled(ms));
-        const w = () => { if (pred(r.text, r)) { clearTimeout(t); ok2(r.text); return true; } return false; };
-        if (!w()) r.waiters.push(w);
+      const poke = () => {
+        r.waiters = r.waiters.filter((w) => !w());
+      };
+      res.on('data', (c) => {
+        r.text += c;
+        poke();
       });
-      r.close = () => { req.destroy(); };
+      res.on('end', () => {
+        r.ended = true;
+        poke();
+      });
+      res.on('close', () => {
+        r.ended = true;
+        poke();
+      });
+      /** Resolves when pred(text) holds; rejects after ms. */
+      r.until = (pred, what, ms = 5000) =>
+        new Promise((ok2, ko) => {
+          const t = setTimeout(() => ko(new Error(`timed out waiting for ${what}; got:\n${r.text.slice(-600)}`)), scaled(ms));
+          const w = () => {
+            if (pred(r.text, r)) {
+              clearTimeout(t);
+              ok2(r.text);
+              return true;
+            }
+            return false;
+          };
+          if (!w()) r.waiters.push(w);
+        });
+      r.close = () => {
+        req.destroy();
+      };
       resolve(r);
     });
     req.on('error', reject);
@@ -64,7 +86,11 @@ async function serverChecks(start) {
   cleanups.push(() => srv.close());
   const base = `http://127.0.0.1:${srv.port}`;
   const chat = async (text) => {
-    const r = await request(base, '/chat', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'srv', text }) });
+    const r = await request(base, '/chat', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'srv', text }),
+    });
     await r.until((_, x) => x.ended, 'the /chat answer');
     return JSON.parse(r.text).id;
   };
@@ -79,7 +105,9 @@ async function serverChecks(start) {
       await r.until((t) => /^retry: 1000$/m.test(t), 'retry: 1000');
       await r.until((t) => /^: heartbeat$/m.test(t), 'a heartbeat comment');
       await r.until((t) => /^data: \d{4}-\d\d-\d\dT[\d:.]+Z$/m.test(t), 'a clock tick', 3000);
-    } finally { r.close(); }
+    } finally {
+      r.close();
+    }
   });
 
   await attempt('server: chat as multi-line JSON with ids; Last-Event-ID replays exactly what was missed', async () => {
@@ -95,18 +123,31 @@ async function serverChecks(start) {
     try {
       await r2.until((t) => /event: connected/.test(t), 'the connected event');
       const got = ids(r2.text);
-      for (const id of missed) assert(got.filter((x) => x === id).length === 1, `id ${id} replayed ${got.filter((x) => x === id).length} times: ${got}`);
+      for (const id of missed)
+        assert(got.filter((x) => x === id).length === 1, `id ${id} replayed ${got.filter((x) => x === id).length} times: ${got}`);
       assert(!got.includes(first), `id ${first} replayed although the client had it`);
-      assert(got.every((x, i) => i === 0 || x === got[i - 1] + 1), `gaps or disorder: ${got}`);
-    } finally { r2.close(); }
+      assert(
+        got.every((x, i) => i === 0 || x === got[i - 1] + 1),
+        `gaps or disorder: ${got}`,
+      );
+    } finally {
+      r2.close();
+    }
   });
 
   await attempt('server: bad input answered, never a crash; history capped', async () => {
     const bad = [
-      ['/chat', 'POST', '{not json', 400], ['/chat', 'POST', '{"name":"x"}', 400], ['/chat', 'POST', '[1,2]', 400],
+      ['/chat', 'POST', '{not json', 400],
+      ['/chat', 'POST', '{"name":"x"}', 400],
+      ['/chat', 'POST', '[1,2]', 400],
       ['/chat', 'POST', JSON.stringify({ name: 'x', text: 'y'.repeat(10000) }), 413],
-      ['/nope', 'POST', '', 404], ['/', 'PUT', '', 405], ['/../package.json', 'GET', undefined, 404],
-      ['/%2e%2e/package.json', 'GET', undefined, 404], ['/server.mjs', 'GET', undefined, 404], ['/%zz', 'GET', undefined, 404], ['/dist/../../package.json', 'GET', undefined, 404],
+      ['/nope', 'POST', '', 404],
+      ['/', 'PUT', '', 405],
+      ['/../package.json', 'GET', undefined, 404],
+      ['/%2e%2e/package.json', 'GET', undefined, 404],
+      ['/server.mjs', 'GET', undefined, 404],
+      ['/%zz', 'GET', undefined, 404],
+      ['/dist/../../package.json', 'GET', undefined, 404],
     ];
     for (const [p, method, body, want] of bad) {
       const r = await request(base, p, { method, body }).catch((e) => ({ status: `error ${e.code}` }));
@@ -122,7 +163,10 @@ async function serverChecks(start) {
     const status = JSON.parse(st.text);
     assert(status.history <= 500, `history ${status.history}`);
     const dist = await request(base, '/dist/eventsource_wasm_bg.wasm', { method: 'HEAD' });
-    assert(dist.status === 200 && dist.headers['content-type'] === 'application/wasm', `wasm: ${dist.status} ${dist.headers['content-type']}`);
+    assert(
+      dist.status === 200 && dist.headers['content-type'] === 'application/wasm',
+      `wasm: ${dist.status} ${dist.headers['content-type']}`,
+    );
     dist.close();
   });
 
@@ -141,14 +185,27 @@ async function serverChecks(start) {
   await srv.close();
 
   await attempt('server: `node www/server.mjs` prints its URL and stops cleanly on SIGTERM', async () => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'www', 'server.mjs')], { env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    cleanups.push(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
+    const child = spawn(process.execPath, [path.join(ROOT, 'www', 'server.mjs')], {
+      env: { ...process.env, PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    cleanups.push(() => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
     let out = '';
-    child.stdout.on('data', (c) => { out += c; });
+    child.stdout.on('data', (c) => {
+      out += c;
+    });
     const exited = new Promise((res) => child.on('exit', (code, sig) => res({ code, sig })));
     const url = await new Promise((res, rej) => {
       const t = setTimeout(() => rej(new Error(`no URL printed: ${out}`)), scaled(10000));
-      child.stdout.on('data', () => { const m = out.match(/^Demo: (http:\/\/localhost:(\d+)\/)$/m); if (m) { clearTimeout(t); res(m[1]); } });
+      child.stdout.on('data', () => {
+        const m = out.match(/^Demo: (http:\/\/localhost:(\d+)\/)$/m);
+        if (m) {
+          clearTimeout(t);
+          res(m[1]);
+        }
+      });
     });
     const port = new URL(url).port;
     const r = await request(`http://127.0.0.1:${port}`, '/events');
@@ -180,7 +237,9 @@ async function main() {
   await page.setViewport({ width: 1280, height: 900 });
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`);
+  });
   page.on('requestfailed', (r) => {
     // Streams ended by the page (close()) or the server show up as aborted; anything else is a bug.
     const u = new URL(r.url());
@@ -191,8 +250,16 @@ async function main() {
   const both = (expr) => `['native','wasm'].every((k) => { const s = globalThis.demo.panes[k]; return ${expr}; })`;
   /** Sends one chat message through the form; resolves with the id the server gave it. */
   async function say(name, text) {
-    await page.$eval('#chat-name', (el, v) => { el.value = v; }, name);
-    await page.$eval('#chat-text', (el) => { el.value = ''; });
+    await page.$eval(
+      '#chat-name',
+      (el, v) => {
+        el.value = v;
+      },
+      name,
+    );
+    await page.$eval('#chat-text', (el) => {
+      el.value = '';
+    });
     await page.focus('#chat-text');
     await page.type('#chat-text', text);
     const [res] = await Promise.all([
@@ -221,29 +288,36 @@ async function main() {
 
   await attempt('chat: three messages sent through the form reach both panes', async () => {
     for (const t of ['hello from the test', 'multi-line JSON on the wire', 'third']) sent.push(await say('ada', t));
-    await page.waitForFunction((ids) => ['native', 'wasm'].every((k) => ids.every((id) => globalThis.demo.panes[k].ids.includes(id))), WAIT, sent);
+    await page.waitForFunction(
+      (ids) => ['native', 'wasm'].every((k) => ids.every((id) => globalThis.demo.panes[k].ids.includes(id))),
+      WAIT,
+      sent,
+    );
   });
 
-  await attempt('another tab: its eventsource-wasm pane shares the connection (no new stream at the server), both tabs count 2, its native pane is off', async () => {
-    const streams = async () => (await (await fetch(`${base}status`)).json()).streams;
-    const before = await streams();
-    const second = await browser.newPage();
-    second.on('pageerror', (e) => pageErrors.push(`second tab: pageerror: ${e.message}`));
-    await second.goto(base, { waitUntil: 'load' });
-    await second.waitForFunction('globalThis.demo?.ready === true && globalThis.demo.panes.wasm.readyState === 1', WAIT);
-    assert(await second.evaluate(() => globalThis.demo.native === false), 'the second tab runs a native pane too');
-    for (const p of [page, second]) await p.waitForFunction('globalThis.demo.sharing?.tabs === 2', WAIT);
-    assert(await page.evaluate(() => globalThis.demo.sharing.holding), 'the first tab does not hold the connection');
-    assert(!(await second.evaluate(() => globalThis.demo.sharing.holding)), 'the second tab holds a connection too');
-    const shown = await second.$eval('#pane-wasm .share', (e) => e.textContent.replace(/\s+/g, ' '));
-    assert(shown.includes('One connection for 2 tabs: another tab holds it'), `the second tab shows: ${shown}`);
-    const id = await say('ada', 'seen in both tabs');
-    sent.push(id);
-    await second.waitForFunction((i) => globalThis.demo.panes.wasm.ids.includes(i), WAIT, id);
-    assert((await streams()) === before, `the server has ${await streams()} streams, not ${before}`);
-    await second.close();
-    await page.waitForFunction('globalThis.demo.sharing?.tabs === 1', WAIT);
-  });
+  await attempt(
+    'another tab: its eventsource-wasm pane shares the connection (no new stream at the server), both tabs count 2, its native pane is off',
+    async () => {
+      const streams = async () => (await (await fetch(`${base}status`)).json()).streams;
+      const before = await streams();
+      const second = await browser.newPage();
+      second.on('pageerror', (e) => pageErrors.push(`second tab: pageerror: ${e.message}`));
+      await second.goto(base, { waitUntil: 'load' });
+      await second.waitForFunction('globalThis.demo?.ready === true && globalThis.demo.panes.wasm.readyState === 1', WAIT);
+      assert(await second.evaluate(() => globalThis.demo.native === false), 'the second tab runs a native pane too');
+      for (const p of [page, second]) await p.waitForFunction('globalThis.demo.sharing?.tabs === 2', WAIT);
+      assert(await page.evaluate(() => globalThis.demo.sharing.holding), 'the first tab does not hold the connection');
+      assert(!(await second.evaluate(() => globalThis.demo.sharing.holding)), 'the second tab holds a connection too');
+      const shown = await second.$eval('#pane-wasm .share', (e) => e.textContent.replace(/\s+/g, ' '));
+      assert(shown.includes('One connection for 2 tabs: another tab holds it'), `the second tab shows: ${shown}`);
+      const id = await say('ada', 'seen in both tabs');
+      sent.push(id);
+      await second.waitForFunction((i) => globalThis.demo.panes.wasm.ids.includes(i), WAIT, id);
+      assert((await streams()) === before, `the server has ${await streams()} streams, not ${before}`);
+      await second.close();
+      await page.waitForFunction('globalThis.demo.sharing?.tabs === 1', WAIT);
+    },
+  );
 
   await attempt('drop connections: both panes reconnect (reconnects >= 1 shown), messages sent meanwhile arrive', async () => {
     const before = await state();
@@ -261,7 +335,11 @@ async function main() {
     for (const k of ['native', 'wasm']) assert(before.panes[k].reconnects === 0, `${k} had reconnected before the drop`);
     sent.push(await say('ada', 'after the reconnection'));
     sent.push(await say('ada', 'last one'));
-    await page.waitForFunction((ids) => ['native', 'wasm'].every((k) => ids.every((id) => globalThis.demo.panes[k].ids.includes(id))), WAIT, sent);
+    await page.waitForFunction(
+      (ids) => ['native', 'wasm'].every((k) => ids.every((id) => globalThis.demo.panes[k].ids.includes(id))),
+      WAIT,
+      sent,
+    );
   });
 
   await attempt('every chat id exactly once, no gaps, on both panes (state and event log)', async () => {
@@ -278,8 +356,11 @@ async function main() {
       for (const id of sent) assert(ids.includes(id), `${k}: chat id ${id} missing`);
     }
     // What the reader sees: each sent message once in each pane's log.
-    const logs = await page.evaluate(() => Object.fromEntries(['native', 'wasm'].map((k) =>
-      [k, [...document.querySelectorAll(`#pane-${k} .log li.k-chat`)].map((li) => li.textContent)])));
+    const logs = await page.evaluate(() =>
+      Object.fromEntries(
+        ['native', 'wasm'].map((k) => [k, [...document.querySelectorAll(`#pane-${k} .log li.k-chat`)].map((li) => li.textContent)]),
+      ),
+    );
     for (const k of ['native', 'wasm']) {
       for (const id of sent) {
         const n = logs[k].filter((t) => t.startsWith(`message #${id} `)).length;
@@ -296,7 +377,10 @@ async function main() {
       assert(lastBurst[k]?.count === 10000, `${k}: ${lastBurst[k]?.count} events`);
     }
     const rates = await page.$$eval('.rate', (els) => els.map((e) => e.textContent));
-    assert(rates.every((r) => /\/s$/.test(r)), `rates shown: ${rates.join(' | ')}`);
+    assert(
+      rates.every((r) => /\/s$/.test(r)),
+      `rates shown: ${rates.join(' | ')}`,
+    );
     console.log(`     burst: native ${lastBurst.native.rate}/s, eventsource-wasm ${lastBurst.wasm.rate}/s`);
     await page.waitForFunction(both('s.readyState === 1'), WAIT);
   });
@@ -316,9 +400,11 @@ async function main() {
   });
 
   await attempt('keyboard: every control is reachable with Tab and labelled', async () => {
-    const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, button, select, textarea')]
-      .filter((el) => !(el.labels?.length || el.getAttribute('aria-label') || el.textContent.trim()))
-      .map((el) => el.id || el.outerHTML));
+    const unlabelled = await page.evaluate(() =>
+      [...document.querySelectorAll('input, button, select, textarea')]
+        .filter((el) => !(el.labels?.length || el.getAttribute('aria-label') || el.textContent.trim()))
+        .map((el) => el.id || el.outerHTML),
+    );
     assert(!unlabelled.length, `unlabelled: ${unlabelled.join(', ')}`);
     await page.evaluate(() => document.activeElement?.blur());
     await page.evaluate(() => window.scrollTo(0, 0));
@@ -328,7 +414,8 @@ async function main() {
       const id = await page.evaluate(() => document.activeElement?.id);
       if (id) reached.add(id);
     }
-    for (const id of ['chat-name', 'chat-text', 'chat-send', 'drop', 'stop', 'burst', 'log-clock']) assert(reached.has(id), `Tab never reaches #${id}`);
+    for (const id of ['chat-name', 'chat-text', 'chat-send', 'drop', 'stop', 'burst', 'log-clock'])
+      assert(reached.has(id), `Tab never reaches #${id}`);
   });
 
   await attempt('stop with 204: both panes end CLOSED, and stay closed', async () => {

@@ -14,23 +14,30 @@ const test = (name, def) => extensionTests.push({ name: `ext: ${name}`, impls: [
 
 // ---- expected entries ---------------------------------------------------------------
 const open = () => ({ type: 'open', readyState: 1 });
-const msg = (data, { type = 'message', id = '', origin = 'A' } = {}) =>
-  ({ type, data, lastEventId: id, origin, readyState: 1 });
+const msg = (data, { type = 'message', id = '', origin = 'A' } = {}) => ({ type, data, lastEventId: id, origin, readyState: 1 });
 
 // The contract fixes `status` for these reasons (the response's for 'status' and
 // 'content-type', 0 where no response came); for the others it is left open (a response
 // did come: 0 or its status?), so it is printed, not compared.
 const STATUS_COMPARED = new Set(['status', 'content-type', 'network', 'request']);
 /** Recorder `detail`: what an error event says (reason, status, delay). */
-const errDetail = (e) => (e.type !== 'error' ? {} : {
-  reason: e.reason,
-  ...(STATUS_COMPARED.has(e.reason) ? { status: e.status } : {}),
-  delay: e.delay,
-});
+const errDetail = (e) =>
+  e.type !== 'error'
+    ? {}
+    : {
+        reason: e.reason,
+        ...(STATUS_COMPARED.has(e.reason) ? { status: e.status } : {}),
+        delay: e.delay,
+      };
 const X = { detail: errDetail };
 /** An expected error entry: `delay` is null when CLOSED. */
-const xerr = (reason, readyState, { status = 0, delay = null } = {}) =>
-  ({ type: 'error', readyState, reason, ...(STATUS_COMPARED.has(reason) ? { status } : {}), delay });
+const xerr = (reason, readyState, { status = 0, delay = null } = {}) => ({
+  type: 'error',
+  readyState,
+  reason,
+  ...(STATUS_COMPARED.has(reason) ? { status } : {}),
+  delay,
+});
 
 /** [lowest, highest] delay of the n-th reconnection in a row (the contract's policy). */
 function delayBounds(n, { base, multiplier = 1, maxDelay = Infinity, jitter = 0 }) {
@@ -40,14 +47,20 @@ function delayBounds(n, { base, multiplier = 1, maxDelay = Infinity, jitter = 0 
 // Two clocks read at millisecond granularity (the server's Date.now() per request).
 const TIMER_TOLERANCE_MS = 4;
 /** Server-observed gaps between successive requests, each checked against a lower bound. */
-const gapsAtLeast = (requests, lows) => lows.map((lo, i) => {
-  const gap = requests[i + 1].t - requests[i].t;
-  return gap >= lo - TIMER_TOLERANCE_MS ? `>= ${lo}` : `${gap} ms < ${lo}`;
-});
+const gapsAtLeast = (requests, lows) =>
+  lows.map((lo, i) => {
+    const gap = requests[i + 1].t - requests[i].t;
+    return gap >= lo - TIMER_TOLERANCE_MS ? `>= ${lo}` : `${gap} ms < ${lo}`;
+  });
 const gapsOf = (requests) => requests.slice(1).map((r, i) => r.t - requests[i].t);
 
 const threw = (f) => {
-  try { f(); return 'no exception'; } catch (e) { return `${e?.constructor?.name}:${e?.name}`; }
+  try {
+    f();
+    return 'no exception';
+  } catch (e) {
+    return `${e?.constructor?.name}:${e?.name}`;
+  }
 };
 const cookieSent = (req, name) => (req.headers.cookie ?? '').split('; ').includes(`${name}=1`);
 
@@ -76,8 +89,16 @@ test('headers: an async function, called before every connection (token-1, token
     };
   },
   expect: {
-    log: [open(), msg('a', { id: '1' }), xerr('end-of-stream', 0, { delay: 20 }),
-      open(), msg('b', { id: '2' }), xerr('end-of-stream', 0, { delay: 20 }), open(), msg('c', { id: '2' })],
+    log: [
+      open(),
+      msg('a', { id: '1' }),
+      xerr('end-of-stream', 0, { delay: 20 }),
+      open(),
+      msg('b', { id: '2' }),
+      xerr('end-of-stream', 0, { delay: 20 }),
+      open(),
+      msg('c', { id: '2' }),
+    ],
     calls: 3,
     authorization: ['Bearer token-1', 'Bearer token-2', 'Bearer token-3'],
     accept: ['text/event-stream', 'text/event-stream', 'text/event-stream'],
@@ -85,11 +106,14 @@ test('headers: an async function, called before every connection (token-1, token
   },
 });
 
-test('headers: static (object, pairs, Headers, a plain function); Accept unless set; Last-Event-ID is the source\'s', {
+test("headers: static (object, pairs, Headers, a plain function); Accept unless set; Last-Event-ID is the source's", {
   async run(ctx) {
     const forms = {
       object: { 'X-Static': 'object' },
-      pairs: [['X-Static', 'pairs'], ['X-Other', 'other']],
+      pairs: [
+        ['X-Static', 'pairs'],
+        ['X-Other', 'other'],
+      ],
       Headers: new Headers({ 'X-Static': 'Headers' }),
       function: () => ({ 'X-Static': 'function' }),
       'Accept set': { Accept: 'application/x-custom' },
@@ -132,11 +156,17 @@ test('headers: a rejecting headers function → error "request" (CONNECTING), re
     let calls = 0;
     const rejection = new Error('no token yet');
     const headers = () => (++calls === 1 ? Promise.reject(rejection) : { Authorization: 'Bearer later' });
-    const withCause = { detail: (e) => ({ ...errDetail(e), ...(e.type === 'error' ? { causeIsTheRejection: e.cause === rejection } : {}) }) };
+    const withCause = {
+      detail: (e) => ({ ...errDetail(e), ...(e.type === 'error' ? { causeIsTheRejection: e.cause === rejection } : {}) }),
+    };
     const a = ctx.open(ctx.url('x-once'), { headers, retry: { initialDelay: 30 } }, withCause);
     await a.rec.untilMessage('hi');
     // A header name with a space: the Headers cannot be built, every time.
-    const b = ctx.open(ctx.url('x-once', { key: 'invalid' }), { headers: () => ({ 'Bad Name': 'x' }), retry: { initialDelay: 20, maxAttempts: 1 } }, X);
+    const b = ctx.open(
+      ctx.url('x-once', { key: 'invalid' }),
+      { headers: () => ({ 'Bad Name': 'x' }), retry: { initialDelay: 20, maxAttempts: 1 } },
+      X,
+    );
     await b.rec.untilError(2);
     await ctx.quiet(100);
     const { requests } = await ctx.server('x-once');
@@ -169,13 +199,19 @@ test('POST: method and body (string, URLSearchParams, Uint8Array, ArrayBuffer, B
     const out = {};
     for (const [k, [body, headers]] of Object.entries(bodies)) {
       const key = k;
-      const { es, rec } = ctx.open(ctx.url('x-echo', { key }), { method: 'POST', body, headers, retry: { initialDelay: 20 } },
-        { types: ['echo'] });
+      const { es, rec } = ctx.open(
+        ctx.url('x-echo', { key }),
+        { method: 'POST', body, headers, retry: { initialDelay: 20 } },
+        { types: ['echo'] },
+      );
       // x-echo streams the request body back, line by line, and ends: two connections.
       await rec.untilError(0, 2);
       es.close();
       const { requests } = await ctx.server('x-echo', { key });
-      const upToSecondEnd = rec.log.slice(0, rec.log.findIndex((e, i) => e.type === 'error' && rec.log.slice(0, i).some((x) => x.type === 'error')));
+      const upToSecondEnd = rec.log.slice(
+        0,
+        rec.log.findIndex((e, i) => e.type === 'error' && rec.log.slice(0, i).some((x) => x.type === 'error')),
+      );
       out[k] = {
         requests: requests.slice(0, 2).map((r) => [r.method, r.body, r.headers['content-type'] ?? null]),
         echoed: upToSecondEnd.filter((e) => e.data !== undefined).map((e) => e.data),
@@ -298,9 +334,13 @@ test('credentials: a preflight refusing Last-Event-ID → the same request again
       out[k] = {
         log: rec.log,
         // the GETs; not the `no-cors` probe that tells a CORS failure (README, "Behaviour")
-        requests: requests.filter((r) => r.headers['sec-fetch-mode'] !== 'no-cors').map((r) => ({
-          xClient: r.headers['x-client'] ?? null, cookieSent: cookieSent(r, name), lastEventId: r.lastEventId,
-        })),
+        requests: requests
+          .filter((r) => r.headers['sec-fetch-mode'] !== 'no-cors')
+          .map((r) => ({
+            xClient: r.headers['x-client'] ?? null,
+            cookieSent: cookieSent(r, name),
+            lastEventId: r.lastEventId,
+          })),
         preflightsAskFor: preflights.map((p) => p.headers['access-control-request-headers'] ?? null),
       };
     }
@@ -308,8 +348,17 @@ test('credentials: a preflight refusing Last-Event-ID → the same request again
   },
   expect: {
     reconnection: {
-      log: [open(), msg('a', { id: '1', origin: 'B' }), xerr('end-of-stream', 0, { delay: 30 }), open(), msg('b', { id: '1', origin: 'B' })],
-      requests: [{ xClient: 'dashboard', cookieSent: true, lastEventId: null }, { xClient: 'dashboard', cookieSent: true, lastEventId: null }],
+      log: [
+        open(),
+        msg('a', { id: '1', origin: 'B' }),
+        xerr('end-of-stream', 0, { delay: 30 }),
+        open(),
+        msg('b', { id: '1', origin: 'B' }),
+      ],
+      requests: [
+        { xClient: 'dashboard', cookieSent: true, lastEventId: null },
+        { xClient: 'dashboard', cookieSent: true, lastEventId: null },
+      ],
       preflightsAskFor: ['x-client', 'last-event-id,x-client', 'x-client'],
     },
     // The first request: refused, then made without the header (the probe got the first
@@ -330,9 +379,15 @@ test('fetch: a custom fetch gets the absolute URL and a plain init with a Header
       calls.push({ url, init });
       return calls.length === 1 ? Promise.reject(rejection) : fetch(url, init);
     };
-    const causeIs = (x) => ({ detail: (e) => ({ ...errDetail(e), ...(e.type === 'error' && e.target.readyState === 0 ? { causeIsIt: e.cause === x } : {}) }) });
+    const causeIs = (x) => ({
+      detail: (e) => ({ ...errDetail(e), ...(e.type === 'error' && e.target.readyState === 0 ? { causeIsIt: e.cause === x } : {}) }),
+    });
     const relative = ctx.url('x-once').slice(ctx.A.length); // resolved against the page
-    const { es, rec } = ctx.open(relative, { fetch: custom, headers: { 'X-Custom': 'yes' }, retry: { initialDelay: 40 } }, causeIs(rejection));
+    const { es, rec } = ctx.open(
+      relative,
+      { fetch: custom, headers: { 'X-Custom': 'yes' }, retry: { initialDelay: 40 } },
+      causeIs(rejection),
+    );
     await rec.untilMessage('hi');
     const { url, init } = calls[0];
     const first = {
@@ -354,7 +409,16 @@ test('fetch: a custom fetch gets the absolute URL and a plain init with a Header
     const abortedByClose = calls[1].init.signal.aborted;
     // A custom fetch that throws (synchronously) is a network error too.
     const thrown = new Error('the custom fetch throws');
-    const t = ctx.open(ctx.url('x-once', { key: 'thrower' }), { fetch: () => { throw thrown; }, retry: { initialDelay: 20, maxAttempts: 1 } }, causeIs(thrown));
+    const t = ctx.open(
+      ctx.url('x-once', { key: 'thrower' }),
+      {
+        fetch: () => {
+          throw thrown;
+        },
+        retry: { initialDelay: 20, maxAttempts: 1 },
+      },
+      causeIs(thrown),
+    );
     await t.rec.untilError(2);
     const { requests } = await ctx.server('x-once');
     return {
@@ -428,7 +492,7 @@ test('signal: abort = close() (CLOSED, no error, the request aborted); already a
 // =====================================================================================
 
 const BACKOFF = { initialDelay: 50, multiplier: 2, jitter: 0.5, maxDelay: 400 };
-test('retry: backoff ×2, jitter 0.5, 50..400 ms: each error\'s delay in bounds, the server\'s gaps at least the lower bound', {
+test("retry: backoff ×2, jitter 0.5, 50..400 ms: each error's delay in bounds, the server's gaps at least the lower bound", {
   async run(ctx) {
     // Every attempt stalls (no response head) and the inactivity timeout ends it: six
     // requests in a row, none opens.
@@ -445,7 +509,10 @@ test('retry: backoff ×2, jitter 0.5, 50..400 ms: each error\'s delay in bounds,
         const [lo, hi] = bounds[i];
         return Number.isInteger(e.delay) && e.delay >= lo && e.delay <= hi ? `in [${lo}, ${hi}]` : `${e.delay} not in [${lo}, ${hi}]`;
       }),
-      gaps: gapsAtLeast(requests, bounds.map(([lo]) => lo)),
+      gaps: gapsAtLeast(
+        requests,
+        bounds.map(([lo]) => lo),
+      ),
       _info: { delays: errors.map((e) => e.delay), gaps: gapsOf(requests.slice(0, 6)) },
     };
   },
@@ -457,12 +524,20 @@ test('retry: backoff ×2, jitter 0.5, 50..400 ms: each error\'s delay in bounds,
   },
 });
 
-test('retry: the server\'s retry: is the base (reconnectionTime), failures in a row multiply it, an open resets', {
+test("retry: the server's retry: is the base (reconnectionTime), failures in a row multiply it, an open resets", {
   async run(ctx) {
-    const withTime = { detail: (e) => ({ ...errDetail(e), ...(e.type === 'open' ? {} : { reconnectionTime: e.target.reconnectionTime }) }) };
-    const { es, rec } = ctx.open(ctx.url('x-backoff-base'), { inactivityTimeout: 150, retry: { initialDelay: 1000, multiplier: 2 } }, withTime);
+    const withTime = {
+      detail: (e) => ({ ...errDetail(e), ...(e.type === 'open' ? {} : { reconnectionTime: e.target.reconnectionTime }) }),
+    };
+    const { es, rec } = ctx.open(
+      ctx.url('x-backoff-base'),
+      { inactivityTimeout: 150, retry: { initialDelay: 1000, multiplier: 2 } },
+      withTime,
+    );
     const initial = es.reconnectionTime;
-    es.addEventListener('message', (e) => { if (e.data === 'c') es.close(); }); // before c's stream stalls
+    es.addEventListener('message', (e) => {
+      if (e.data === 'c') es.close();
+    }); // before c's stream stalls
     await rec.untilMessage('c');
     const { requests } = await ctx.server('x-backoff-base');
     return {
@@ -475,13 +550,16 @@ test('retry: the server\'s retry: is the base (reconnectionTime), failures in a 
   expect: {
     initial: 1000,
     log: [
-      open(), { ...msg('a'), reconnectionTime: 120 },
+      open(),
+      { ...msg('a'), reconnectionTime: 120 },
       { ...xerr('end-of-stream', 0, { delay: 120 }), reconnectionTime: 120 }, //   1st in a row: the base
       { ...xerr('timeout', 0, { delay: 240 }), reconnectionTime: 120 }, //         2nd: ×2
       { ...xerr('timeout', 0, { delay: 480 }), reconnectionTime: 120 }, //         3rd: ×4
-      open(), { ...msg('b'), reconnectionTime: 120 },
+      open(),
+      { ...msg('b'), reconnectionTime: 120 },
       { ...xerr('end-of-stream', 0, { delay: 120 }), reconnectionTime: 120 }, //   reset by the open
-      open(), { ...msg('c'), reconnectionTime: 120 },
+      open(),
+      { ...msg('c'), reconnectionTime: 120 },
     ],
     gaps: ['>= 120', '>= 240', '>= 480', '>= 120'],
   },
@@ -515,10 +593,15 @@ test('retry: maxAttempts 2 → exactly 3 requests, then CLOSED with "retries-exh
 test('inactivityTimeout: one event then silence → error "timeout" (CONNECTING), then a new request', {
   async run(ctx) {
     const { es, rec } = ctx.open(ctx.url('x-stall-after-one'), { inactivityTimeout: 300, retry: { initialDelay: 50 } }, X);
-    es.addEventListener('message', (e) => { if (e.data === 'b') es.close(); }); // b's stream stalls too
+    es.addEventListener('message', (e) => {
+      if (e.data === 'b') es.close();
+    }); // b's stream stalls too
     await rec.untilMessage('b');
     const { requests } = await ctx.server('x-stall-after-one');
-    const silence = rec.between((e) => e.data === 'a', (e) => e.type === 'error');
+    const silence = rec.between(
+      (e) => e.data === 'a',
+      (e) => e.type === 'error',
+    );
     return {
       log: rec.log,
       firstRequest: requests[0].closed ?? (await ctx.waitClosed('x-stall-after-one', 0)).requests[0].closed,
@@ -582,9 +665,10 @@ test('lastEventId option: sent as Last-Event-ID from the first request on', {
   },
   platform: {
     webkit: {
-      why: 'WebKit\'s fetch() sends the code units U+0080–U+00FF of a header value as UTF-8, so the '
-        + 'UTF-8 bytes of a non-ASCII id go out encoded twice (é → c3 83 c2 a9): see the test '
-        + '"request: fetch() sends each code unit of a header value as one byte"',
+      why:
+        "WebKit's fetch() sends the code units U+0080–U+00FF of a header value as UTF-8, so the " +
+        'UTF-8 bytes of a non-ASCII id go out encoded twice (é → c3 83 c2 a9): see the test ' +
+        '"request: fetch() sends each code unit of a header value as one byte"',
       expect: {
         initial: 'resume-é',
         log: [open(), msg('a', { id: 'resume-é' }), xerr('end-of-stream', 0, { delay: 30 }), open(), msg('b', { id: 'resume-é' })],
@@ -600,9 +684,15 @@ test('getters: lastEventId and reconnectionTime (an id-only block counts; kept a
     const g = (es) => [es.lastEventId, es.reconnectionTime];
     const { es, rec } = ctx.open(ctx.url('x-getters'), undefined, X);
     const out = { constructed: g(es) };
-    es.addEventListener('message', () => { out.atMessage = g(es); });
+    es.addEventListener('message', () => {
+      out.atMessage = g(es);
+    });
     // The id-only block `id: 2` (no data) is the last thing before the end of the body.
-    es.addEventListener('error', () => { out.atError = g(es); es.close(); out.afterClose = g(es); });
+    es.addEventListener('error', () => {
+      out.atError = g(es);
+      es.close();
+      out.afterClose = g(es);
+    });
     await rec.untilError();
     out.log = rec.log;
     out.withInitialDelay = g(ctx.track(new ctx.ES(ctx.url('x-once', { key: 'initial' }), { retry: { initialDelay: 700 } })));
@@ -640,7 +730,11 @@ test('error: HTTP 401 → reason "status", status 401, CLOSED; the event\'s shap
         own: keys.filter((k) => Object.hasOwn(e, k)),
         readOnly: keys.filter((k) => {
           const before = e[k];
-          try { e[k] = 'changed'; } catch { /* strict mode: a read-only property throws */ }
+          try {
+            e[k] = 'changed';
+          } catch {
+            /* strict mode: a read-only property throws */
+          }
           return e[k] === before;
         }),
         message: typeof e.message === 'string' && e.message.length > 0,
@@ -672,7 +766,9 @@ test('error: text/html → reason "content-type", status 200, CLOSED', {
   async run(ctx) {
     const { es, rec } = ctx.open(ctx.url('x-html'), undefined, X);
     let message;
-    es.addEventListener('error', (e) => { message = e.message; });
+    es.addEventListener('error', (e) => {
+      message = e.message;
+    });
     await rec.untilError();
     return { log: rec.log, message: typeof message === 'string' && message.length > 0, _info: { message } };
   },
@@ -683,7 +779,7 @@ test('error: the server ends the body → "end-of-stream" (CONNECTING) with the 
   async run(ctx) {
     const cases = {
       'standard: 3000 ms': ['x-end', undefined],
-      'the server\'s retry: 30': ['x-end-retry', undefined],
+      "the server's retry: 30": ['x-end-retry', undefined],
       'retry.initialDelay 80': ['x-end', { retry: { initialDelay: 80 } }],
       'retry: 9999999999 is clamped': ['x-huge-retry', undefined],
     };
@@ -698,7 +794,7 @@ test('error: the server ends the body → "end-of-stream" (CONNECTING) with the 
   },
   expect: {
     'standard: 3000 ms': [open(), msg('a'), xerr('end-of-stream', 0, { delay: 3000 })],
-    'the server\'s retry: 30': [open(), msg('a'), xerr('end-of-stream', 0, { delay: 30 })],
+    "the server's retry: 30": [open(), msg('a'), xerr('end-of-stream', 0, { delay: 30 })],
     'retry.initialDelay 80': [open(), msg('a'), xerr('end-of-stream', 0, { delay: 80 })],
     'retry: 9999999999 is clamped': [open(), msg('a'), xerr('end-of-stream', 0, { delay: 2 ** 31 - 1 })],
   },
@@ -707,7 +803,12 @@ test('error: the server ends the body → "end-of-stream" (CONNECTING) with the 
 test('error: unreachable server → "network" (CONNECTING, cause a TypeError); a CORS failure → "network" (CLOSED)', {
   async run(ctx) {
     const dead = await ctx.deadOrigin();
-    const withCause = { detail: (e) => ({ ...errDetail(e), ...(e.type === 'error' && e.target.readyState === 0 ? { cause: e.cause?.constructor?.name } : {}) }) };
+    const withCause = {
+      detail: (e) => ({
+        ...errDetail(e),
+        ...(e.type === 'error' && e.target.readyState === 0 ? { cause: e.cause?.constructor?.name } : {}),
+      }),
+    };
     const a = ctx.open(`${dead}/sse/x-once`, { retry: { initialDelay: 60, maxAttempts: 1 } }, withCause);
     const b = ctx.open(ctx.url('x-once', { origin: 'B' }), undefined, X); // no CORS headers
     await Promise.all([a.rec.untilError(2), b.rec.untilError(2)]);
@@ -730,7 +831,10 @@ test('error: unreachable server → "network" (CONNECTING, cause a TypeError); a
  *  must reconnect (to their `b`). Returns what happened. */
 async function offlineRound(ctx, retry, whileOffline) {
   let fetches = 0;
-  const counting = (u, init) => { fetches++; return fetch(u, init); };
+  const counting = (u, init) => {
+    fetches++;
+    return fetch(u, init);
+  };
   const sources = {
     plain: ctx.open(ctx.url('x-drop', { key: 'plain' }), { retry }, X),
     counted: ctx.open(ctx.url('x-drop', { key: 'counted' }), { retry, fetch: counting }, X),
@@ -757,7 +861,12 @@ async function offlineRound(ctx, retry, whileOffline) {
   }
   const { rec } = sources.plain;
   out._info = {
-    msFromOnlineToOpen: Math.round(rec.between((e) => e.online, (e) => e.type === 'open')),
+    msFromOnlineToOpen: Math.round(
+      rec.between(
+        (e) => e.online,
+        (e) => e.type === 'open',
+      ),
+    ),
     plainTimeline: rec.log.map((e, i) => `${Math.round(rec.times[i] - rec.times[0])}:${e.type ?? 'online'}`),
   };
   return out;
@@ -765,7 +874,10 @@ async function offlineRound(ctx, retry, whileOffline) {
 const offlineExpect = (delay) => {
   const side = {
     log: [open(), msg('a', { id: '1' }), xerr('end-of-stream', 0, { delay }), { online: true }, open(), msg('b', { id: '1' })],
-    requests: [{ lastEventId: null, afterOnline: false }, { lastEventId: '1', afterOnline: true }],
+    requests: [
+      { lastEventId: null, afterOnline: false },
+      { lastEventId: '1', afterOnline: true },
+    ],
   };
   return { offline: { fetches: 1, readyStates: [0, 0] }, fetches: 2, plain: side, counted: side };
 };
@@ -859,7 +971,9 @@ test('EventStreamParser: a chunked POST response piped through it', {
     try {
       const r = big.body.pipeThrough(new m.EventStreamParser({ maxBufferSize: 16 })).getReader();
       for (;;) if ((await r.read()).done) break;
-    } catch (e) { overTheCap = e?.constructor?.name; }
+    } catch (e) {
+      overTheCap = e?.constructor?.name;
+    }
     return {
       exported: 'function',
       isTransformStream: parser instanceof TransformStream,

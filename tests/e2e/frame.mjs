@@ -6,7 +6,10 @@ const sources = new Map();
 
 window.addEventListener('message', async (e) => {
   const d = e.data ?? {};
-  if (d.e2eClose !== undefined) { sources.get(d.e2eClose)?.close(); return; }
+  if (d.e2eClose !== undefined) {
+    sources.get(d.e2eClose)?.close();
+    return;
+  }
   if (d.e2eOpen === undefined) return;
   const send = (entry) => parent.postMessage({ e2eFrame: d.e2eOpen, entry }, '*');
   try {
@@ -14,9 +17,13 @@ window.addEventListener('message', async (e) => {
     const es = d.init === undefined ? new ES(d.url) : new ES(d.url, d.init);
     sources.set(d.e2eOpen, es);
     for (const type of ['open', 'message', 'error']) {
-      es.addEventListener(type, (ev) => send(type === 'message'
-        ? { type: ev.type, data: ev.data, lastEventId: ev.lastEventId, origin: ev.origin, readyState: es.readyState }
-        : { type: ev.type, readyState: es.readyState }));
+      es.addEventListener(type, (ev) =>
+        send(
+          type === 'message'
+            ? { type: ev.type, data: ev.data, lastEventId: ev.lastEventId, origin: ev.origin, readyState: es.readyState }
+            : { type: ev.type, readyState: es.readyState },
+        ),
+      );
     }
   } catch (err) {
     send({ threw: `${err?.name}: ${err?.message}` });

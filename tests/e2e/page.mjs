@@ -66,7 +66,14 @@ class Recorder {
   until(pred, what = 'a condition') {
     if (pred(this.log)) return Promise.resolve();
     return new Promise((resolve) => {
-      const w = { pred, resolve: () => { this.ctx.waiting.delete(w.what); resolve(); }, what };
+      const w = {
+        pred,
+        resolve: () => {
+          this.ctx.waiting.delete(w.what);
+          resolve();
+        },
+        what,
+      };
       this.ctx.waiting.add(what);
       this.waiters.push(w);
     });
@@ -153,7 +160,10 @@ function makeCtx(ES, impl, env) {
     },
     hash: fnv1a,
     /** Construct an EventSource of the implementation under test, closed after the test. */
-    track(es) { sources.add(es); return es; },
+    track(es) {
+      sources.add(es);
+      return es;
+    },
     open(url, init, opts) {
       const es = init === undefined ? new ES(url) : new ES(url, init);
       ctx.track(es);
@@ -161,7 +171,11 @@ function makeCtx(ES, impl, env) {
       recorders.push(rec);
       return { es, rec };
     },
-    record(es, opts) { const rec = new Recorder(ctx, es, opts); recorders.push(rec); return rec; },
+    record(es, opts) {
+      const rec = new Recorder(ctx, es, opts);
+      recorders.push(rec);
+      return rec;
+    },
     async fetchJSON(path, init) {
       // While the page is offline (ctx.offline), the runner asks the server for it.
       if (offline) return window.__e2eCtl(path);
@@ -174,7 +188,8 @@ function makeCtx(ES, impl, env) {
      *  is false. Resolves once the page has seen the change (navigator.onLine, and the
      *  `offline` / `online` event). The runner puts the page back online after the test. */
     async offline(on) {
-      if (typeof window.__e2eOffline !== 'function') throw new Error('the runner gives no network-conditions hook (declare the test\'s needs: [\'offline\'])');
+      if (typeof window.__e2eOffline !== 'function')
+        throw new Error("the runner gives no network-conditions hook (declare the test's needs: ['offline'])");
       const type = on ? 'offline' : 'online';
       const seen = navigator.onLine === !on ? Promise.resolve() : new Promise((r) => window.addEventListener(type, r, { once: true }));
       const what = `the page's \`${type}\` event`;
@@ -187,7 +202,9 @@ function makeCtx(ES, impl, env) {
       return navigator.onLine;
     },
     /** An origin on which nothing listens (connection refused). */
-    async deadOrigin() { return (await ctx.fetchJSON('/ctl/deadport')).origin; },
+    async deadOrigin() {
+      return (await ctx.fetchJSON('/ctl/deadport')).origin;
+    },
     /** The fixture server's log for a scenario of this run: { count, requests, preflights }. */
     server(scenario, { key } = {}) {
       return ctx.fetchJSON(`/log?scenario=${encodeURIComponent(scenario)}&run=${encodeURIComponent(ctx.runId(key))}`);
@@ -196,7 +213,9 @@ function makeCtx(ES, impl, env) {
     async waitConnections(scenario, count, { key } = {}) {
       const what = `server to see ${count} connection(s) to ${scenario}`;
       ctx.waiting.add(what);
-      const r = await ctx.fetchJSON(`/ctl/wait?scenario=${encodeURIComponent(scenario)}&run=${encodeURIComponent(ctx.runId(key))}&count=${count}`);
+      const r = await ctx.fetchJSON(
+        `/ctl/wait?scenario=${encodeURIComponent(scenario)}&run=${encodeURIComponent(ctx.runId(key))}&count=${count}`,
+      );
       ctx.waiting.delete(what);
       if (!r.ok) throw new Error(`timed out waiting for ${what}`);
       return r;
@@ -205,7 +224,9 @@ function makeCtx(ES, impl, env) {
     async waitClosed(scenario, n, { key } = {}) {
       const what = `connection ${n} to ${scenario} to close`;
       ctx.waiting.add(what);
-      const r = await ctx.fetchJSON(`/ctl/wait-closed?scenario=${encodeURIComponent(scenario)}&run=${encodeURIComponent(ctx.runId(key))}&n=${n}`);
+      const r = await ctx.fetchJSON(
+        `/ctl/wait-closed?scenario=${encodeURIComponent(scenario)}&run=${encodeURIComponent(ctx.runId(key))}&n=${n}`,
+      );
       ctx.waiting.delete(what);
       if (!r.ok) throw new Error(`timed out waiting for ${what}`);
       return r;
@@ -234,7 +255,7 @@ function makeCtx(ES, impl, env) {
     /** Force a full garbage collection. Chromium: the runner's CDP hook. Elsewhere: heap
      *  pressure. Returns whether a collection was observed (a WeakRef target cleared). */
     async gc() {
-      let probe = new WeakRef({ probe: true });
+      const probe = new WeakRef({ probe: true });
       await sleep(0); // WeakRef targets are kept alive until the end of the current job
       const cdp = typeof window.__e2eGC === 'function';
       // Heap pressure: ~40 MB of short-lived arrays a round, with pauses for incremental GC
@@ -257,7 +278,12 @@ function makeCtx(ES, impl, env) {
       const f = document.createElement('iframe');
       cleanups.push(() => f.remove());
       const ready = new Promise((resolve) => {
-        const h = (e) => { if (e.source === f.contentWindow && e.data?.e2eFrameReady) { window.removeEventListener('message', h); resolve(); } };
+        const h = (e) => {
+          if (e.source === f.contentWindow && e.data?.e2eFrameReady) {
+            window.removeEventListener('message', h);
+            resolve();
+          }
+        };
         window.addEventListener('message', h);
       });
       f.src = `${origins[origin]}/tests/e2e/frame.html`;
@@ -275,15 +301,25 @@ function makeCtx(ES, impl, env) {
     async worker() {
       const w = new Worker(new URL('./worker-sources.mjs', import.meta.url), { type: 'module' });
       cleanups.push(() => w.terminate());
-      const reply = (key) => new Promise((resolve) => {
-        const h = (e) => { if (e.data && key in e.data) { w.removeEventListener('message', h); resolve(e.data[key]); } };
-        w.addEventListener('message', h);
-      });
+      const reply = (key) =>
+        new Promise((resolve) => {
+          const h = (e) => {
+            if (e.data && key in e.data) {
+              w.removeEventListener('message', h);
+              resolve(e.data[key]);
+            }
+          };
+          w.addEventListener('message', h);
+        });
       ctx.waiting.add('the worker');
       await reply('e2eWorkerReady');
       ctx.waiting.delete('the worker');
       return {
-        open: remoteOpener(w, (message) => w.postMessage(message), (e) => e.data?.e2eSource),
+        open: remoteOpener(
+          w,
+          (message) => w.postMessage(message),
+          (e) => e.data?.e2eSource,
+        ),
         onLine() {
           const r = reply('e2eOnLine');
           w.postMessage({ e2eOnLine: true });
@@ -294,8 +330,20 @@ function makeCtx(ES, impl, env) {
     /** Everything recorded so far (returned with a failure). */
     snapshot: () => recorders.map((r) => r.log),
     cleanup() {
-      for (const es of sources) { try { es.close(); } catch { /* ignore */ } }
-      for (const f of cleanups) { try { f(); } catch { /* ignore */ } }
+      for (const es of sources) {
+        try {
+          es.close();
+        } catch {
+          /* ignore */
+        }
+      }
+      for (const f of cleanups) {
+        try {
+          f();
+        } catch {
+          /* ignore */
+        }
+      }
     },
     onCleanup: (f) => cleanups.push(f),
   };
@@ -320,7 +368,10 @@ async function run(name, impl, env) {
     const result = await Promise.race([
       t.run(ctx),
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out after ${timeout} ms waiting for: ${[...ctx.waiting].join('; ') || '?'}`)), timeout);
+        timer = setTimeout(
+          () => reject(new Error(`timed out after ${timeout} ms waiting for: ${[...ctx.waiting].join('; ') || '?'}`)),
+          timeout,
+        );
       }),
     ]);
     return { ok: true, result: JSON.parse(JSON.stringify(result ?? null)), pageErrors: ctx.pageErrors };

@@ -54,7 +54,11 @@ if (flag('list')) {
 
 const BROWSERS = Object.fromEntries(Object.entries(EXECUTABLES).map(([name, exe]) => [name, { exe }]));
 const browserNames = browsersWanted.length ? browsersWanted : Object.keys(BROWSERS);
-for (const b of browserNames) if (!BROWSERS[b]) { console.error(`unknown browser ${b}`); process.exit(2); }
+for (const b of browserNames)
+  if (!BROWSERS[b]) {
+    console.error(`unknown browser ${b}`);
+    process.exit(2);
+  }
 
 const distPresent = fs.existsSync(path.join(ROOT, 'dist', 'index.js'));
 let impls = implsWanted.length ? implsWanted : ['native', 'ours'];
@@ -67,8 +71,10 @@ const banner = (lines) => {
 };
 if (nativeOnly) {
   banner([
-    '--native-only: testing the browsers\' NATIVE EventSource only.',
-    distPresent ? 'dist/index.js exists but is NOT tested in this run.' : 'dist/index.js does not exist yet: OUR EventSource is NOT tested.',
+    "--native-only: testing the browsers' NATIVE EventSource only.",
+    distPresent
+      ? 'dist/index.js exists but is NOT tested in this run.'
+      : 'dist/index.js does not exist yet: OUR EventSource is NOT tested.',
   ]);
 } else if (oursMissing) {
   banner([
@@ -82,7 +88,11 @@ if (nativeOnly) {
 const stripInfo = (v) => {
   if (Array.isArray(v)) return v.map(stripInfo);
   if (v && typeof v === 'object') {
-    return Object.fromEntries(Object.entries(v).filter(([k]) => k !== '_info').map(([k, x]) => [k, stripInfo(x)]));
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([k]) => k !== '_info')
+        .map(([k, x]) => [k, stripInfo(x)]),
+    );
   }
   return v;
 };
@@ -95,7 +105,8 @@ function diff(expected, actual, at = '', out = [], [e, a] = ['expected', 'got'])
   if (out.length >= 14) return out;
   if (isDeepStrictEqual(expected, actual)) return out;
   const bothArrays = Array.isArray(expected) && Array.isArray(actual);
-  const bothObjects = expected && actual && typeof expected === 'object' && typeof actual === 'object' && !Array.isArray(expected) && !Array.isArray(actual);
+  const bothObjects =
+    expected && actual && typeof expected === 'object' && typeof actual === 'object' && !Array.isArray(expected) && !Array.isArray(actual);
   if (bothArrays) {
     const n = Math.max(expected.length, actual.length);
     for (let i = 0; i < n && out.length < 14; i++) {
@@ -135,9 +146,10 @@ async function launch(name) {
 /** What a browser's automation cannot give a test (tests.mjs `needs`), and why. */
 const UNAVAILABLE = {
   webkit: {
-    offline: 'WebKit over WebDriver has no network-conditions emulation (W3C WebDriver has no such '
-      + 'command and WebKitWebDriver no extension for it; it is also not reachable from the page), '
-      + 'so the page cannot be taken offline',
+    offline:
+      'WebKit over WebDriver has no network-conditions emulation (W3C WebDriver has no such ' +
+      'command and WebKitWebDriver no extension for it; it is also not reachable from the page), ' +
+      'so the page cannot be taken offline',
   },
 };
 
@@ -152,7 +164,9 @@ async function newPage(browser, name, consoleLines) {
   if (name === 'chromium') {
     // ctx.gc(): a real full collection through the DevTools protocol.
     const cdp = await page.createCDPSession();
-    await page.exposeFunction('__e2eGC', async () => { await cdp.send('HeapProfiler.collectGarbage'); });
+    await page.exposeFunction('__e2eGC', async () => {
+      await cdp.send('HeapProfiler.collectGarbage');
+    });
   }
   // ctx.offline(on): the browser's own network conditions for this page. puppeteer's
   // setOfflineMode is CDP Network.emulateNetworkConditions in Chromium and WebDriver BiDi
@@ -178,7 +192,6 @@ async function afterTest(page) {
   if (offlinePages.delete(page)) await page.setOfflineMode(false);
 }
 
-
 // ---- the run ------------------------------------------------------------------------
 const notApplicable = [];
 const deviationsSeen = [];
@@ -191,8 +204,10 @@ for (const bname of browserNames) {
     browser = await withTimeout(launch(bname), 60000, `launching ${bname}`);
   } catch (e) {
     const n = selected.length * impls.length;
-    check(false, `${bname}: cannot launch ${BROWSERS[bname].exe}: ${e.message}`, [],
-      { failure: `${bname}: browser did not start (${n} tests not run)`, count: n });
+    check(false, `${bname}: cannot launch ${BROWSERS[bname].exe}: ${e.message}`, [], {
+      failure: `${bname}: browser did not start (${n} tests not run)`,
+      count: n,
+    });
     continue;
   }
   const version = await browser.version();
@@ -221,7 +236,11 @@ for (const bname of browserNames) {
       } else {
         try {
           await withTimeout(page.goto(PAGE, { waitUntil: 'load' }), 20000, 'loading the test page');
-          await withTimeout(page.waitForFunction(() => !!window.__e2e, { timeout: scaled(15000) }), 20000, 'the test page module');
+          await withTimeout(
+            page.waitForFunction(() => !!window.__e2e, { timeout: scaled(15000) }),
+            20000,
+            'the test page module',
+          );
           r = await withTimeout(
             page.evaluate((n, i, e) => window.__e2e.run(n, i, e), t.name, impl, env),
             (t.timeout ?? 10000) + 15000,
@@ -231,8 +250,16 @@ for (const bname of browserNames) {
         } catch (e) {
           r = { ok: false, error: `runner: ${e.message}` };
           // The page may be wedged: start afresh.
-          try { await withTimeout(page.close(), 5000, 'closing the page'); } catch { /* ignore */ }
-          try { page = await newPage(browser, bname, consoleLines); } catch (e2) { r.error += `; new page failed: ${e2.message}`; }
+          try {
+            await withTimeout(page.close(), 5000, 'closing the page');
+          } catch {
+            /* ignore */
+          }
+          try {
+            page = await newPage(browser, bname, consoleLines);
+          } catch (e2) {
+            r.error += `; new page failed: ${e2.message}`;
+          }
         }
       }
       const ms = Date.now() - started;
@@ -242,7 +269,8 @@ for (const bname of browserNames) {
       // script, e.g. the browser's network layer) excuses every implementation in that browser.
       const dev = impl === 'native' ? t.deviations?.[bname] : undefined;
       // (`impls` in it: only those implementations are affected, e.g. a fetch-based class.)
-      const plat = t.platform?.[bname] && (!t.platform[bname].impls || t.platform[bname].impls.includes(impl)) ? t.platform[bname] : undefined;
+      const plat =
+        t.platform?.[bname] && (!t.platform[bname].impls || t.platform[bname].impls.includes(impl)) ? t.platform[bname] : undefined;
       let status;
       let lines = [];
       if (r.ok && isDeepStrictEqual(actual, expected)) {
@@ -261,19 +289,25 @@ for (const bname of browserNames) {
       }
       const isOk = status.startsWith('ok');
       check(isOk, `${label}${status.length > 2 && isOk ? `  [${status.slice(3)}]` : ''}  (${ms} ms)`, [lines], { failure: label });
-      if ((verbose || !isOk) && r.ok && r.result && r.result._info) console.log(`       info: ${show(r.result._info)}`);
+      if ((verbose || !isOk) && r.ok && r.result?._info) console.log(`       info: ${show(r.result._info)}`);
       if (verbose && r.pageErrors?.length) console.log(`       page errors: ${show(r.pageErrors)}`);
       if ((verbose || !isOk) && consoleLines.length) for (const l of consoleLines.slice(0, 10)) console.log(`       ${l}`);
       results[impl] = r.ok ? actual : null;
     }
     // Differential: native vs ours, whenever both produced a result.
     if (results.native != null && results.ours != null && !isDeepStrictEqual(results.native, results.ours)) {
-      console.log(`     ${bname.padEnd(8)} native≠ours ${t.name}${t.deviations?.[bname] ? '  (explained by the known native deviation)' : ''}`);
+      console.log(
+        `     ${bname.padEnd(8)} native≠ours ${t.name}${t.deviations?.[bname] ? '  (explained by the known native deviation)' : ''}`,
+      );
       for (const l of diff(results.native, results.ours, '', [], ['native', 'ours'])) console.log(`       ${l}`);
     }
   }
   console.log(`== ${bname}: ${((Date.now() - tb) / 1000).toFixed(1)} s`);
-  try { await withTimeout(page.close(), 5000, 'closing the page'); } catch { /* cleanup kills it */ }
+  try {
+    await withTimeout(page.close(), 5000, 'closing the page');
+  } catch {
+    /* cleanup kills it */
+  }
 }
 
 /** `\n${title} — N:` and a line for each item, or nothing when there is none. */

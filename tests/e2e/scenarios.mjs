@@ -38,12 +38,13 @@ const enc = new TextEncoder();
 
 /** Concatenate strings (UTF-8 encoded), byte arrays and Uint8Arrays into one Uint8Array. */
 export function bytes(...parts) {
-  const arrs = parts.map((p) =>
-    typeof p === 'string' ? enc.encode(p) : p instanceof Uint8Array ? p : Uint8Array.from(p),
-  );
+  const arrs = parts.map((p) => (typeof p === 'string' ? enc.encode(p) : p instanceof Uint8Array ? p : Uint8Array.from(p)));
   const out = new Uint8Array(arrs.reduce((n, a) => n + a.length, 0));
   let o = 0;
-  for (const a of arrs) { out.set(a, o); o += a.length; }
+  for (const a of arrs) {
+    out.set(a, o);
+    o += a.length;
+  }
   return out;
 }
 
@@ -69,15 +70,27 @@ export const TRICKY = bytes(
   '\r\n', //                                     -> message "a\né€𝄞", id 1
   ': comment\r',
   'event: t\r',
-  'data: b', [0xff], 'c', [0xc3], '\r', //       0xFF -> U+FFFD; C3 then CR -> U+FFFD, CR
+  'data: b',
+  [0xff],
+  'c',
+  [0xc3],
+  '\r', //       0xFF -> U+FFFD; C3 then CR -> U+FFFD, CR
   '\r', //                                       -> t "b\uFFFDc\uFFFD", id 1
-  BOM, 'data: x\n', //                           BOM not at stream start: field "\uFEFFdata"
+  BOM,
+  'data: x\n', //                           BOM not at stream start: field "\uFEFFdata"
   '\n', //                                       no data -> nothing dispatched
-  'data: ', BOM, 'y\n', //                       BOM inside a value is data
-  'data:', [0xf0, 0x9f, 0x98], 'z\n', //         truncated 4-byte sequence -> one U+FFFD
-  'id: 2', [0x00], 'x\n', //                     id containing NUL -> field ignored
+  'data: ',
+  BOM,
+  'y\n', //                       BOM inside a value is data
+  'data:',
+  [0xf0, 0x9f, 0x98],
+  'z\n', //         truncated 4-byte sequence -> one U+FFFD
+  'id: 2',
+  [0x00],
+  'x\n', //                     id containing NUL -> field ignored
   '\n', //                                       -> message "\uFEFFy\n\uFFFDz", id 1
-  'id: 3\r\n', 'data: end\n\n', //             -> message "end", id 3
+  'id: 3\r\n',
+  'data: end\n\n', //             -> message "end", id 3
 );
 export const TRICKY_EVENTS = [
   { type: 'message', data: 'a\né€𝄞', lastEventId: '1' },
@@ -88,14 +101,30 @@ export const TRICKY_EVENTS = [
 
 // Invalid UTF-8 (spec 14): one U+FFFD per maximal subpart, as the Encoding standard says.
 export const INVALID_UTF8 = bytes(
-  'data: 1', [0xff], '\n\n', //                      lone invalid byte            -> 1
-  'data: 2', [0xc0, 0xaf], '\n\n', //                overlong (C0 never valid)     -> 2
-  'data: 3', [0xed, 0xa0, 0x80], '\n\n', //          UTF-16 surrogate               -> 3
-  'data: 4', [0xf4, 0x90, 0x80, 0x80], '\n\n', //    above U+10FFFF                 -> 4
-  'data: 5', [0xe2, 0x82], '!\n\n', //               truncated 3-byte sequence      -> 1
-  'data: 6', [0x80, 0x80], '\n\n', //                stray continuation bytes       -> 2
-  'data: 7', [0xf0, 0x9f, 0x98, 0x80], '\n\n', //    valid 4-byte (U+1F600)
-  'data: 8', [0xe2, 0x82], '\n', //                  truncated at end of line        -> 1
+  'data: 1',
+  [0xff],
+  '\n\n', //                      lone invalid byte            -> 1
+  'data: 2',
+  [0xc0, 0xaf],
+  '\n\n', //                overlong (C0 never valid)     -> 2
+  'data: 3',
+  [0xed, 0xa0, 0x80],
+  '\n\n', //          UTF-16 surrogate               -> 3
+  'data: 4',
+  [0xf4, 0x90, 0x80, 0x80],
+  '\n\n', //    above U+10FFFF                 -> 4
+  'data: 5',
+  [0xe2, 0x82],
+  '!\n\n', //               truncated 3-byte sequence      -> 1
+  'data: 6',
+  [0x80, 0x80],
+  '\n\n', //                stray continuation bytes       -> 2
+  'data: 7',
+  [0xf0, 0x9f, 0x98, 0x80],
+  '\n\n', //    valid 4-byte (U+1F600)
+  'data: 8',
+  [0xe2, 0x82],
+  '\n', //                  truncated at end of line        -> 1
   '\n',
 );
 export const INVALID_UTF8_DATA = [
@@ -204,19 +233,21 @@ export const scenarios = {
 
   // spec 16, 17, 18, 25, 26: event types.
   named: {
-    responses: [{
-      chunks: [
-        'event: foo\ndata: 1\n\n',
-        'data: 2\n\n', //                    type buffer was reset: message
-        'event: Message\ndata: 3\n\n', //    case-sensitive: not "message"
-        'event:\ndata: 4\n\n', //            empty type: message
-        'event: foo\n\n', //                 no data: nothing, and the type is reset
-        'data: 5\n\n',
-        'event: bar\ndata: 6\n\n', //        nobody listens for bar
-        'event:  foo\ndata: 7\n\n', //       type " foo" (one space removed)
-        'data: 8\n\n',
-      ],
-    }],
+    responses: [
+      {
+        chunks: [
+          'event: foo\ndata: 1\n\n',
+          'data: 2\n\n', //                    type buffer was reset: message
+          'event: Message\ndata: 3\n\n', //    case-sensitive: not "message"
+          'event:\ndata: 4\n\n', //            empty type: message
+          'event: foo\n\n', //                 no data: nothing, and the type is reset
+          'data: 5\n\n',
+          'event: bar\ndata: 6\n\n', //        nobody listens for bar
+          'event:  foo\ndata: 7\n\n', //       type " foo" (one space removed)
+          'data: 8\n\n',
+        ],
+      },
+    ],
   },
   // spec 17, 18, 24
   multiline: {
@@ -224,90 +255,119 @@ export const scenarios = {
   },
   // spec 16, 17
   'comments-fields': {
-    responses: [{
-      chunks: [
-        ': hello\n:\n::\ndata: x\nDATA: y\nfoo: bar\nData: z\n:data: w\ndata : v\n\n',
-        'data:x\n\n', //                      no space after the colon
-        'data:\tx\n\n', //                    a tab is not removed
-        'ev\n', 'data: end\n\n',
-      ],
-    }],
+    responses: [
+      {
+        chunks: [
+          ': hello\n:\n::\ndata: x\nDATA: y\nfoo: bar\nData: z\n:data: w\ndata : v\n\n',
+          'data:x\n\n', //                      no space after the colon
+          'data:\tx\n\n', //                    a tab is not removed
+          'ev\n',
+          'data: end\n\n',
+        ],
+      },
+    ],
   },
   // spec 23, 26
   'empty-dispatch': {
-    responses: [{
-      chunks: ['\n\n\n', 'event: foo\n\n', 'data: x\n\n', 'event: foo\nretry: 1000000\n\ndata: y\n\n', 'data: end\n\n'],
-    }],
+    responses: [
+      {
+        chunks: ['\n\n\n', 'event: foo\n\n', 'data: x\n\n', 'event: foo\nretry: 1000000\n\ndata: y\n\n', 'data: end\n\n'],
+      },
+    ],
   },
   // spec 15
   'line-endings': {
-    responses: [{
-      chunks: [
-        'data: a\r\ndata: b\rdata: c\n\r\n', //  "a\nb\nc"
-        'data: d\r\r', //                        CR CR: line, then empty line
-        'data: e\n\n',
-        'data: f\r\n\r\n',
-        'data: g\r', '\ndata: h\r', '\n\r', '\n', // CR | LF split across chunks
-        'data: end\n\n',
-      ],
-    }],
+    responses: [
+      {
+        chunks: [
+          'data: a\r\ndata: b\rdata: c\n\r\n', //  "a\nb\nc"
+          'data: d\r\r', //                        CR CR: line, then empty line
+          'data: e\n\n',
+          'data: f\r\n\r\n',
+          'data: g\r',
+          '\ndata: h\r',
+          '\n\r',
+          '\n', // CR | LF split across chunks
+          'data: end\n\n',
+        ],
+      },
+    ],
   },
   // spec 19, 22, 25
   ids: {
-    responses: [{
-      chunks: [
-        'id: 1\ndata: a\n\n',
-        'data: b\n\n', //                        id persists
-        'id\ndata: c\n\n', //                    empty id resets to ""
-        'id: 2\ndata: d\n\n',
-        'id:\ndata: e\n\n', //                   empty id (with colon) resets too
-        'id:  3 \ndata: f\n\n', //               one leading space removed: " 3 "
-        'id: é€𝄞\ndata: g\n\n',
-        'data: h\nid: 4\n\n', //                 the id applies to the event it is in
-      ],
-    }],
+    responses: [
+      {
+        chunks: [
+          'id: 1\ndata: a\n\n',
+          'data: b\n\n', //                        id persists
+          'id\ndata: c\n\n', //                    empty id resets to ""
+          'id: 2\ndata: d\n\n',
+          'id:\ndata: e\n\n', //                   empty id (with colon) resets too
+          'id:  3 \ndata: f\n\n', //               one leading space removed: " 3 "
+          'id: é€𝄞\ndata: g\n\n',
+          'data: h\nid: 4\n\n', //                 the id applies to the event it is in
+        ],
+      },
+    ],
   },
   // spec 22: an event with no data still sets the last event ID.
   'id-only': {
-    responses: [{
-      chunks: ['id: 1\ndata: a\n\n', 'id: 2\n\n', 'data: b\n\n', 'event: foo\nid: 3\n\n', 'data: c\n\n', 'id\n\n', 'data: d\n\n'],
-    }],
+    responses: [
+      {
+        chunks: ['id: 1\ndata: a\n\n', 'id: 2\n\n', 'data: b\n\n', 'event: foo\nid: 3\n\n', 'data: c\n\n', 'id\n\n', 'data: d\n\n'],
+      },
+    ],
   },
   // spec 19: an id containing U+0000 is ignored (the rest of the event is not).
   'id-nul': {
-    responses: [{
-      chunks: ['id: 1\ndata: a\n\n', 'id: x\0y\ndata: b\n\n', 'data: c\nid: 2\0\n\n', 'id: \0\ndata: d\n\n', 'id:\0\ndata: e\n\n', 'data: end\n\n'],
-    }],
+    responses: [
+      {
+        chunks: [
+          'id: 1\ndata: a\n\n',
+          'id: x\0y\ndata: b\n\n',
+          'data: c\nid: 2\0\n\n',
+          'id: \0\ndata: d\n\n',
+          'id:\0\ndata: e\n\n',
+          'data: end\n\n',
+        ],
+      },
+    ],
   },
   // spec 14: BOM handling
   bom: {
-    responses: [{
-      chunks: [
-        bytes(BOM, BOM, 'data: 1\n\n'), //      second BOM: field "\uFEFFdata" ignored
-        bytes('data: 2\n\n'),
-        bytes(BOM, 'data: 3\n\n'), //           BOM mid-stream: ignored field
-        bytes('data: ', BOM, '4\n\n'),
-      ],
-    }],
+    responses: [
+      {
+        chunks: [
+          bytes(BOM, BOM, 'data: 1\n\n'), //      second BOM: field "\uFEFFdata" ignored
+          bytes('data: 2\n\n'),
+          bytes(BOM, 'data: 3\n\n'), //           BOM mid-stream: ignored field
+          bytes('data: ', BOM, '4\n\n'),
+        ],
+      },
+    ],
   },
   'bom-split': { responses: [{ chunks: [bytes([0xef]), bytes([0xbb]), bytes([0xbf], 'data: 1\n\n'), 'data: end\n\n'] }] },
   'invalid-utf8': { responses: [{ chunks: [INVALID_UTF8] }] },
   // The tricky stream one byte per chunk, and split in two at offset ?split=k.
   'tricky-bytes': { responses: [{ chunks: () => chunked(TRICKY, 1), pauseMs: 1 }] },
   'tricky-split': {
-    responses: [{
-      chunks: (q) => {
-        const k = Number(q.get('split'));
-        return [TRICKY.subarray(0, k), TRICKY.subarray(k)];
+    responses: [
+      {
+        chunks: (q) => {
+          const k = Number(q.get('split'));
+          return [TRICKY.subarray(0, k), TRICKY.subarray(k)];
+        },
+        pauseMs: 2,
       },
-      pauseMs: 2,
-    }],
+    ],
   },
   large: {
-    responses: [{
-      chunks: () => chunked(bytes('data: ', largeData(), '\n\ndata: after\n\n'), 64 * 1024),
-      pauseMs: 1,
-    }],
+    responses: [
+      {
+        chunks: () => chunked(bytes('data: ', largeData(), '\n\ndata: after\n\n'), 64 * 1024),
+        pauseMs: 1,
+      },
+    ],
   },
   many: {
     responses: [{ chunks: () => chunked(manyBody(), 7919), pauseMs: 1 }],
@@ -323,10 +383,7 @@ export const scenarios = {
   },
   // spec 8, 9, 10, 11, 20, 22: reconnect with Last-Event-ID (non-ASCII: UTF-8 on the wire).
   reconnect: {
-    responses: [
-      { chunks: ['retry: 200\nid: 1\ndata: a\n\n', 'id: é€𝄞\ndata: b\n\n'], end: 'end' },
-      { chunks: ['data: c\n\n'] },
-    ],
+    responses: [{ chunks: ['retry: 200\nid: 1\ndata: a\n\n', 'id: é€𝄞\ndata: b\n\n'], end: 'end' }, { chunks: ['data: c\n\n'] }],
   },
   // spec 20: invalid retry values are ignored; a retry in a discarded event still counts.
   'retry-invalid': {
@@ -340,10 +397,7 @@ export const scenarios = {
   },
   // spec 11, 19: an empty id resets the last event ID: no Last-Event-ID header.
   'id-reset': {
-    responses: [
-      { chunks: ['retry: 30\nid: 5\ndata: a\n\nid\ndata: b\n\n'], end: 'end' },
-      { chunks: ['data: c\n\n'] },
-    ],
+    responses: [{ chunks: ['retry: 30\nid: 5\ndata: a\n\nid\ndata: b\n\n'], end: 'end' }, { chunks: ['data: c\n\n'] }],
   },
   // spec 5, 8: the socket is reset in the middle of the body: reconnect.
   // spec 8, 21: a TCP RST mid-event, once the page has had every byte (it signals `go`
@@ -355,10 +409,7 @@ export const scenarios = {
     ],
   },
   'mid-stream-reset': {
-    responses: [
-      { chunks: ['retry: 30\nid: 1\ndata: a\n\ndata: part'], end: 'destroy' },
-      { chunks: ['data: b\n\n'] },
-    ],
+    responses: [{ chunks: ['retry: 30\nid: 1\ndata: a\n\ndata: part'], end: 'destroy' }, { chunks: ['data: b\n\n'] }],
   },
   // spec 5, 9, 11: the server resets the connection twice before any response, then serves.
   // `Connection: close` so that the resets hit fresh connections (an HTTP stack silently
@@ -382,10 +433,12 @@ export const scenarios = {
   },
 
   // spec 2, 6, 25: redirects. `redir-S-B` redirects to origin B, `redir-S-A` to origin A.
-  ...Object.fromEntries(REDIRECT_STATUSES.flatMap((s) => [
-    [`redir-${s}-B`, { responses: [{ redirect: { status: s, to: { origin: 'B', scenario: 'redir-target' } } }] }],
-    [`redir-${s}-A`, { responses: [{ redirect: { status: s, to: { origin: 'A', scenario: 'redir-target' } } }] }],
-  ])),
+  ...Object.fromEntries(
+    REDIRECT_STATUSES.flatMap((s) => [
+      [`redir-${s}-B`, { responses: [{ redirect: { status: s, to: { origin: 'B', scenario: 'redir-target' } } }] }],
+      [`redir-${s}-A`, { responses: [{ redirect: { status: s, to: { origin: 'A', scenario: 'redir-target' } } }] }],
+    ]),
+  ),
   'redir-target': {
     responses: [
       { cors: '*', chunks: ['retry: 30\nid: r1\ndata: first\n\n'], end: 'end' },
@@ -441,12 +494,16 @@ export const scenarios = {
   },
 
   ...Object.assign({}, ...Object.entries(STATUS_FAILURES).map(([k, r]) => failing(k, r))),
-  ...Object.fromEntries(Object.entries(BAD_TYPES).map(([k, t], i) => [`bad-type-${i}`, { responses: [{ type: t, chunks: ['data: x\n\n'], end: 'end' }] }])),
+  ...Object.fromEntries(
+    Object.entries(BAD_TYPES).map(([k, t], i) => [`bad-type-${i}`, { responses: [{ type: t, chunks: ['data: x\n\n'], end: 'end' }] }]),
+  ),
   // The response head alone must decide (spec 6, 7): these bodies stay open and short.
   'open-type-text-plain': { responses: [{ type: 'text/plain', chunks: ['data: x\n\n'] }] },
   'open-type-none': { responses: [{ type: null, chunks: ['data: x\n\n'] }] },
   'bad-type-primed': { responses: [PRIME, { type: 'text/plain', chunks: ['data: x\n\n'], end: 'end' }] },
-  ...Object.fromEntries(Object.entries(GOOD_TYPES).map(([k, t], i) => [`good-type-${i}`, { responses: [{ type: t, chunks: ['data: é\n\n'] }] }])),
+  ...Object.fromEntries(
+    Object.entries(GOOD_TYPES).map(([k, t], i) => [`good-type-${i}`, { responses: [{ type: t, chunks: ['data: é\n\n'] }] }]),
+  ),
 };
 
 // ---------------------------------------------------------------------------------------

@@ -28,7 +28,6 @@ import { scenarios } from './scenarios.mjs';
 import { readStatic } from '../static.mjs';
 
 const LONG_POLL_MS = 20000;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export async function startServers({ quiet = true } = {}) {
   const state = new Map(); // `${scenario}|${run}` -> { count, requests, preflights }
@@ -46,16 +45,28 @@ export async function startServers({ quiet = true } = {}) {
     return e;
   };
   const changed = () => {
-    for (const w of [...waiters]) if (w.test()) { waiters.delete(w); w.resolve(true); }
+    for (const w of [...waiters])
+      if (w.test()) {
+        waiters.delete(w);
+        w.resolve(true);
+      }
   };
   const waitUntil = (test, ms = LONG_POLL_MS) => {
     if (test()) return Promise.resolve(true);
     return new Promise((resolve) => {
       const w = { test, resolve };
       waiters.add(w);
-      const t = setTimeout(() => { timers.delete(t); waiters.delete(w); resolve(false); }, ms);
+      const t = setTimeout(() => {
+        timers.delete(t);
+        waiters.delete(w);
+        resolve(false);
+      }, ms);
       timers.add(t);
-      w.resolve = (v) => { clearTimeout(t); timers.delete(t); resolve(v); };
+      w.resolve = (v) => {
+        clearTimeout(t);
+        timers.delete(t);
+        resolve(v);
+      };
     });
   };
   const signal = (run, name) => {
@@ -68,10 +79,14 @@ export async function startServers({ quiet = true } = {}) {
     }
     return s;
   };
-  const pause = (ms) => new Promise((r) => {
-    const t = setTimeout(() => { timers.delete(t); r(); }, ms);
-    timers.add(t);
-  });
+  const pause = (ms) =>
+    new Promise((r) => {
+      const t = setTimeout(() => {
+        timers.delete(t);
+        r();
+      }, ms);
+      timers.add(t);
+    });
 
   const originOf = (name) => listeners.find((l) => l.name === name)?.origin;
   const nameOfHost = (host) => listeners.find((l) => l.origin === `http://${host}`)?.name ?? '?';
@@ -147,9 +162,15 @@ export async function startServers({ quiet = true } = {}) {
     if (body === null) return; // the client went away while sending it
     const n = e.count++;
     const rec = {
-      n, method: req.method, server: listener.name, url: req.url, ...headerRecord(req),
-      body: body.length ? body.toString('utf8') : null, bodyHex: body.length ? body.toString('hex') : null,
-      t, closed: null,
+      n,
+      method: req.method,
+      server: listener.name,
+      url: req.url,
+      ...headerRecord(req),
+      body: body.length ? body.toString('utf8') : null,
+      bodyHex: body.length ? body.toString('hex') : null,
+      t,
+      closed: null,
     };
     e.requests.push(rec);
     res.on('close', () => {
@@ -160,7 +181,10 @@ export async function startServers({ quiet = true } = {}) {
     changed();
 
     const r = pickResponse(sc, n, rec.lastEventId);
-    if (r.destroy) { req.socket.destroy(); return; }
+    if (r.destroy) {
+      req.socket.destroy();
+      return;
+    }
     if (r.headersNever) return; // pending until the client goes away (or close())
 
     const headers = { 'Cache-Control': 'no-store', ...corsHeaders(r.cors, req), ...(r.headers ?? {}) };
@@ -186,7 +210,7 @@ export async function startServers({ quiet = true } = {}) {
     res.writeHead(r.status ?? 200, headers);
     res.flushHeaders();
 
-    const chunks = typeof r.chunks === 'function' ? r.chunks(url.searchParams, rec) : r.chunks ?? [];
+    const chunks = typeof r.chunks === 'function' ? r.chunks(url.searchParams, rec) : (r.chunks ?? []);
     const pauseMs = r.pauseMs ?? 3;
     for (let i = 0; i < chunks.length; i++) {
       if (res.destroyed || closed) return;
@@ -304,7 +328,9 @@ export async function startServers({ quiet = true } = {}) {
       l.sockets.add(s);
       s.on('close', () => l.sockets.delete(s));
     });
-    l.server.on('request', (req, res) => { handle(l, req, res); });
+    l.server.on('request', (req, res) => {
+      handle(l, req, res);
+    });
     l.server.on('clientError', (err, s) => s.destroy());
   }
 
@@ -328,7 +354,10 @@ export async function startServers({ quiet = true } = {}) {
     attach(l);
     return new Promise((resolve, reject) => {
       l.server.once('error', reject);
-      l.server.listen(l.port, '127.0.0.1', () => { l.server.off('error', reject); resolve(l); });
+      l.server.listen(l.port, '127.0.0.1', () => {
+        l.server.off('error', reject);
+        resolve(l);
+      });
     });
   }
 
@@ -355,10 +384,12 @@ export async function startServers({ quiet = true } = {}) {
       for (const s of signals.values()) s.resolve();
       for (const t of timers) clearTimeout(t);
       timers.clear();
-      await Promise.all(listeners.map((l) => {
-        l.server.closeAllConnections?.();
-        return closeListener(l);
-      }));
+      await Promise.all(
+        listeners.map((l) => {
+          l.server.closeAllConnections?.();
+          return closeListener(l);
+        }),
+      );
     },
   };
 }
@@ -366,7 +397,10 @@ export async function startServers({ quiet = true } = {}) {
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const s = await startServers({ quiet: false });
   console.log(`origin A: ${s.originA}\norigin B: ${s.originB}\npage: ${s.originA}/tests/e2e/page.html\nCtrl-C to stop`);
-  const stop = async () => { await s.close(); process.exit(0); };
+  const stop = async () => {
+    await s.close();
+    process.exit(0);
+  };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }

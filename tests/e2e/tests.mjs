@@ -27,16 +27,24 @@
 // Pure ES module: Node imports it too (for names and expectations).
 
 import {
-  TRICKY, TRICKY_EVENTS, INVALID_UTF8_DATA, largeData, fnv1a, MANY_COUNT,
-  STATUS_FAILURES, BAD_TYPES, GOOD_TYPES, badTypeScenario, goodTypeScenario,
+  TRICKY,
+  TRICKY_EVENTS,
+  INVALID_UTF8_DATA,
+  largeData,
+  fnv1a,
+  MANY_COUNT,
+  STATUS_FAILURES,
+  BAD_TYPES,
+  GOOD_TYPES,
+  badTypeScenario,
+  goodTypeScenario,
 } from './scenarios.mjs';
 import { extensionTests } from './extensions.mjs';
 
 // ---- expected entries ---------------------------------------------------------------
 const open = () => ({ type: 'open', readyState: 1 });
 const err = (readyState) => ({ type: 'error', readyState });
-const msg = (data, { type = 'message', id = '', origin = 'A', rs = 1 } = {}) =>
-  ({ type, data, lastEventId: id, origin, readyState: rs });
+const msg = (data, { type = 'message', id = '', origin = 'A', rs = 1 } = {}) => ({ type, data, lastEventId: id, origin, readyState: rs });
 
 // Long enough to outlast any reconnection a primed stream (retry: 30) could make, with
 // Firefox's 500 ms floor on the reconnection time.
@@ -67,11 +75,19 @@ const desc = (o, k) => {
   const d = Object.getOwnPropertyDescriptor(o, k);
   if (!d) return null;
   return 'value' in d
-    ? { value: typeof d.value === 'function' ? `function/${d.value.length}` : d.value, writable: d.writable, enumerable: d.enumerable, configurable: d.configurable }
+    ? {
+        value: typeof d.value === 'function' ? `function/${d.value.length}` : d.value,
+        writable: d.writable,
+        enumerable: d.enumerable,
+        configurable: d.configurable,
+      }
     : { get: typeof d.get, set: typeof d.set, enumerable: d.enumerable, configurable: d.configurable };
 };
 const threw = (f) => {
-  try { f(); return 'no exception'; } catch (e) {
+  try {
+    f();
+    return 'no exception';
+  } catch (e) {
     return `${e?.constructor?.name}:${e?.name}${e instanceof DOMException ? `:${e.code}` : ''}`;
   }
 };
@@ -121,10 +137,16 @@ test('api: interface shape (accessors, close, prototype chain, toStringTag)', {
       toString: Object.prototype.toString.call(es),
       toStringTag: desc(P, Symbol.toStringTag),
       protoConstructor: desc(P, 'constructor'),
-      attributes: Object.fromEntries(['url', 'withCredentials', 'readyState', 'onopen', 'onmessage', 'onerror'].map((a) => [a, desc(P, a)])),
+      attributes: Object.fromEntries(
+        ['url', 'withCredentials', 'readyState', 'onopen', 'onmessage', 'onerror'].map((a) => [a, desc(P, a)]),
+      ),
       close: desc(P, 'close'),
       // Module code is strict: assigning a read-only accessor throws.
-      assignReadOnly: ['url', 'withCredentials', 'readyState'].map((a) => threw(() => { es[a] = 1; })),
+      assignReadOnly: ['url', 'withCredentials', 'readyState'].map((a) =>
+        threw(() => {
+          es[a] = 1;
+        }),
+      ),
       // WebIDL brand checks: the getters refuse a foreign `this`.
       foreignThis: ['url', 'readyState'].map((a) => threw(() => Object.getOwnPropertyDescriptor(P, a).get.call({}))),
       closeForeignThis: threw(() => P.close.call({})),
@@ -190,7 +212,9 @@ test('api: an unparsable URL throws a SyntaxError DOMException', {
       _info: { hostWithSpace: threw(() => ctx.track(new ctx.ES('https://exa mple.test/'))) },
     };
   },
-  expect: { thrown: ['DOMException:SyntaxError:12', 'DOMException:SyntaxError:12', 'DOMException:SyntaxError:12', 'DOMException:SyntaxError:12'] },
+  expect: {
+    thrown: ['DOMException:SyntaxError:12', 'DOMException:SyntaxError:12', 'DOMException:SyntaxError:12', 'DOMException:SyntaxError:12'],
+  },
 });
 
 test('api: url is the absolute, serialized URL', {
@@ -230,10 +254,25 @@ test('api: withCredentials reflects the init dictionary (default false)', {
   async run(ctx) {
     const { ES } = ctx;
     const u = ctx.url('idle');
-    const inits = [[], [undefined], [null], [{}], [{ withCredentials: true }], [{ withCredentials: 1 }],
-      [{ withCredentials: 'yes' }], [{ withCredentials: 0 }], [{ withCredentials: false }], [{ withCredentials: '' }]];
+    const inits = [
+      [],
+      [undefined],
+      [null],
+      [{}],
+      [{ withCredentials: true }],
+      [{ withCredentials: 1 }],
+      [{ withCredentials: 'yes' }],
+      [{ withCredentials: 0 }],
+      [{ withCredentials: false }],
+      [{ withCredentials: '' }],
+    ];
     let gets = 0;
-    const getter = { get withCredentials() { gets++; return true; } };
+    const getter = {
+      get withCredentials() {
+        gets++;
+        return true;
+      },
+    };
     const viaGetter = ctx.track(new ES(u, getter)).withCredentials;
     return {
       values: inits.map((args) => ctx.track(new ES(u, ...args)).withCredentials),
@@ -258,12 +297,30 @@ test('api: event handler attributes (get, set, null, non-callables)', {
     const out = { initial: names.map((n) => es[n]) };
     const f = () => {};
     const obj = {};
-    out.assigned = names.map((n) => { es[n] = f; return es[n] === f; });
-    out.nullRemoves = names.map((n) => { es[n] = null; return es[n]; });
-    out.primitive = names.map((n) => { es[n] = 5; return es[n]; });
-    out.string = names.map((n) => { es[n] = 'alert(1)'; return es[n]; });
-    out.object = names.map((n) => { es[n] = obj; return es[n] === obj; }); // [LegacyTreatNonObjectAsNull]
-    out.undefined = names.map((n) => { es[n] = undefined; return es[n]; });
+    out.assigned = names.map((n) => {
+      es[n] = f;
+      return es[n] === f;
+    });
+    out.nullRemoves = names.map((n) => {
+      es[n] = null;
+      return es[n];
+    });
+    out.primitive = names.map((n) => {
+      es[n] = 5;
+      return es[n];
+    });
+    out.string = names.map((n) => {
+      es[n] = 'alert(1)';
+      return es[n];
+    });
+    out.object = names.map((n) => {
+      es[n] = obj;
+      return es[n] === obj;
+    }); // [LegacyTreatNonObjectAsNull]
+    out.undefined = names.map((n) => {
+      es[n] = undefined;
+      return es[n];
+    });
     return out;
   },
   expect: {
@@ -282,7 +339,10 @@ test('api: a handler keeps its place among listeners; null removes it', {
   async run(ctx) {
     const es = ctx.track(new ctx.ES(ctx.url('idle')));
     const calls = [];
-    const fire = (type = 'message') => { es.dispatchEvent(new MessageEvent(type, { data: 'x' })); calls.push('|'); };
+    const fire = (type = 'message') => {
+      es.dispatchEvent(new MessageEvent(type, { data: 'x' }));
+      calls.push('|');
+    };
     es.addEventListener('message', () => calls.push('L1'));
     es.onmessage = () => calls.push('h1');
     es.addEventListener('message', () => calls.push('L2'));
@@ -291,7 +351,9 @@ test('api: a handler keeps its place among listeners; null removes it', {
     fire(); //                                          replaced in place: L1 h2 L2
     es.onmessage = null;
     fire(); //                                          L1 L2
-    const h3 = function (e) { calls.push(this === es && e.data === 'x' ? 'h3' : 'h3?'); };
+    const h3 = function (e) {
+      calls.push(this === es && e.data === 'x' ? 'h3' : 'h3?');
+    };
     es.onmessage = h3; //                               re-added: at the end
     es.addEventListener('message', () => calls.push('L3'));
     fire(); //                                          L1 L2 h3 L3
@@ -301,11 +363,37 @@ test('api: a handler keeps its place among listeners; null removes it', {
     fire('foo'); //                                     onmessage is not for other types
     es.onopen = () => calls.push('open');
     es.onerror = () => calls.push('error');
-    es.dispatchEvent(new Event('open')); es.dispatchEvent(new Event('error'));
+    es.dispatchEvent(new Event('open'));
+    es.dispatchEvent(new Event('error'));
     return calls;
   },
-  expect: ['L1', 'h1', 'L2', '|', 'L1', 'h2', 'L2', '|', 'L1', 'L2', '|', 'L1', 'L2', 'h3', 'L3', '|',
-    'L1', 'L2', 'h3', 'L3', 'h3', '|', '|', 'open', 'error'],
+  expect: [
+    'L1',
+    'h1',
+    'L2',
+    '|',
+    'L1',
+    'h2',
+    'L2',
+    '|',
+    'L1',
+    'L2',
+    '|',
+    'L1',
+    'L2',
+    'h3',
+    'L3',
+    '|',
+    'L1',
+    'L2',
+    'h3',
+    'L3',
+    'h3',
+    '|',
+    '|',
+    'open',
+    'error',
+  ],
 });
 
 test('api: handlers and listeners receive real events in registration order', {
@@ -323,8 +411,20 @@ test('api: handlers and listeners receive real events in registration order', {
     await rec.untilError(2);
     return calls;
   },
-  expect: ['L1:open:1', 'h:open:1', 'L2:open:1', 'L1:message:1', 'h:message:1', 'L2:message:1',
-    'L1:error:0', 'h:error:0', 'L2:error:0', 'L1:error:2', 'h:error:2', 'L2:error:2'],
+  expect: [
+    'L1:open:1',
+    'h:open:1',
+    'L2:open:1',
+    'L1:message:1',
+    'h:message:1',
+    'L2:message:1',
+    'L1:error:0',
+    'h:error:0',
+    'L2:error:0',
+    'L1:error:2',
+    'h:error:2',
+    'L2:error:2',
+  ],
 });
 
 test('api: events are MessageEvents (open and error are plain Events)', {
@@ -342,25 +442,78 @@ test('api: events are MessageEvents (open and error are plain Events)', {
       currentTarget: e.currentTarget === es,
       eventPhase: e.eventPhase,
       ...(e instanceof MessageEvent
-        ? { data: e.data, origin: ctx.originName(e.origin), lastEventId: e.lastEventId, source: e.source, ports: Array.isArray(e.ports) ? e.ports.length : typeof e.ports }
+        ? {
+            data: e.data,
+            origin: ctx.originName(e.origin),
+            lastEventId: e.lastEventId,
+            source: e.source,
+            ports: Array.isArray(e.ports) ? e.ports.length : typeof e.ports,
+          }
         : {}),
     });
     const got = {};
     const trusted = {};
     const es = ctx.track(new ctx.ES(ctx.url('basic')));
-    es.addEventListener('open', (e) => { got.open = shape(e, es); trusted.open = e.isTrusted; });
-    es.addEventListener('message', (e) => { got.message = shape(e, es); trusted.message = e.isTrusted; });
+    es.addEventListener('open', (e) => {
+      got.open = shape(e, es);
+      trusted.open = e.isTrusted;
+    });
+    es.addEventListener('message', (e) => {
+      got.message = shape(e, es);
+      trusted.message = e.isTrusted;
+    });
     await ctx.record(es).untilMessage('hello');
     const f = ctx.track(new ctx.ES(ctx.url('fail-404')));
-    f.addEventListener('error', (e) => { got.error = shape(e, f); trusted.error = e.isTrusted; });
+    f.addEventListener('error', (e) => {
+      got.error = shape(e, f);
+      trusted.error = e.isTrusted;
+    });
     await ctx.record(f).untilError(2);
     // isTrusted is true for the UA's events; a script cannot make it so. Printed, not compared.
     return { ...got, _info: { isTrusted: trusted } };
   },
   expect: {
-    open: { ctor: 'Event', isMessageEvent: false, isEvent: true, type: 'open', bubbles: false, cancelable: false, composed: false, target: true, currentTarget: true, eventPhase: 2 },
-    message: { ctor: 'MessageEvent', isMessageEvent: true, isEvent: true, type: 'message', bubbles: false, cancelable: false, composed: false, target: true, currentTarget: true, eventPhase: 2, data: 'hello', origin: 'A', lastEventId: '', source: null, ports: 0 },
-    error: { ctor: 'Event', isMessageEvent: false, isEvent: true, type: 'error', bubbles: false, cancelable: false, composed: false, target: true, currentTarget: true, eventPhase: 2 },
+    open: {
+      ctor: 'Event',
+      isMessageEvent: false,
+      isEvent: true,
+      type: 'open',
+      bubbles: false,
+      cancelable: false,
+      composed: false,
+      target: true,
+      currentTarget: true,
+      eventPhase: 2,
+    },
+    message: {
+      ctor: 'MessageEvent',
+      isMessageEvent: true,
+      isEvent: true,
+      type: 'message',
+      bubbles: false,
+      cancelable: false,
+      composed: false,
+      target: true,
+      currentTarget: true,
+      eventPhase: 2,
+      data: 'hello',
+      origin: 'A',
+      lastEventId: '',
+      source: null,
+      ports: 0,
+    },
+    error: {
+      ctor: 'Event',
+      isMessageEvent: false,
+      isEvent: true,
+      type: 'error',
+      bubbles: false,
+      cancelable: false,
+      composed: false,
+      target: true,
+      currentTarget: true,
+      eventPhase: 2,
+    },
   },
 });
 
@@ -373,7 +526,9 @@ test('request: Accept, Cache-Control, no Last-Event-ID, cookies same-origin', {
   async run(ctx) {
     const cookie = `same_${ctx.run.replace(/\W/g, '_')}`;
     document.cookie = `${cookie}=1; path=/; SameSite=Lax`;
-    ctx.onCleanup(() => { document.cookie = `${cookie}=; path=/; max-age=0`; });
+    ctx.onCleanup(() => {
+      document.cookie = `${cookie}=; path=/; max-age=0`;
+    });
     const { rec } = ctx.open(ctx.url('headers-check'));
     await rec.untilMessage('ok');
     const { requests } = await ctx.server('headers-check');
@@ -412,8 +567,17 @@ test('stream: event types (named, default, case-sensitive, reset after dispatch)
     await rec.untilMessage('8');
     return rec.log;
   },
-  expect: [open(), msg('1', { type: 'foo' }), msg('2'), msg('3', { type: 'Message' }), msg('4'), msg('5'),
-    msg('6', { type: 'bar' }), msg('7', { type: ' foo' }), msg('8')],
+  expect: [
+    open(),
+    msg('1', { type: 'foo' }),
+    msg('2'),
+    msg('3', { type: 'Message' }),
+    msg('4'),
+    msg('5'),
+    msg('6', { type: 'bar' }),
+    msg('7', { type: ' foo' }),
+    msg('8'),
+  ],
 });
 
 test('stream: multi-line data, one trailing LF removed, empty data', {
@@ -463,8 +627,17 @@ test('stream: ids persist; an empty id resets; the value is taken as is', {
     await rec.untilMessage('h');
     return rec.log;
   },
-  expect: [open(), msg('a', { id: '1' }), msg('b', { id: '1' }), msg('c', { id: '' }), msg('d', { id: '2' }),
-    msg('e', { id: '' }), msg('f', { id: ' 3 ' }), msg('g', { id: 'é€𝄞' }), msg('h', { id: '4' })],
+  expect: [
+    open(),
+    msg('a', { id: '1' }),
+    msg('b', { id: '1' }),
+    msg('c', { id: '' }),
+    msg('d', { id: '2' }),
+    msg('e', { id: '' }),
+    msg('f', { id: ' 3 ' }),
+    msg('g', { id: 'é€𝄞' }),
+    msg('h', { id: '4' }),
+  ],
 });
 
 test('stream: an event without data still sets the last event ID', {
@@ -477,8 +650,9 @@ test('stream: an event without data still sets the last event ID', {
   expect: [open(), msg('a', { id: '1' }), msg('b', { id: '2' }), msg('c', { id: '3' }), msg('d', { id: '' })],
   deviations: {
     firefox: {
-      why: 'Firefox ignores the id of an event that has no data: the last event ID is only updated '
-        + 'when an event is dispatched (spec 22: set it first, even if the data buffer is empty)',
+      why:
+        'Firefox ignores the id of an event that has no data: the last event ID is only updated ' +
+        'when an event is dispatched (spec 22: set it first, even if the data buffer is empty)',
       expect: [open(), msg('a', { id: '1' }), msg('b', { id: '1' }), msg('c', { id: '1' }), msg('d', { id: '1' })],
     },
   },
@@ -491,22 +665,31 @@ test('stream: an id containing U+0000 is ignored, the rest of its event is not',
     await rec.untilMessage('end');
     return rec.log;
   },
-  expect: [open(), msg('a', { id: '1' }), msg('b', { id: '1' }), msg('c', { id: '1' }), msg('d', { id: '1' }),
-    msg('e', { id: '1' }), msg('end', { id: '1' })],
+  expect: [
+    open(),
+    msg('a', { id: '1' }),
+    msg('b', { id: '1' }),
+    msg('c', { id: '1' }),
+    msg('d', { id: '1' }),
+    msg('e', { id: '1' }),
+    msg('end', { id: '1' }),
+  ],
   deviations: {
     firefox: {
-      why: 'Firefox mishandles an id containing U+0000: after `id: x\\0y` or `id: \\0` the data lines '
-        + 'of the same event are lost (nothing is dispatched), and `id:\\0` sets the last event ID to "\\0" '
-        + '(only `id: 2\\0` after the data is ignored as it should be). Spec 19: ignore the id field, and only it',
+      why:
+        'Firefox mishandles an id containing U+0000: after `id: x\\0y` or `id: \\0` the data lines ' +
+        'of the same event are lost (nothing is dispatched), and `id:\\0` sets the last event ID to "\\0" ' +
+        '(only `id: 2\\0` after the data is ignored as it should be). Spec 19: ignore the id field, and only it',
       expect: [open(), msg('a', { id: '1' }), msg('c', { id: '1' }), msg('e', { id: '\0' }), msg('end', { id: '\0' })],
     },
   },
 });
 
-const WEBKIT_SPLIT_BOM = 'WebKit strips the leading BOM only when its three bytes arrive in one chunk; '
-  + 'split across chunks (EF | BB | BF…) it stays in front of the first line, whose field name then '
-  + 'matches nothing, so that line is lost (spec 14: decode the stream, strip one leading BOM, whatever '
-  + 'the chunking)';
+const WEBKIT_SPLIT_BOM =
+  'WebKit strips the leading BOM only when its three bytes arrive in one chunk; ' +
+  'split across chunks (EF | BB | BF…) it stays in front of the first line, whose field name then ' +
+  'matches nothing, so that line is lost (spec 14: decode the stream, strip one leading BOM, whatever ' +
+  'the chunking)';
 
 test('stream: one leading BOM stripped; a second BOM is data', {
   spec: [14, 17],
@@ -572,7 +755,10 @@ test('stream: the tricky input, split in two at every offset', {
       why: WEBKIT_SPLIT_BOM,
       expect: [
         { log: [open(), ...TRICKY_EVENTS_WEBKIT_SPLIT_BOM], splits: [1, 2] },
-        { log: [open(), ...TRICKY_EVENTS.map((e) => msg(e.data, { type: e.type, id: e.lastEventId }))], splits: Array.from({ length: TRICKY.length - 3 }, (_, i) => i + 3) },
+        {
+          log: [open(), ...TRICKY_EVENTS.map((e) => msg(e.data, { type: e.type, id: e.lastEventId }))],
+          splits: Array.from({ length: TRICKY.length - 3 }, (_, i) => i + 3),
+        },
       ],
     },
   },
@@ -599,7 +785,10 @@ test(`stream: ${MANY_COUNT} small events in odd-sized chunks`, {
     const { es, rec } = ctx.open(ctx.url('many'));
     let n = 0;
     let inOrder = true;
-    es.addEventListener('message', (e) => { n++; if (e.data !== String(n) || e.lastEventId !== String(n)) inOrder = false; });
+    es.addEventListener('message', (e) => {
+      n++;
+      if (e.data !== String(n) || e.lastEventId !== String(n)) inOrder = false;
+    });
     await rec.untilType('message', MANY_COUNT);
     return { count: n, inOrder, last: rec.log[rec.log.length - 1] };
   },
@@ -621,9 +810,10 @@ test('stream: Content-Type parameters are allowed; the body is always UTF-8', {
   expect: Object.fromEntries(Object.keys(GOOD_TYPES).map((k) => [k, [open(), msg('é')]])),
   deviations: {
     chromium: {
-      why: 'Chromium fails the connection when the Content-Type has a charset parameter other than '
-        + 'utf-8 (console: "EventSource\'s response has a charset ("iso-8859-1") that is not UTF-8. '
-        + 'Aborting the connection."); the spec checks the MIME type essence only and always decodes UTF-8',
+      why:
+        'Chromium fails the connection when the Content-Type has a charset parameter other than ' +
+        'utf-8 (console: "EventSource\'s response has a charset ("iso-8859-1") that is not UTF-8. ' +
+        'Aborting the connection."); the spec checks the MIME type essence only and always decodes UTF-8',
       expect: Object.fromEntries(Object.keys(GOOD_TYPES).map((k) => [k, k.startsWith('charset=iso') ? [err(2)] : [open(), msg('é')]])),
     },
   },
@@ -633,10 +823,7 @@ test('stream: Content-Type parameters are allowed; the body is always UTF-8', {
  *  1.5 s without one means it waits for (more of) the body. */
 async function firstEvents(ctx, cases) {
   const recs = Object.entries(cases).map(([k, u]) => [k, ctx.open(u).rec]);
-  await Promise.race([
-    Promise.all(recs.map(([, r]) => r.until((l) => l.length > 0, 'a first event'))),
-    ctx.quiet(1500),
-  ]);
+  await Promise.race([Promise.all(recs.map(([, r]) => r.until((l) => l.length > 0, 'a first event'))), ctx.quiet(1500)]);
   return Object.fromEntries(recs.map(([k, r]) => [k, r.log]));
 }
 
@@ -654,9 +841,10 @@ test('response head alone: open (or a CORS failure) before any body byte', {
   },
   platform: {
     firefox: {
-      why: 'Firefox\'s network layer hands no response to the page (EventSource, fetch() and XHR alike) '
-        + 'before the first body byte: no `open` for a 200 text/event-stream whose body is silent, no CORS '
-        + 'failure for a silent cross-origin body. Below any script, so it holds for ours too',
+      why:
+        "Firefox's network layer hands no response to the page (EventSource, fetch() and XHR alike) " +
+        'before the first body byte: no `open` for a 200 text/event-stream whose body is silent, no CORS ' +
+        'failure for a silent cross-origin body. Below any script, so it holds for ours too',
       expect: { 'same-origin, silent body: open': [], 'cross-origin without CORS, silent body: fail': [] },
     },
   },
@@ -674,15 +862,17 @@ test('response head alone: a wrong Content-Type fails while the body is still op
   expect: { 'text/plain': [err(2)], 'no Content-Type': [err(2)] },
   deviations: {
     chromium: {
-      why: 'Chromium MIME-sniffs a text/plain or missing Content-Type before its EventSource sees the '
-        + 'response: with fewer than 512 body bytes and the body still open it stays CONNECTING (no error) '
-        + 'until more bytes or the end of the body; the spec fails on the response head (fetch() is not '
-        + 'sniffed, so a polyfill is unaffected)',
+      why:
+        'Chromium MIME-sniffs a text/plain or missing Content-Type before its EventSource sees the ' +
+        'response: with fewer than 512 body bytes and the body still open it stays CONNECTING (no error) ' +
+        'until more bytes or the end of the body; the spec fails on the response head (fetch() is not ' +
+        'sniffed, so a polyfill is unaffected)',
       expect: { 'text/plain': [], 'no Content-Type': [] },
     },
     firefox: {
-      why: 'Firefox sniffs a response without Content-Type: with a few body bytes and the body still '
-        + 'open its EventSource stays CONNECTING (no error); the spec fails on the response head',
+      why:
+        'Firefox sniffs a response without Content-Type: with a few body bytes and the body still ' +
+        'open its EventSource stays CONNECTING (no error); the spec fails on the response head',
       expect: { 'text/plain': [err(2)], 'no Content-Type': [] },
     },
   },
@@ -696,10 +886,11 @@ test('response head alone: a wrong Content-Type fails while the body is still op
 const utf8 = (s) => [...new TextEncoder().encode(s)];
 const utf8Twice = (s) => String.fromCharCode(...utf8(s));
 const hex = (bytes) => bytes.map((b) => b.toString(16).padStart(2, '0')).join('');
-const WEBKIT_HEADER_UTF8 = 'WebKit\'s fetch() sends a header value\'s code units U+0080–U+00FF as UTF-8 '
-  + '(two bytes each) instead of one byte each, so a fetch-based class cannot send a non-ASCII '
-  + 'Last-Event-ID as its UTF-8 bytes there: they go out UTF-8-encoded twice (é → c3 83 c2 a9). '
-  + 'Below any script (fetch and Headers themselves); the native class is not affected';
+const WEBKIT_HEADER_UTF8 =
+  "WebKit's fetch() sends a header value's code units U+0080–U+00FF as UTF-8 " +
+  '(two bytes each) instead of one byte each, so a fetch-based class cannot send a non-ASCII ' +
+  'Last-Event-ID as its UTF-8 bytes there: they go out UTF-8-encoded twice (é → c3 83 c2 a9). ' +
+  'Below any script (fetch and Headers themselves); the native class is not affected';
 
 test('reconnect: end of body reconnects after `retry` with Last-Event-ID (UTF-8)', {
   spec: [8, 9, 10, 11, 20, 22],
@@ -707,7 +898,10 @@ test('reconnect: end of body reconnects after `retry` with Last-Event-ID (UTF-8)
     const { rec } = ctx.open(ctx.url('reconnect'));
     await rec.untilMessage('c');
     const { requests } = await ctx.server('reconnect');
-    const wait = rec.between((e) => e.type === 'error', (e) => e.type === 'open');
+    const wait = rec.between(
+      (e) => e.type === 'error',
+      (e) => e.type === 'open',
+    );
     return {
       log: rec.log,
       lastEventIds: requests.map((r) => r.lastEventId),
@@ -759,16 +953,20 @@ test('reconnect: invalid retry values are ignored; a retry in a discarded event 
   async run(ctx) {
     const { rec } = ctx.open(ctx.url('retry-invalid'));
     await rec.untilMessage('b');
-    const wait = rec.between((e) => e.type === 'error', (e) => e.type === 'open');
+    const wait = rec.between(
+      (e) => e.type === 'error',
+      (e) => e.type === 'open',
+    );
     return { log: rec.log, wait: waitClass(wait, 150), _info: { waitMs: Math.round(wait) } };
   },
   expect: { log: [open(), msg('a'), err(0), open(), msg('b')], wait: 'honoured' },
   deviations: {
     webkit: {
-      why: 'WebKit takes a retry value that is not all ASCII digits when it parses as an integer '
-        + 'with a sign or spaces: `retry: +5` sets 5 ms (also `retry: 9000 ` and `retry:  5`); an '
-        + 'empty `retry:` resets it to WebKit\'s default of 3 s. Spec 20: only ASCII digits, '
-        + 'anything else is ignored',
+      why:
+        'WebKit takes a retry value that is not all ASCII digits when it parses as an integer ' +
+        'with a sign or spaces: `retry: +5` sets 5 ms (also `retry: 9000 ` and `retry:  5`); an ' +
+        "empty `retry:` resets it to WebKit's default of 3 s. Spec 20: only ASCII digits, " +
+        'anything else is ignored',
       expect: { log: [open(), msg('a'), err(0), open(), msg('b')], wait: 'too early (under half of retry 150; see _info)' },
     },
   },
@@ -818,10 +1016,11 @@ test('reconnect: after a TCP reset mid-event, the pending event and partial line
   expect: [open(), msg('a', { id: '1' }), err(0), open(), msg('b', { id: '1' })],
   deviations: {
     webkit: {
-      why: 'After a network error mid-body (here a TCP reset) WebKit keeps the data buffer, the event '
-        + 'type and the partial line into the next connection, whose bytes continue them (only a clean '
-        + 'end of the body discards them). Spec 8 and 21: pending data is discarded when the connection '
-        + 'ends; the resume check (tests/resume/run.mjs) sees the same corruption',
+      why:
+        'After a network error mid-body (here a TCP reset) WebKit keeps the data buffer, the event ' +
+        'type and the partial line into the next connection, whose bytes continue them (only a clean ' +
+        'end of the body discards them). Spec 8 and 21: pending data is discarded when the connection ' +
+        'ends; the resume check (tests/resume/run.mjs) sees the same corruption',
       expect: [open(), msg('a', { id: '1' }), err(0), open(), msg('pending\npardata: b', { type: 'leak', id: '1' })],
     },
   },
@@ -848,10 +1047,11 @@ test('reconnect: connection reset before any response, twice, then served', {
   },
   platform: {
     webkit: {
-      why: 'WebKit\'s network layer may both retry a request reset before any answer by itself and '
-        + 'report the reset to the page, which then makes its own request: the server sees one more '
-        + 'attempt, with the same Last-Event-ID (seen for both classes; tests/resume/run.mjs '
-        + 'excuses the same pattern)',
+      why:
+        "WebKit's network layer may both retry a request reset before any answer by itself and " +
+        'report the reset to the page, which then makes its own request: the server sees one more ' +
+        'attempt, with the same Last-Event-ID (seen for both classes; tests/resume/run.mjs ' +
+        'excuses the same pattern)',
       expect: {
         log: [open(), msg('a', { id: '7' }), err(0), open(), msg('b', { id: '7' })],
         lastEventIds: [null, '7', '7', '7', '7'],
@@ -867,8 +1067,10 @@ async function downUp(ctx, where) {
   const rec = await where(C, `${C}/sse/down-up?run=${ctx.run}`);
   // The first error is the end of the body (the listener closes right after it), the
   // second a refused attempt; then bring the server back. CLOSED ends the test early.
-  await rec.until((l) => l.filter((e) => e.type === 'error' && e.readyState === 0).length >= 2
-    || l.some((e) => e.type === 'error' && e.readyState === 2), 'an error after a refused connection');
+  await rec.until(
+    (l) => l.filter((e) => e.type === 'error' && e.readyState === 0).length >= 2 || l.some((e) => e.type === 'error' && e.readyState === 2),
+    'an error after a refused connection',
+  );
   if (!rec.log.some((e) => e.readyState === 2)) {
     await ctx.flaky.reopen();
     await rec.untilMessage('b');
@@ -894,13 +1096,16 @@ test('reconnect: server down (connection refused), then back — same origin', {
 test('reconnect: server down (connection refused), then back — cross-origin (CORS)', {
   spec: [5, 9, 10, 11],
   timeout: 15000,
-  async run(ctx) { return downUp(ctx, async (C, u) => ctx.open(u).rec); },
+  async run(ctx) {
+    return downUp(ctx, async (C, u) => ctx.open(u).rec);
+  },
   expect: DOWN_UP,
   deviations: {
     firefox: {
-      why: 'Firefox fails the connection (CLOSED, no reconnect) when a cross-origin reconnection is '
-        + 'refused: it reports the network error as a CORS failure ("CORS request did not succeed"); '
-        + 'an unreachable server is a network error to reestablish from (spec 5), as Chromium does',
+      why:
+        'Firefox fails the connection (CLOSED, no reconnect) when a cross-origin reconnection is ' +
+        'refused: it reports the network error as a CORS failure ("CORS request did not succeed"); ' +
+        'an unreachable server is a network error to reestablish from (spec 5), as Chromium does',
       expect: { log: [open(), msg('a', { id: '7', origin: 'C' }), err(0), err(2)], lastEventIds: [null] },
     },
   },
@@ -941,7 +1146,11 @@ async function failBoth(ctx, scenario, opts) {
   await ctx.quiet(NO_RECONNECT_MS);
   return f.result();
 }
-const FAIL_BOTH = (origin = 'A') => ({ direct: [err(2)], primed: [open(), msg('primed', { origin }), err(0), err(2)], connections: [1, 2] });
+const FAIL_BOTH = (origin = 'A') => ({
+  direct: [err(2)],
+  primed: [open(), msg('primed', { origin }), err(0), err(2)],
+  connections: [1, 2],
+});
 
 test(`fail: HTTP status other than 200 (${Object.keys(STATUS_FAILURES).join(', ')})`, {
   spec: [6, 12],
@@ -1010,10 +1219,7 @@ test('fail: window.stop() aborts the request, CONNECTING or OPEN: CLOSED, one er
     await opened.rec.untilMessage('hello');
     window.stop();
     // Until both errors; WebKit's native class fires none (deviation): a bounded quiet ends it.
-    await Promise.race([
-      Promise.all([connecting.rec.untilError(), opened.rec.untilError()]),
-      ctx.quiet(1500 * (ctx.env.timeScale ?? 1)),
-    ]);
+    await Promise.race([Promise.all([connecting.rec.untilError(), opened.rec.untilError()]), ctx.quiet(1500 * (ctx.env.timeScale ?? 1))]);
     await ctx.quiet(NO_RECONNECT_MS);
     const counts = [await ctx.server('no-headers', { key: 'stop' }), await ctx.server('basic', { key: 'stop' })];
     return {
@@ -1025,9 +1231,10 @@ test('fail: window.stop() aborts the request, CONNECTING or OPEN: CLOSED, one er
   expect: { connecting: [err(2)], open: [open(), msg('hello'), err(2)], connections: [1, 1] },
   deviations: {
     webkit: {
-      why: 'window.stop() leaves WebKit\'s EventSource alone: the CONNECTING one keeps waiting and the '
-        + 'OPEN one stays open, no error, readyState unchanged. Spec 4: the fetch is aborted, a network '
-        + 'error caused by an abort fails the connection',
+      why:
+        "window.stop() leaves WebKit's EventSource alone: the CONNECTING one keeps waiting and the " +
+        'OPEN one stays open, no error, readyState unchanged. Spec 4: the fetch is aborted, a network ' +
+        'error caused by an abort fails the connection',
       expect: { connecting: [], open: [open(), msg('hello')], connections: [1, 1] },
     },
   },
@@ -1043,13 +1250,15 @@ test('data: URL: opens, dispatches with origin "null", then reconnects at the en
   expect: [open(), msg('hi', { origin: 'null' }), err(0)],
   deviations: {
     firefox: {
-      why: 'Firefox refuses a data: URL in EventSource (fails at once: "can\'t establish a connection"); '
-        + 'Fetch loads data: URLs with basic tainting even in cors mode, so the spec opens it',
+      why:
+        'Firefox refuses a data: URL in EventSource (fails at once: "can\'t establish a connection"); ' +
+        'Fetch loads data: URLs with basic tainting even in cors mode, so the spec opens it',
       expect: [err(2)],
     },
     webkit: {
-      why: 'WebKit refuses a data: URL in EventSource (fails at once, CLOSED); Fetch loads data: URLs '
-        + 'with basic tainting even in cors mode, so the spec opens it',
+      why:
+        'WebKit refuses a data: URL in EventSource (fails at once, CLOSED); Fetch loads data: URLs ' +
+        'with basic tainting even in cors mode, so the spec opens it',
       expect: [err(2)],
     },
   },
@@ -1087,17 +1296,23 @@ for (const s of [301, 302, 303, 307, 308]) {
     expect: redirectExpect(s),
     deviations: {
       webkit: {
-        why: 'WebKit reconnects to the ORIGINAL URL after any redirect (301, 302, 303, 307, 308); the '
-          + 'spec fetches the same request again, whose URL list the redirect extended, so the '
-          + 'reconnection goes to the final URL (whatwg/html#503)',
+        why:
+          'WebKit reconnects to the ORIGINAL URL after any redirect (301, 302, 303, 307, 308); the ' +
+          'spec fetches the same request again, whose URL list the redirect extended, so the ' +
+          'reconnection goes to the final URL (whatwg/html#503)',
         expect: redirectExpect(s, { reconnectToOriginal: true }),
       },
-      ...([302, 303, 307].includes(s) ? { firefox: {
-        why: 'Firefox reconnects to the ORIGINAL URL after a 302, 303 or 307 (it keeps the new URL only '
-          + 'for 301 and 308, after the old W3C text about 301); the spec fetches the same request again, '
-          + 'whose URL list the redirect extended, so the reconnection goes to the final URL (whatwg/html#503)',
-        expect: redirectExpect(s, { reconnectToOriginal: true }),
-      } } : {}),
+      ...([302, 303, 307].includes(s)
+        ? {
+            firefox: {
+              why:
+                'Firefox reconnects to the ORIGINAL URL after a 302, 303 or 307 (it keeps the new URL only ' +
+                'for 301 and 308, after the old W3C text about 301); the spec fetches the same request again, ' +
+                'whose URL list the redirect extended, so the reconnection goes to the final URL (whatwg/html#503)',
+              expect: redirectExpect(s, { reconnectToOriginal: true }),
+            },
+          }
+        : {}),
     },
   });
 }
@@ -1129,7 +1344,9 @@ test('redirect: to a 404, or to another origin without CORS headers, fails', {
 
 test('cors: cross-origin without CORS headers fails (no reconnect)', {
   spec: [5, 12],
-  async run(ctx) { return failBoth(ctx, 'cors-none', { origin: 'B' }); },
+  async run(ctx) {
+    return failBoth(ctx, 'cors-none', { origin: 'B' });
+  },
   expect: FAIL_BOTH('B'),
 });
 
@@ -1158,8 +1375,13 @@ test('credentials: cookies cross-origin only with withCredentials and Allow-Cred
     const B = { origin: 'B' };
     await ctx.setCookie('B', `b_${id}`);
     const mine = (c) => c.endsWith(ctx.run) || c.endsWith(id);
-    const names = (req) => (req.headers.cookie ?? '').split('; ').filter(Boolean).map((c) => c.split('=')[0])
-      .filter(mine).map((c) => c.split('_')[0]);
+    const names = (req) =>
+      (req.headers.cookie ?? '')
+        .split('; ')
+        .filter(Boolean)
+        .map((c) => c.split('=')[0])
+        .filter(mine)
+        .map((c) => c.split('_')[0]);
 
     // Without withCredentials: no cookie goes out, and a Set-Cookie is not stored.
     const plain = ctx.open(ctx.url('cors-star-setcookie', B));
@@ -1209,17 +1431,20 @@ const LEI_REFUSED = (data, lastEventIds, preflights) => ({
 });
 const leiNoPreflight = {
   impls: ['ours'],
-  why: 'fetch() cannot send Last-Event-ID to another origin without a CORS preflight (it is not '
-    + 'CORS-safelisted; the native class makes none): refused there, the reconnection is made again '
-    + 'without the header, and the server, not told the last event ID, starts over',
+  why:
+    'fetch() cannot send Last-Event-ID to another origin without a CORS preflight (it is not ' +
+    'CORS-safelisted; the native class makes none): refused there, the reconnection is made again ' +
+    'without the header, and the server, not told the last event ID, starts over',
   expect: LEI_REFUSED('from the start', [null, null], 1),
 };
 test('cors: a reconnection whose preflight would refuse Last-Event-ID goes on', {
   spec: [5, 11],
   async run(ctx) {
     const { rec } = ctx.open(ctx.url('lei-preflight-refused', { origin: 'B' }));
-    await rec.until((l) => l.filter((e) => e.type === 'message').length >= 2 || l.some((e) => e.readyState === 2),
-      'a second message, or CLOSED');
+    await rec.until(
+      (l) => l.filter((e) => e.type === 'message').length >= 2 || l.some((e) => e.readyState === 2),
+      'a second message, or CLOSED',
+    );
     const log = await ctx.server('lei-preflight-refused');
     return {
       log: rec.log,
@@ -1270,7 +1495,10 @@ test('close(): from onopen; the events that came with the response are not dispa
   spec: [7, 13, 26],
   async run(ctx) {
     const { es, rec } = ctx.open(ctx.url('close-onopen'));
-    es.onopen = () => { es.close(); rec.add({ closed: es.readyState }); };
+    es.onopen = () => {
+      es.close();
+      rec.add({ closed: es.readyState });
+    };
     await rec.untilType('open');
     const { requests } = await ctx.waitClosed('close-onopen', 0);
     await ctx.quiet(200);
@@ -1283,7 +1511,10 @@ test('close(): inside onmessage; the rest of the chunk is not dispatched, no err
   spec: [13, 26],
   async run(ctx) {
     const { es, rec } = ctx.open(ctx.url('close-in-message'), undefined, { types: ['x'] });
-    es.onmessage = (e) => { rec.add({ handler: e.data, readyState: es.readyState }); es.close(); };
+    es.onmessage = (e) => {
+      rec.add({ handler: e.data, readyState: es.readyState });
+      es.close();
+    };
     // added after onmessage: runs after it for the same event, and sees CLOSED
     es.addEventListener('message', (e) => rec.add({ listener: e.data, readyState: es.readyState }));
     await rec.untilMessage('1');
@@ -1297,7 +1528,10 @@ test('close(): during the reconnection wait cancels the reconnection', {
   spec: [9, 10, 13],
   async run(ctx) {
     const { es, rec } = ctx.open(ctx.url('close-reconnect-wait'));
-    es.onerror = () => { es.close(); rec.add({ closed: es.readyState }); };
+    es.onerror = () => {
+      es.close();
+      rec.add({ closed: es.readyState });
+    };
     await rec.untilError(0);
     await ctx.quiet(1200); // retry is 300 ms (Firefox: at least 500)
     return { log: rec.log, connections: (await ctx.server('close-reconnect-wait')).count };
@@ -1330,7 +1564,10 @@ test('worker: in a dedicated worker, the URL resolves against the worker script'
   async run(ctx) {
     const w = new Worker(new URL('./worker.mjs', import.meta.url), { type: 'module' });
     ctx.onCleanup(() => w.terminate());
-    const reply = new Promise((resolve) => { w.onmessage = (e) => resolve(e.data); w.onerror = (e) => resolve({ error: e.message ?? 'worker error' }); });
+    const reply = new Promise((resolve) => {
+      w.onmessage = (e) => resolve(e.data);
+      w.onerror = (e) => resolve({ error: e.message ?? 'worker error' });
+    });
     ctx.waiting.add('the worker');
     // worker.mjs lives in /tests/e2e/: ../../sse/… is the scenario on origin A
     w.postMessage({ impl: ctx.impl, url: `../../sse/basic?run=${ctx.run}` });
@@ -1356,7 +1593,10 @@ test('gc: an unreferenced, OPEN EventSource with a listener is not collected', {
       es.addEventListener('message', (e) => {
         got.push(e.data);
         if (got.length === 1) first();
-        if (got.length === 2) { e.target.close(); gotBoth(); }
+        if (got.length === 2) {
+          e.target.close();
+          gotBoth();
+        }
       });
     })();
     ctx.waiting.add('the first message');
@@ -1400,7 +1640,10 @@ test('module: dist/polyfill.js installs globalThis.EventSource only where missin
     ctx.onCleanup(() => frame.remove());
     const reply = new Promise((resolve) => {
       window.addEventListener('message', function h(e) {
-        if (e.data?.polyfill) { window.removeEventListener('message', h); resolve(e.data.polyfill); }
+        if (e.data?.polyfill) {
+          window.removeEventListener('message', h);
+          resolve(e.data.polyfill);
+        }
       });
     });
     frame.srcdoc = `<script type="module">
@@ -1415,7 +1658,7 @@ test('module: dist/polyfill.js installs globalThis.EventSource only where missin
         es.onmessage = (e) => { out.message = e.data; es.close(); parent.postMessage({ polyfill: out }, '*'); };
         es.onerror = () => { out.error = es.readyState; es.close(); parent.postMessage({ polyfill: out }, '*'); };
       } catch (e) { out.threw = String(e); parent.postMessage({ polyfill: out }, '*'); }
-    <\/script>`;
+    </script>`;
     document.body.append(frame);
     ctx.waiting.add('the polyfill iframe');
     const inFrame = await reply;

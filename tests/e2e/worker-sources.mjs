@@ -6,8 +6,14 @@
 const sources = new Map();
 
 self.onmessage = async ({ data: d }) => {
-  if (d?.e2eOnLine) { self.postMessage({ e2eOnLine: navigator.onLine }); return; }
-  if (d?.e2eClose !== undefined) { sources.get(d.e2eClose)?.close(); return; }
+  if (d?.e2eOnLine) {
+    self.postMessage({ e2eOnLine: navigator.onLine });
+    return;
+  }
+  if (d?.e2eClose !== undefined) {
+    sources.get(d.e2eClose)?.close();
+    return;
+  }
   if (d?.e2eOpen === undefined) return;
   const send = (entry) => self.postMessage({ e2eSource: d.e2eOpen, entry });
   try {
@@ -15,8 +21,12 @@ self.onmessage = async ({ data: d }) => {
     const es = d.init === undefined ? new ES(d.url) : new ES(d.url, d.init);
     sources.set(d.e2eOpen, es);
     es.addEventListener('open', () => send({ type: 'open', readyState: es.readyState }));
-    es.addEventListener('message', (e) => send({ type: e.type, data: e.data, lastEventId: e.lastEventId, origin: e.origin, readyState: es.readyState }));
-    es.addEventListener('error', (e) => send({ type: 'error', readyState: es.readyState, reason: e.reason, status: e.status, delay: e.delay }));
+    es.addEventListener('message', (e) =>
+      send({ type: e.type, data: e.data, lastEventId: e.lastEventId, origin: e.origin, readyState: es.readyState }),
+    );
+    es.addEventListener('error', (e) =>
+      send({ type: 'error', readyState: es.readyState, reason: e.reason, status: e.status, delay: e.delay }),
+    );
   } catch (err) {
     send({ threw: `${err?.name}: ${err?.message}` });
   }

@@ -21,10 +21,13 @@ async function wasmMemory() {
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const withTimeout = (promise, ms, what) => Promise.race([
-  promise,
-  sleep(ms).then(() => { throw new Error(`${what}: nothing within ${ms} ms`); }),
-]);
+const withTimeout = (promise, ms, what) =>
+  Promise.race([
+    promise,
+    sleep(ms).then(() => {
+      throw new Error(`${what}: nothing within ${ms} ms`);
+    }),
+  ]);
 
 /** Opens a source; resolves with its log once `done(log, es)` holds (checked after each
  *  event), then closes it. Entries: 'open', ['message', data], ['error', readyState, reason]. */
@@ -32,14 +35,30 @@ function record(ES, url, init, done, ms = 10000) {
   const es = init === undefined ? new ES(url) : new ES(url, init);
   const log = [];
   const finished = new Promise((resolve) => {
-    const check = () => { if (done(log, es)) resolve(); };
-    es.addEventListener('open', () => { log.push('open'); check(); });
-    es.addEventListener('message', (e) => { log.push(['message', e.data]); check(); });
-    es.addEventListener('error', (e) => { log.push(['error', es.readyState, e.reason ?? null]); check(); });
+    const check = () => {
+      if (done(log, es)) resolve();
+    };
+    es.addEventListener('open', () => {
+      log.push('open');
+      check();
+    });
+    es.addEventListener('message', (e) => {
+      log.push(['message', e.data]);
+      check();
+    });
+    es.addEventListener('error', (e) => {
+      log.push(['error', es.readyState, e.reason ?? null]);
+      check();
+    });
   });
   return withTimeout(finished, ms, `${url}: the awaited events`)
-    .catch((e) => { log.push(['timeout', String(e.message)]); })
-    .then(() => { es.close(); return log; });
+    .catch((e) => {
+      log.push(['timeout', String(e.message)]);
+    })
+    .then(() => {
+      es.close();
+      return log;
+    });
 }
 const firstMessageOrFailure = (log, es) => log.some((e) => e[0] === 'message') || es.readyState === 2;
 
@@ -59,10 +78,15 @@ async function hugeStart(name, url, init) {
   const es = init === undefined ? new ES(url) : new ES(url, init);
   const log = [];
   let erred;
-  const error = new Promise((r) => { erred = r; });
+  const error = new Promise((r) => {
+    erred = r;
+  });
   es.addEventListener('open', () => log.push('open'));
   es.addEventListener('message', (e) => log.push(['message', e.data.length]));
-  es.addEventListener('error', (e) => { log.push(['error', es.readyState, e.reason ?? null]); erred(); });
+  es.addEventListener('error', (e) => {
+    log.push(['error', es.readyState, e.reason ?? null]);
+    erred();
+  });
   big = { es, log, error, t0: performance.now() };
   return true;
 }
@@ -131,12 +155,32 @@ async function diffBatch(items, concurrency) {
 
 /** Names a hostile server may use as event types: they must reach their listeners and
  *  nothing else (no property of any prototype set or replaced). */
-const PROTO_NAMES = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf',
-  '__defineGetter__', 'then', 'message', 'onmessage', 'open', 'error', 'close', 'readyState', 'url'];
+const PROTO_NAMES = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'hasOwnProperty',
+  'valueOf',
+  '__defineGetter__',
+  'then',
+  'message',
+  'onmessage',
+  'open',
+  'error',
+  'close',
+  'readyState',
+  'url',
+];
 function protoSnapshot(ES) {
   const out = {};
-  for (const [label, o] of [['Object.prototype', Object.prototype], ['EventTarget.prototype', EventTarget.prototype],
-    ['EventSource.prototype', ES.prototype], ['Event.prototype', Event.prototype], ['MessageEvent.prototype', MessageEvent.prototype]]) {
+  for (const [label, o] of [
+    ['Object.prototype', Object.prototype],
+    ['EventTarget.prototype', EventTarget.prototype],
+    ['EventSource.prototype', ES.prototype],
+    ['Event.prototype', Event.prototype],
+    ['MessageEvent.prototype', MessageEvent.prototype],
+  ]) {
     for (const k of Reflect.ownKeys(o)) {
       const d = Object.getOwnPropertyDescriptor(o, k);
       out[`${label}.${String(k)}`] = d.value ?? d.get ?? null;
@@ -153,10 +197,18 @@ async function protoNames(url) {
   const own = Reflect.ownKeys(es).map(String);
   const log = [];
   await new Promise((resolve) => {
-    const timer = setTimeout(() => { log.push(['@timeout']); resolve(); }, 10000);
+    const timer = setTimeout(() => {
+      log.push(['@timeout']);
+      resolve();
+    }, 10000);
     for (const t of PROTO_NAMES) {
       es.addEventListener(t, (e) => {
-        if (t === 'error') { clearTimeout(timer); es.close(); resolve(); return; }
+        if (t === 'error') {
+          clearTimeout(timer);
+          es.close();
+          resolve();
+          return;
+        }
         if (e instanceof MessageEvent) log.push([e.type, e.data, e.lastEventId]);
       });
     }
@@ -164,7 +216,7 @@ async function protoNames(url) {
   const after = protoSnapshot(ES);
   const changed = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => before[k] !== after[k]);
   const ownAfter = Reflect.ownKeys(es).map(String);
-  return { log, changed, ownBefore: own, ownAfter, plain: ({}).polluted ?? null, onmessage: es.onmessage, names: PROTO_NAMES };
+  return { log, changed, ownBefore: own, ownAfter, plain: {}.polluted ?? null, onmessage: es.onmessage, names: PROTO_NAMES };
 }
 
 // ---- (c) connection slots ------------------------------------------------------------------

@@ -53,9 +53,7 @@ import { launch, processTree } from '../browsers.mjs';
 import { bookkeeping, scaled, withTimeout } from '../runner.mjs';
 import { ROOT } from '../static.mjs';
 import { startServer, MiB } from './server.mjs';
-import {
-  rng, generate, specEvents, firefoxEvents, chromiumEvents, typesOf, hex, FIREFOX_KNOWN, FIREFOX_ALL,
-} from './streams.mjs';
+import { rng, generate, specEvents, firefoxEvents, chromiumEvents, typesOf, hex, FIREFOX_KNOWN, FIREFOX_ALL } from './streams.mjs';
 
 const t0 = Date.now();
 
@@ -63,7 +61,10 @@ const t0 = Date.now();
 const args = process.argv.slice(2);
 const opt = (name) => args.filter((a) => a.startsWith(`--${name}=`)).flatMap((a) => a.slice(name.length + 3).split(','));
 const unknown = args.filter((a) => !/^--(browser|only|streams)=.+$|^--verbose$/.test(a));
-if (unknown.length) { console.error(`unknown argument(s): ${unknown.join(' ')}`); process.exit(2); }
+if (unknown.length) {
+  console.error(`unknown argument(s): ${unknown.join(' ')}`);
+  process.exit(2);
+}
 const BROWSERS = opt('browser').length ? opt('browser') : ['chromium', 'firefox'];
 const ALL_PARTS = ['huge', 'diff', 'csp', 'cred', 'headers', 'slots'];
 const PARTS = opt('only').length ? opt('only') : ALL_PARTS;
@@ -72,10 +73,24 @@ const VERBOSE = args.includes('--verbose');
 // A fixed seed by default, so that a run's streams are the same every time (CI); `random` for new ones.
 const SEED = process.env.HOSTILE_SEED === 'random' ? (Math.random() * 2 ** 32) >>> 0 : Number(process.env.HOSTILE_SEED ?? 1) >>> 0;
 const CONCURRENCY = 3; // streams at a time, each through both classes: 6 connections
-for (const b of BROWSERS) if (!['chromium', 'firefox'].includes(b)) { console.error(`unknown browser ${b}`); process.exit(2); }
-for (const p of PARTS) if (!ALL_PARTS.includes(p)) { console.error(`unknown part ${p}`); process.exit(2); }
-if (!fs.existsSync(path.join(ROOT, 'dist', 'index.js'))) { console.error('dist/index.js is missing: build first (npm run build)'); process.exit(2); }
-if (!(STREAMS >= 1)) { console.error('--streams wants a number ≥ 1'); process.exit(2); }
+for (const b of BROWSERS)
+  if (!['chromium', 'firefox'].includes(b)) {
+    console.error(`unknown browser ${b}`);
+    process.exit(2);
+  }
+for (const p of PARTS)
+  if (!ALL_PARTS.includes(p)) {
+    console.error(`unknown part ${p}`);
+    process.exit(2);
+  }
+if (!fs.existsSync(path.join(ROOT, 'dist', 'index.js'))) {
+  console.error('dist/index.js is missing: build first (npm run build)');
+  process.exit(2);
+}
+if (!(STREAMS >= 1)) {
+  console.error('--streams wants a number ≥ 1');
+  process.exit(2);
+}
 // The native classes' documented deviations: docs/compatibility.md, "Where the native classes differ".
 const DEVIATIONS_DOC = fs.readFileSync(path.join(ROOT, 'docs', 'compatibility.md'), 'utf8').replace(/\s+/g, ' ');
 
@@ -98,7 +113,9 @@ function treeRss(root) {
     try {
       const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
       if (m) total += Number(m[1]) * 1024;
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   return total;
 }
@@ -107,8 +124,17 @@ function rssSampler(pid) {
   if (!pid) return { stop: () => null };
   let peak = treeRss(pid);
   const base = peak;
-  const timer = setInterval(() => { peak = Math.max(peak, treeRss(pid)); }, 100);
-  return { base, stop: () => { clearInterval(timer); peak = Math.max(peak, treeRss(pid)); return { base, peak }; } };
+  const timer = setInterval(() => {
+    peak = Math.max(peak, treeRss(pid));
+  }, 100);
+  return {
+    base,
+    stop: () => {
+      clearInterval(timer);
+      peak = Math.max(peak, treeRss(pid));
+      return { base, peak };
+    },
+  };
 }
 
 // ---- server, browsers ---------------------------------------------------------------------
@@ -127,7 +153,11 @@ async function openPage(browser, consoleLines) {
 async function hostilePage(browser, consoleLines, origin = A, page = null) {
   page ??= await openPage(browser, consoleLines);
   await withTimeout(page.goto(`${origin}${pagePath}`, { waitUntil: 'load' }), 20000, 'loading the page');
-  await withTimeout(page.waitForFunction(() => !!window.__hostile, { timeout: scaled(15000) }), 20000, 'the page module');
+  await withTimeout(
+    page.waitForFunction(() => !!window.__hostile, { timeout: scaled(15000) }),
+    20000,
+    'the page module',
+  );
   return page;
 }
 /** A fresh pair of origins, and `page` navigated to A's test page: { A, B }. */
@@ -149,7 +179,10 @@ const memoryBound = (cap) => 3 * cap + 8 * MiB;
 async function partHuge(bname, browser, consoleLines) {
   const pid = browser.process()?.pid;
   // Ours: with the default maxBufferSize (16 MiB), then with 1 MiB, each in a fresh page.
-  for (const [cap, init] of [[16 * MiB, undefined], [MiB, { maxBufferSize: MiB }]]) {
+  for (const [cap, init] of [
+    [16 * MiB, undefined],
+    [MiB, { maxBufferSize: MiB }],
+  ]) {
     const what = `ours, maxBufferSize ${mib(cap)}${init ? '' : ' (the default)'}`;
     const page = await hostilePage(browser, consoleLines);
     try {
@@ -173,12 +206,10 @@ async function partHuge(bname, browser, consoleLines) {
         `${bname} huge: ${what}, a 200 MiB line: one error, CLOSED, reason 'buffer-full'`,
         [`events: ${show(state.log)}${took ? ` (the error ${took.ms} ms after the source was created)` : ''}`],
       );
-      check(
-        state.memory <= memoryBound(cap),
-        `${bname} huge: ${what}, wasm memory ≤ 3 × the cap + 8 MiB (${mib(memoryBound(cap))})`,
-        [`wasm linear memory ${mib(warm.memory)} before, ${mib(state.memory)} after (${(state.memory / cap).toFixed(1)} × the cap); `
-        + `whole browser RSS ${rss ? `${mib(rss.base)} before, peak ${mib(rss.peak)} (+${mib(rss.peak - rss.base)})` : 'not measured'}`],
-      );
+      check(state.memory <= memoryBound(cap), `${bname} huge: ${what}, wasm memory ≤ 3 × the cap + 8 MiB (${mib(memoryBound(cap))})`, [
+        `wasm linear memory ${mib(warm.memory)} before, ${mib(state.memory)} after (${(state.memory / cap).toFixed(1)} × the cap); ` +
+          `whole browser RSS ${rss ? `${mib(rss.base)} before, peak ${mib(rss.peak)} (+${mib(rss.peak - rss.base)})` : 'not measured'}`,
+      ]);
       // What the server sent beyond the cap sat in the socket buffers and the browser's
       // (measured up to 15 MiB: more, the faster the browser reads).
       check(
@@ -210,9 +241,12 @@ async function partHuge(bname, browser, consoleLines) {
     const nrec = server.huge(nrun);
     await server.hugeClosed(nrun, 10000);
     const nafter = await call(page, 15000, (url) => window.__hostile.alive('native', url), `${A}/alive`);
-    info(`${bname} huge: native (reference, not judged): server ${nrec?.end ?? 'no request'} after ${mib(nrec?.sent ?? 0)}; `
-      + `readyState ${nstate.readyState}, events ${show(nstate.log)}; whole browser RSS ${nrss ? `${mib(nrss.base)} before, `
-      + `peak ${mib(nrss.peak)} (+${mib(nrss.peak - nrss.base)})` : 'not measured'}; afterwards a new native source: ${show(nafter)}`);
+    info(
+      `${bname} huge: native (reference, not judged): server ${nrec?.end ?? 'no request'} after ${mib(nrec?.sent ?? 0)}; ` +
+        `readyState ${nstate.readyState}, events ${show(nstate.log)}; whole browser RSS ${
+          nrss ? `${mib(nrss.base)} before, ` + `peak ${mib(nrss.peak)} (+${mib(nrss.peak - nrss.base)})` : 'not measured'
+        }; afterwards a new native source: ${show(nafter)}`,
+    );
   } finally {
     await page.close().catch(() => {});
   }
@@ -228,22 +262,28 @@ const expected = (events) => [['@open'], ...events, ['@error', 0]];
  * wording for docs/compatibility.md of those this differential found. Ours is always held to the standard.
  */
 const DEVIATIONS = {
-  chromium: [{
-    why: 'Chromium takes a CR or LF right after a leading BOM as the start of the next line, which is then ignored',
-    words: ['right after the leading BOM'],
-    propose: 'Chromium 156 … takes a CR or LF right after the leading BOM as the start of the next line, which is then ignored',
-    events: (b) => chromiumEvents(b),
-  }],
-  firefox: [{
-    why: 'Firefox does not update the last event ID on an event without data, and mishandles ids containing NUL',
-    words: ['does not update the last event ID on an event without data', 'mishandles ids containing NUL'],
-    events: (b) => firefoxEvents(b, FIREFOX_KNOWN),
-  }, {
-    why: 'the same, and Firefox drops a NUL inside a field value (not as its first character) and a NUL that starts a line after an LF',
-    words: ['does not update the last event ID on an event without data', 'mishandles ids containing NUL', 'drops a NUL'],
-    propose: 'Firefox 153 ESR … drops a NUL in a field value (except as its first character) and at the start of a line that follows an LF',
-    events: (b) => firefoxEvents(b, FIREFOX_ALL),
-  }],
+  chromium: [
+    {
+      why: 'Chromium takes a CR or LF right after a leading BOM as the start of the next line, which is then ignored',
+      words: ['right after the leading BOM'],
+      propose: 'Chromium 156 … takes a CR or LF right after the leading BOM as the start of the next line, which is then ignored',
+      events: (b) => chromiumEvents(b),
+    },
+  ],
+  firefox: [
+    {
+      why: 'Firefox does not update the last event ID on an event without data, and mishandles ids containing NUL',
+      words: ['does not update the last event ID on an event without data', 'mishandles ids containing NUL'],
+      events: (b) => firefoxEvents(b, FIREFOX_KNOWN),
+    },
+    {
+      why: 'the same, and Firefox drops a NUL inside a field value (not as its first character) and a NUL that starts a line after an LF',
+      words: ['does not update the last event ID on an event without data', 'mishandles ids containing NUL', 'drops a NUL'],
+      propose:
+        'Firefox 153 ESR … drops a NUL in a field value (except as its first character) and at the start of a line that follows an LF',
+      events: (b) => firefoxEvents(b, FIREFOX_ALL),
+    },
+  ],
 };
 for (const list of Object.values(DEVIATIONS)) for (const d of list) d.documented = d.words.every((w) => DEVIATIONS_DOC.includes(w));
 /** 'same' | 'ours-off-spec' | 'different' | the index of the native deviation that explains it. */
@@ -292,10 +332,13 @@ async function minimize(bname, page, bytes, cls) {
   };
   let lastResult = null;
   for (let size = Math.max(1, best.length >> 1); size >= 1 && trials < 150; size = size >> 1) {
-    for (let at = 0; at < best.length && trials < 150;) {
+    for (let at = 0; at < best.length && trials < 150; ) {
       const candidate = Uint8Array.from([...best.subarray(0, at), ...best.subarray(at + size)]);
       const r = await stillFails(candidate);
-      if (r) { best = candidate; lastResult = r; } else at += size;
+      if (r) {
+        best = candidate;
+        lastResult = r;
+      } else at += size;
     }
   }
   return { bytes: best, result: lastResult, trials };
@@ -322,22 +365,28 @@ async function partDiff(bname, page) {
     server.dropStreams();
   }
   const secs = ((Date.now() - started) / 1000).toFixed(1);
-  const kinds = STREAM_SET.reduce((m, s) => ({ ...m, [s.kind]: (m[s.kind] ?? 0) + 1 }), {});
+  const kinds = {};
+  for (const s of STREAM_SET) kinds[s.kind] = (kinds[s.kind] ?? 0) + 1;
   const bytes = STREAM_SET.reduce((n, s) => n + s.bytes.length, 0);
   const documented = devs.reduce((n, d, k) => n + (d.documented ? byDeviation[k].length : 0), 0);
   const undocumented = devs.reduce((n, d, k) => n + (d.documented ? 0 : byDeviation[k].length), 0);
   const lines = [
-    `${STREAM_SET.length} streams (${Object.entries(kinds).map(([k, n]) => `${n} ${k}`).join(', ')}; ${mib(bytes)}), seed ${SEED}, ${secs} s: `
-    + `${counts.same} identical, ${documented} native deviations docs/compatibility.md lists, ${undocumented} native deviations it does not list, `
-    + `${counts.different} other differences (and ${counts['ours-off-spec']} where ours is off the standard)`,
+    `${STREAM_SET.length} streams (${Object.entries(kinds)
+      .map(([k, n]) => `${n} ${k}`)
+      .join(', ')}; ${mib(bytes)}), seed ${SEED}, ${secs} s: ` +
+      `${counts.same} identical, ${documented} native deviations docs/compatibility.md lists, ${undocumented} native deviations it does not list, ` +
+      `${counts.different} other differences (and ${counts['ours-off-spec']} where ours is off the standard)`,
   ];
   devs.forEach((d, k) => {
     const list = byDeviation[k];
     lines.push(`  ${list.length} × ${d.documented ? '(documented)' : list.length ? 'NOT DOCUMENTED:' : '(not documented)'} ${d.why}`);
     const shortest = list.reduce((m, x) => (!m || x.s.bytes.length < m.s.bytes.length ? x : m), null);
     if (shortest && (!d.documented || VERBOSE)) {
-      lines.push(`    shortest: stream #${shortest.s.i}, ${shortest.s.bytes.length} bytes: ${hex(shortest.s.bytes).slice(0, 240)}`,
-        `      ours (the standard): ${show(shortest.r.ours, 300)}`, `      native:              ${show(shortest.r.native, 300)}`);
+      lines.push(
+        `    shortest: stream #${shortest.s.i}, ${shortest.s.bytes.length} bytes: ${hex(shortest.s.bytes).slice(0, 240)}`,
+        `      ours (the standard): ${show(shortest.r.ours, 300)}`,
+        `      native:              ${show(shortest.r.native, 300)}`,
+      );
       if (!d.documented) lines.push(`    docs/compatibility.md should say (the runner looks for ${show(d.words)}): ${d.propose}`);
     }
   });
@@ -347,39 +396,58 @@ async function partDiff(bname, page) {
     for (const { s, r, c } of list.slice(0, 3)) {
       const m = await minimize(bname, page, s.bytes, c);
       const rr = m.result ?? r;
-      out.push(`stream #${s.i} (${s.kind}, ${c}), minimized in ${m.trials} trials to ${m.bytes.length} bytes: ${hex(m.bytes)}`,
-        `  ours:     ${show(rr.ours, 600)}`, `  native:   ${show(rr.native, 600)}`,
-        `  standard: ${show(expected(specEvents(m.bytes)), 600)}`);
+      out.push(
+        `stream #${s.i} (${s.kind}, ${c}), minimized in ${m.trials} trials to ${m.bytes.length} bytes: ${hex(m.bytes)}`,
+        `  ours:     ${show(rr.ours, 600)}`,
+        `  native:   ${show(rr.native, 600)}`,
+        `  standard: ${show(expected(specEvents(m.bytes)), 600)}`,
+      );
     }
     return out;
   };
-  lines.push(...await examples(bad.different));
+  lines.push(...(await examples(bad.different)));
   check(
     counts.different === 0 && undocumented === 0,
     `${bname} diff: ours and native agree on every stream but native deviations docs/compatibility.md lists`,
     [lines],
   );
-  check(
-    counts['ours-off-spec'] === 0,
-    `${bname} diff: ours matches the model of the standard on every stream`,
-    [counts['ours-off-spec'] ? `${counts['ours-off-spec']} streams off the model` : '', await examples(bad['ours-off-spec'])],
-  );
+  check(counts['ours-off-spec'] === 0, `${bname} diff: ours matches the model of the standard on every stream`, [
+    counts['ours-off-spec'] ? `${counts['ours-off-spec']} streams off the model` : '',
+    await examples(bad['ours-off-spec']),
+  ]);
 
   // Event names a hostile server may pick.
-  const names = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__',
-    'then', 'onmessage', 'close', 'readyState', 'url'];
+  const names = [
+    '__proto__',
+    'constructor',
+    'prototype',
+    'toString',
+    'hasOwnProperty',
+    'valueOf',
+    '__defineGetter__',
+    'then',
+    'onmessage',
+    'close',
+    'readyState',
+    'url',
+  ];
   const text = `${names.map((n, i) => `event: ${n}\ndata: ${i}\nid: ${n}\n\n`).join('')}data: last\n\n`;
   const pbytes = new TextEncoder().encode(text);
   server.putStream(`proto-${bname}`, pbytes, []);
   const pr = await call(page, 20000, (u) => window.__hostile.protoNames(u), `${A}/diff/proto-${bname}`);
   const want = specEvents(pbytes).filter((e) => pr.names.includes(e[0]));
   check(
-    isDeepStrictEqual(pr.log, want) && pr.changed.length === 0 && pr.plain === null && pr.onmessage === null
-      && isDeepStrictEqual(pr.ownAfter, pr.ownBefore),
+    isDeepStrictEqual(pr.log, want) &&
+      pr.changed.length === 0 &&
+      pr.plain === null &&
+      pr.onmessage === null &&
+      isDeepStrictEqual(pr.ownAfter, pr.ownBefore),
     `${bname} diff: ours, event names such as __proto__ and constructor reach their listeners and change no prototype`,
-    [`${pr.log.length} events to their listeners (${want.length} expected); prototype properties changed: ${show(pr.changed)}; `
-    + `own properties of the source ${show(pr.ownAfter)}; onmessage ${show(pr.onmessage)}`,
-    isDeepStrictEqual(pr.log, want) ? '' : `events ${show(pr.log, 800)}`],
+    [
+      `${pr.log.length} events to their listeners (${want.length} expected); prototype properties changed: ${show(pr.changed)}; ` +
+        `own properties of the source ${show(pr.ownAfter)}; onmessage ${show(pr.onmessage)}`,
+      isDeepStrictEqual(pr.log, want) ? '' : `events ${show(pr.log, 800)}`,
+    ],
   );
   server.dropStreams();
 }
@@ -391,7 +459,11 @@ async function partCsp(bname, browser) {
     const page = await openPage(browser, lines);
     try {
       await withTimeout(page.goto(`${A}/tests/hostile/${file}?csp=${csp}`, { waitUntil: 'load' }), 20000, 'loading');
-      const result = await withTimeout(page.evaluate(() => window.__csp.done), 20000, 'the CSP page');
+      const result = await withTimeout(
+        page.evaluate(() => window.__csp.done),
+        20000,
+        'the CSP page',
+      );
       return { ...result, console: lines.slice() };
     } catch (e) {
       return { error: e.message, console: lines.slice() };
@@ -400,20 +472,30 @@ async function partCsp(bname, browser) {
     }
   };
   const works = ['open', ['message', 'one'], ['message', 'two']];
-  for (const [file, what] of [['csp-module.html', 'the ES entry'], ['csp-classic.html', 'the classic script']]) {
+  for (const [file, what] of [
+    ['csp-module.html', 'the ES entry'],
+    ['csp-classic.html', 'the classic script'],
+  ]) {
     const r = await runPage(file, 'strict');
     check(
-      r.loaded && isDeepStrictEqual(r.log, works) && r.violations.length === 0
-      && r.evalResult === 'EvalError' && r.evalViolation.length >= 1,
+      r.loaded &&
+        isDeepStrictEqual(r.log, works) &&
+        r.violations.length === 0 &&
+        r.evalResult === 'EvalError' &&
+        r.evalViolation.length >= 1,
       `${bname} csp: strict policy, ${what}: a source opens and receives events, no violation, eval refused`,
-      [`events ${show(r.log)}; violations ${show(r.violations)}; eval: ${r.evalResult}, reported as ${show(r.evalViolation)}`,
-      r.error, VERBOSE || !r.loaded ? r.console : []],
+      [
+        `events ${show(r.log)}; violations ${show(r.violations)}; eval: ${r.evalResult}, reported as ${show(r.evalViolation)}`,
+        r.error,
+        VERBOSE || !r.loaded ? r.console : [],
+      ],
     );
   }
   const m = await runPage('csp-module.html', 'nowasm');
   check(
-    m.loaded && isDeepStrictEqual(m.log, [['error', 2, 'module']])
-    && m.console.some((l) => l.startsWith('console.error: eventsource-wasm: the WebAssembly module did not load')),
+    m.loaded &&
+      isDeepStrictEqual(m.log, [['error', 2, 'module']]) &&
+      m.console.some((l) => l.startsWith('console.error: eventsource-wasm: the WebAssembly module did not load')),
     `${bname} csp: without 'wasm-unsafe-eval', the ES entry logs an error and fires error, CLOSED, reason 'module'`,
     [`events ${show(m.log)}; violations ${show(m.violations)}`, m.console.slice(0, 3), m.error],
   );
@@ -441,9 +523,17 @@ async function partCred(bname, page) {
     ['a same-origin URL redirected to another origin, no credentials', 'A', 'B', undefined, ['native', 'ours'], false, 1],
     ['a same-origin URL redirected to another origin, withCredentials', 'A', 'B', { withCredentials: true }, ['native', 'ours'], true, 1],
     ["a same-origin URL redirected to another origin, credentials: 'include'", 'A', 'B', { credentials: 'include' }, ['ours'], true, 1],
-    ['a cross-origin URL redirected back to the page\'s origin, no credentials', 'B', 'A', undefined, ['native', 'ours'], false, 1],
+    ["a cross-origin URL redirected back to the page's origin, no credentials", 'B', 'A', undefined, ['native', 'ours'], false, 1],
     ['a same-origin URL redirected to another origin, no credentials, and the reconnection there', 'A', 'B', undefined, ['ours'], false, 2],
-    ['a same-origin URL redirected to another origin, withCredentials, and the reconnection there', 'A', 'B', { withCredentials: true }, ['ours'], true, 2],
+    [
+      'a same-origin URL redirected to another origin, withCredentials, and the reconnection there',
+      'A',
+      'B',
+      { withCredentials: true },
+      ['ours'],
+      true,
+      2,
+    ],
   ];
   let first = true;
   for (const [label, from, to, init, impls, want, n] of cases) {
@@ -470,15 +560,16 @@ async function partCred(bname, page) {
 
 // ---- (e) custom headers across redirects --------------------------------------------------
 /** What the target saw, without what depends on the client (Accept, Sec-Fetch-*, …). */
-const view = (req) => req && {
-  server: req.server,
-  method: req.method,
-  body: req.body,
-  authorization: req.headers.authorization ?? null,
-  'x-custom': req.headers['x-custom'] ?? null,
-  'content-type': req.headers['content-type'] ?? null,
-  origin: req.headers.origin ?? null,
-};
+const view = (req) =>
+  req && {
+    server: req.server,
+    method: req.method,
+    body: req.body,
+    authorization: req.headers.authorization ?? null,
+    'x-custom': req.headers['x-custom'] ?? null,
+    'content-type': req.headers['content-type'] ?? null,
+    origin: req.headers.origin ?? null,
+  };
 
 async function partHeaders(bname, page) {
   const headers = { 'X-Custom': 'custom-value', Authorization: 'Bearer s3cret' };
@@ -498,20 +589,29 @@ async function partHeaders(bname, page) {
     const log = await call(page, 20000, (u, it) => window.__hostile.once('ours', u, it), via(o.A, to, key, status), init);
     // The same request through fetch() itself.
     const fkey = `${key}-fetch`;
-    const fetched = await call(page, 20000, async (u, it) => {
-      const c = new AbortController();
-      const r = await fetch(u, { ...it, cache: 'no-store', signal: c.signal });
-      c.abort();
-      return r.status;
-    }, via(o.A, to, fkey, status), init);
+    const fetched = await call(
+      page,
+      20000,
+      async (u, it) => {
+        const c = new AbortController();
+        const r = await fetch(u, { ...it, cache: 'no-store', signal: c.signal });
+        c.abort();
+        return r.status;
+      },
+      via(o.A, to, fkey, status),
+      init,
+    );
     const mine = view(server.log(`target:${key}`)[0]);
     const theirs = view(server.log(`target:${fkey}`)[0]);
     const pre = server.log(`preflight:${key}`)[0];
     check(
       log.some((e) => e[0] === 'message') && isDeepStrictEqual(mine, theirs),
       `${bname} headers: ours, ${label}: the target gets what fetch() sends`,
-      [`ours: ${show(mine)}${pre ? `; preflight asked for ${pre.headers['access-control-request-headers']}` : ''}`,
-      isDeepStrictEqual(mine, theirs) ? '' : `fetch() (status ${fetched}): ${show(theirs)}`, `events ${show(log)}`],
+      [
+        `ours: ${show(mine)}${pre ? `; preflight asked for ${pre.headers['access-control-request-headers']}` : ''}`,
+        isDeepStrictEqual(mine, theirs) ? '' : `fetch() (status ${fetched}): ${show(theirs)}`,
+        `events ${show(log)}`,
+      ],
     );
   }
   // Reconnections after a redirect go to the final URL directly. After a same-origin
@@ -530,8 +630,10 @@ async function partHeaders(bname, page) {
     check(
       reqs.length >= 2 && reqs.every((r) => r.authorization === wantAuth && r['x-custom'] === 'custom-value'),
       `${bname} headers: ours, the reconnection after ${label}`,
-      [`requests at the target: ${show(reqs.map((r) => ({ server: r.server, authorization: r.authorization, 'x-custom': r['x-custom'] })))}`,
-      `requests to the redirecting URL: ${server.log(`redir:${key}`).length}; events ${show(log)}`],
+      [
+        `requests at the target: ${show(reqs.map((r) => ({ server: r.server, authorization: r.authorization, 'x-custom': r['x-custom'] })))}`,
+        `requests to the redirecting URL: ${server.log(`redir:${key}`).length}; events ${show(log)}`,
+      ],
     );
   }
 }
@@ -541,8 +643,9 @@ async function partSlots(bname, page) {
   const N = 9;
   const SLOT_WAIT = scaled(4000); // a source that gets no message by then waits for a connection slot
   const urls = (o, tag) => Array.from({ length: N }, (_, i) => via(o.A, 'A', `slots-${bname}-${tag}-${i + 1}`));
-  const opened = (runs) => `${runs.filter((r) => r.ok).length} of ${N}`
-    + `${runs.length < N || !runs.at(-1).ok ? ` (#${runs.length} got nothing within ${SLOT_WAIT / 1000} s)` : ''}`;
+  const opened = (runs) =>
+    `${runs.filter((r) => r.ok).length} of ${N}` +
+    `${runs.length < N || !runs.at(-1).ok ? ` (#${runs.length} got nothing within ${SLOT_WAIT / 1000} s)` : ''}`;
   // Each on fresh origins (new ports, new connection pools): what one left does not hold the next.
   let o = await freshOrigins(page);
   const ours = await call(page, 20000 + N * 5000, (u, ms) => window.__hostile.oneByOne('ours', u, ms), urls(o, 'ours'), SLOT_WAIT);
@@ -555,8 +658,8 @@ async function partSlots(bname, page) {
   // the 7th; should Firefox fix it, the check then demands that ours frees them too.
   check(
     freed(ours) === freed(plain) && (bname !== 'chromium' || freed(ours)),
-    `${bname} slots: ours, ${N} sources that followed a redirect, opened and closed one by one, `
-    + `free the host's connections exactly as plain fetch() does`,
+    `${bname} slots: ours, ${N} sources that followed a redirect, opened and closed one by one, ` +
+      `free the host's connections exactly as plain fetch() does`,
     [`ours ${opened(ours)} opened; fetch() ${opened(plain)}`],
   );
   o = await freshOrigins(page);
@@ -582,8 +685,14 @@ for (const bname of BROWSERS) {
   for (const part of PARTS) {
     let page;
     try {
-      if (part === 'csp') { await partCsp(bname, browser); continue; }
-      if (part === 'huge') { await partHuge(bname, browser, consoleLines); continue; }
+      if (part === 'csp') {
+        await partCsp(bname, browser);
+        continue;
+      }
+      if (part === 'huge') {
+        await partHuge(bname, browser, consoleLines);
+        continue;
+      }
       page = await hostilePage(browser, consoleLines);
       if (part === 'diff') await partDiff(bname, page);
       if (part === 'cred') await partCred(bname, page);

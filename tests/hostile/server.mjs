@@ -35,17 +35,35 @@ export async function startServer() {
   const logs = new Map(); // key -> [request records]
   const waiters = new Set();
   const listeners = [];
-  const changed = () => { for (const w of [...waiters]) if (w.test()) { waiters.delete(w); w.resolve(true); } };
+  const changed = () => {
+    for (const w of [...waiters])
+      if (w.test()) {
+        waiters.delete(w);
+        w.resolve(true);
+      }
+  };
   /** Resolves true once test() holds, false after `ms` (on a quiet machine: scaled to this one). */
   const waitFor = (test, ms) => {
     if (test()) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const w = { test, resolve: (v) => { clearTimeout(t); resolve(v); } };
-      const t = setTimeout(() => { waiters.delete(w); resolve(false); }, scaled(ms));
+      const w = {
+        test,
+        resolve: (v) => {
+          clearTimeout(t);
+          resolve(v);
+        },
+      };
+      const t = setTimeout(() => {
+        waiters.delete(w);
+        resolve(false);
+      }, scaled(ms));
       waiters.add(w);
     });
   };
-  const log = (key) => { if (!logs.has(key)) logs.set(key, []); return logs.get(key); };
+  const log = (key) => {
+    if (!logs.has(key)) logs.set(key, []);
+    return logs.get(key);
+  };
 
   function record(req, listener, body) {
     return {
@@ -53,15 +71,16 @@ export async function startServer() {
       method: req.method,
       url: req.url,
       headers: { ...req.headers },
-      body: body && body.length ? body.toString('utf8') : null,
+      body: body?.length ? body.toString('utf8') : null,
     };
   }
-  const readBody = (req) => new Promise((resolve) => {
-    const parts = [];
-    req.on('data', (c) => parts.push(c));
-    req.on('end', () => resolve(Buffer.concat(parts)));
-    req.on('error', () => resolve(null));
-  });
+  const readBody = (req) =>
+    new Promise((resolve) => {
+      const parts = [];
+      req.on('data', (c) => parts.push(c));
+      req.on('end', () => resolve(Buffer.concat(parts)));
+      req.on('error', () => resolve(null));
+    });
   const corsCredentials = (req) => ({
     'Access-Control-Allow-Origin': req.headers.origin ?? '*',
     'Access-Control-Allow-Credentials': 'true',
@@ -70,7 +89,10 @@ export async function startServer() {
 
   async function serveStatic(req, res, url) {
     const found = await readStatic(url.pathname);
-    if (found.status !== 200) { res.writeHead(found.status).end(); return; }
+    if (found.status !== 200) {
+      res.writeHead(found.status).end();
+      return;
+    }
     const headers = { 'Content-Type': found.type, 'Cache-Control': 'no-store' };
     const csp = CSP[url.searchParams.get('csp')];
     if (csp) headers['Content-Security-Policy'] = csp;
@@ -84,20 +106,31 @@ export async function startServer() {
     const rec = { sent: 0, end: null, closed: false };
     huge.set(run, rec);
     let closed = false;
-    const gone = new Promise((r) => res.once('close', () => {
-      closed = true;
-      rec.closed = true;
-      rec.end ??= 'client closed the connection';
-      changed();
-      r();
-    }));
+    const gone = new Promise((r) =>
+      res.once('close', () => {
+        closed = true;
+        rec.closed = true;
+        rec.end ??= 'client closed the connection';
+        changed();
+        r();
+      }),
+    );
     res.writeHead(200, { ...SSE, 'Access-Control-Allow-Origin': '*' });
     res.write('data: ');
     rec.sent = 6;
     const chunk = Buffer.alloc(64 * 1024, 0x78);
     while (!closed) {
-      if (rec.sent >= HUGE_LIMIT) { rec.end = 'all 200 MiB sent'; res.end(); changed(); return; }
-      if (rec.sent >= cap) { rec.end = `stopped at the cap (${cap / MiB} MiB), response left open`; changed(); return; }
+      if (rec.sent >= HUGE_LIMIT) {
+        rec.end = 'all 200 MiB sent';
+        res.end();
+        changed();
+        return;
+      }
+      if (rec.sent >= cap) {
+        rec.end = `stopped at the cap (${cap / MiB} MiB), response left open`;
+        changed();
+        return;
+      }
       rec.sent += chunk.length;
       if (!res.write(chunk)) await Promise.race([new Promise((r) => res.once('drain', r)), gone]);
     }
@@ -109,7 +142,10 @@ export async function startServer() {
     const p = url.pathname;
     if (p.startsWith('/diff/')) {
       const s = streams.get(decodeURIComponent(p.slice(6)));
-      if (!s) { res.writeHead(404).end(); return; }
+      if (!s) {
+        res.writeHead(404).end();
+        return;
+      }
       res.writeHead(200, { ...SSE, 'Access-Control-Allow-Origin': '*' });
       // The stream in a few writes, each in its own turn of the event loop.
       let at = 0;
@@ -130,7 +166,9 @@ export async function startServer() {
     }
     if (p === '/setcookie') {
       res.writeHead(200, {
-        'Content-Type': 'text/plain', 'Cache-Control': 'no-store', ...corsCredentials(req),
+        'Content-Type': 'text/plain',
+        'Cache-Control': 'no-store',
+        ...corsCredentials(req),
         'Set-Cookie': `${q.get('name')}=1; Path=/; SameSite=Lax`,
       });
       res.end('ok');
@@ -178,9 +216,16 @@ export async function startServer() {
     const server = http.createServer({ keepAliveTimeout: 2000 });
     const l = { name, pair, server, origin: '', sockets: new Set() };
     pair[name] = l;
-    server.on('connection', (s) => { s.setNoDelay(true); l.sockets.add(s); s.on('close', () => l.sockets.delete(s)); });
+    server.on('connection', (s) => {
+      s.setNoDelay(true);
+      l.sockets.add(s);
+      s.on('close', () => l.sockets.delete(s));
+    });
     server.on('request', (req, res) => {
-      handle(l, req, res).catch(() => { if (!res.headersSent) res.writeHead(500); res.destroy(); });
+      handle(l, req, res).catch(() => {
+        if (!res.headersSent) res.writeHead(500);
+        res.destroy();
+      });
     });
     server.on('clientError', (err, s) => s.destroy());
     listeners.push(l);
@@ -206,8 +251,12 @@ export async function startServer() {
     B: first.B,
     pair,
     /** Stores a stream for /diff/<key>, written in pieces split at `cuts`. */
-    putStream(key, bytes, cuts = []) { streams.set(key, { bytes, cuts }); },
-    dropStreams() { streams.clear(); },
+    putStream(key, bytes, cuts = []) {
+      streams.set(key, { bytes, cuts });
+    },
+    dropStreams() {
+      streams.clear();
+    },
     /** The /huge record of a run: { sent, end, closed }; `settled` waits until it ended. */
     huge: (run) => huge.get(run),
     hugeSettled: (run, ms) => waitFor(() => huge.get(run)?.end != null, ms),
@@ -218,11 +267,16 @@ export async function startServer() {
     async close() {
       for (const w of waiters) w.resolve(false);
       waiters.clear();
-      await Promise.all(listeners.map((l) => new Promise((resolve) => {
-        l.server.close(() => resolve());
-        l.server.closeAllConnections?.();
-        for (const s of l.sockets) s.destroy();
-      })));
+      await Promise.all(
+        listeners.map(
+          (l) =>
+            new Promise((resolve) => {
+              l.server.close(() => resolve());
+              l.server.closeAllConnections?.();
+              for (const s of l.sockets) s.destroy();
+            }),
+        ),
+      );
     },
   };
 }

@@ -24,7 +24,10 @@ export function rng(seed) {
     z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
     return (z ^ (z >>> 16)) >>> 0;
   };
-  let a = split(), b = split(), c = split(), d = split();
+  let a = split(),
+    b = split(),
+    c = split(),
+    d = split();
   const next = () => {
     const t = (((a + b) >>> 0) + d) >>> 0;
     d = (d + 1) >>> 0;
@@ -57,16 +60,66 @@ const BOM = [0xef, 0xbb, 0xbf];
 // Invalid or tricky UTF-8: lone continuation bytes, truncated sequences, overlongs,
 // surrogates, out-of-range code points, 0xFE/0xFF.
 const INVALID = [
-  [0x80], [0xbf], [0xc3], [0xe2, 0x82], [0xf0, 0x9f, 0x98], [0xc0, 0xaf], [0xe0, 0x80, 0xaf],
-  [0xed, 0xa0, 0x80], [0xed, 0xbf, 0xbf], [0xf4, 0x90, 0x80, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80],
-  [0xfe], [0xff], [0xc2, 0x41], [0xe2, 0x28, 0xa1], [0xf0, 0x28, 0x8c, 0x28],
+  [0x80],
+  [0xbf],
+  [0xc3],
+  [0xe2, 0x82],
+  [0xf0, 0x9f, 0x98],
+  [0xc0, 0xaf],
+  [0xe0, 0x80, 0xaf],
+  [0xed, 0xa0, 0x80],
+  [0xed, 0xbf, 0xbf],
+  [0xf4, 0x90, 0x80, 0x80],
+  [0xf8, 0x88, 0x80, 0x80, 0x80],
+  [0xfe],
+  [0xff],
+  [0xc2, 0x41],
+  [0xe2, 0x28, 0xa1],
+  [0xf0, 0x28, 0x8c, 0x28],
 ];
 const MULTIBYTE = ['é', 'ß', '€', '中文', '𝄞', '😀', '\u00a0', '\u2028', '\ufeff', 'Ω', 'ñ'];
 const WORDS = ['a', 'b', 'x', 'hello', 'world', '42', '{"k":1}', '\t', 'data', 'id', 'event', 'retry', 'message', 'error', 'open'];
-const EVENT_TYPES = ['', 'message', 'foo', 'bar', 'error', 'open', 'a b', 'üñï', ' lead', 'trail ', 'x:y', 'MESSAGE',
-  '__proto__', 'constructor', 'toString', 'hasOwnProperty'];
-const JUNK_NAMES = ['', 'Data', 'DATA', 'data ', ' data', 'dat', 'datax', 'ev', 'Event', 'ID', 'idx', 'i', 'retry ', 'Retry',
-  '\ufeffdata', 'd\0ata', 'événement', 'x', 'foo', '\0', 'data\0'];
+const EVENT_TYPES = [
+  '',
+  'message',
+  'foo',
+  'bar',
+  'error',
+  'open',
+  'a b',
+  'üñï',
+  ' lead',
+  'trail ',
+  'x:y',
+  'MESSAGE',
+  '__proto__',
+  'constructor',
+  'toString',
+  'hasOwnProperty',
+];
+const JUNK_NAMES = [
+  '',
+  'Data',
+  'DATA',
+  'data ',
+  ' data',
+  'dat',
+  'datax',
+  'ev',
+  'Event',
+  'ID',
+  'idx',
+  'i',
+  'retry ',
+  'Retry',
+  '\ufeffdata',
+  'd\0ata',
+  'événement',
+  'x',
+  'foo',
+  '\0',
+  'data\0',
+];
 const RETRIES = ['0', '1', '1000', '999999999', '99999999999999999999999', '', 'abc', '12a', ' 5', '5 ', '-1', '1.5', '١٢'];
 const INTERESTING = [0x0a, 0x0d, 0x3a, 0x20, 0x00, 0xef, 0xbb, 0xbf, 0x80, 0xff, 0xc3, 0xa9, 0x64, 0x61, 0x74, 0x69];
 
@@ -109,7 +162,16 @@ function line(r) {
   }
   if (k < 0.68) {
     const c = r.next();
-    const id = c < 0.5 ? utf8(String(r.int(1000))) : c < 0.65 ? [] : c < 0.8 ? [...utf8(String(r.int(99))), 0, ...utf8('z')] : c < 0.85 ? [0] : value(r);
+    const id =
+      c < 0.5
+        ? utf8(String(r.int(1000)))
+        : c < 0.65
+          ? []
+          : c < 0.8
+            ? [...utf8(String(r.int(99))), 0, ...utf8('z')]
+            : c < 0.85
+              ? [0]
+              : value(r);
     return fieldLine(r, 'id', id);
   }
   if (k < 0.72) return fieldLine(r, 'retry', utf8(r.pick(RETRIES)));
@@ -230,7 +292,10 @@ export function firefoxEvents(bytes, q = { idOnDispatch: true, nulId: true, nulV
   let val = '';
   let state = 'stream';
   const set = () => {
-    if (name === '') { val = ''; return; }
+    if (name === '') {
+      val = '';
+      return;
+    }
     msg ??= { type: '', data: '', id: undefined };
     if (name === 'data') msg.data += `${val}\n`;
     else if (name === 'event') msg.type = val;
@@ -255,33 +320,56 @@ export function firefoxEvents(bytes, q = { idOnDispatch: true, nulId: true, nulV
     switch (state) {
       case 'stream':
       case 'cr':
-        if (c === '\r') { if (state === 'cr') dispatch(); state = 'cr'; }
-        else if (c === '\n') state = 'line';
+        if (c === '\r') {
+          if (state === 'cr') dispatch();
+          state = 'cr';
+        } else if (c === '\n') state = 'line';
         else if (c === ':') state = 'comment';
-        else { name += c; state = 'name'; }
+        else {
+          name += c;
+          state = 'name';
+        }
         break;
       case 'comment':
         if (c === '\r') state = 'cr';
         else if (c === '\n') state = 'line';
         break;
       case 'name':
-        if (c === '\r') { set(); state = 'cr'; }
-        else if (c === '\n') { set(); state = 'line'; }
-        else if (c === ':') state = 'first';
+        if (c === '\r') {
+          set();
+          state = 'cr';
+        } else if (c === '\n') {
+          set();
+          state = 'line';
+        } else if (c === ':') state = 'first';
         else name += c;
         break;
       case 'first':
-        if (c === '\r') { set(); state = 'cr'; }
-        else if (c === '\n') { set(); state = 'line'; }
-        else if (c === ' ') state = 'value';
-        else { val += c; state = 'value'; } // even a NUL, even in an id
+        if (c === '\r') {
+          set();
+          state = 'cr';
+        } else if (c === '\n') {
+          set();
+          state = 'line';
+        } else if (c === ' ') state = 'value';
+        else {
+          val += c;
+          state = 'value';
+        } // even a NUL, even in an id
         break;
       case 'value':
-        if (c === '\r') { set(); state = 'cr'; }
-        else if (c === '\n') { set(); state = 'line'; }
-        else if (c !== '\0') val += c;
+        if (c === '\r') {
+          set();
+          state = 'cr';
+        } else if (c === '\n') {
+          set();
+          state = 'line';
+        } else if (c !== '\0') val += c;
         else if (name === 'id') {
-          if (q.nulId) { state = 'ignore'; val = ''; } else val += c;
+          if (q.nulId) {
+            state = 'ignore';
+            val = '';
+          } else val += c;
         } else if (!q.nulValue) val += c;
         break;
       case 'ignore':
@@ -289,10 +377,15 @@ export function firefoxEvents(bytes, q = { idOnDispatch: true, nulId: true, nulV
         else if (c === '\n') state = 'line';
         break;
       case 'line':
-        if (c === '\r') { dispatch(); state = 'cr'; }
-        else if (c === '\n') dispatch();
+        if (c === '\r') {
+          dispatch();
+          state = 'cr';
+        } else if (c === '\n') dispatch();
         else if (c === ':') state = 'comment';
-        else if (c !== '\0' || !q.nulLineStart) { name += c; state = 'name'; }
+        else if (c !== '\0' || !q.nulLineStart) {
+          name += c;
+          state = 'name';
+        }
         break;
       default:
         throw new Error(`state ${state}`);

@@ -26,7 +26,9 @@ function sharedCall(op, extra = {}) {
 
 window.__many = {
   /** Loads the class `impl` now, so that start() in this page needs no further request. */
-  async preload(impl) { await implementation(impl); },
+  async preload(impl) {
+    await implementation(impl);
+  },
   /** A new set of `impl` sources over `urls`, in the page or in a worker ('page' / 'worker'). */
   async start(where, impl, urls) {
     await this.stop();
@@ -38,7 +40,8 @@ window.__many = {
     worker.onmessage = ({ data: { id, value, error } }) => {
       const p = pending.get(id);
       pending.delete(id);
-      if (error) p?.reject(new Error(error)); else p?.resolve(value);
+      if (error) p?.reject(new Error(error));
+      else p?.resolve(value);
     };
     worker.onerror = (e) => {
       for (const p of pending.values()) p.reject(new Error(`worker error: ${e.message}`));

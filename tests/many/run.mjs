@@ -36,7 +36,10 @@ for (const a of argv) {
   const m = /^--(browser|sources)=(.+)$/.exec(a);
   if (m && m[1] === 'browser') opts.browser = m[2].split(',');
   else if (m && /^\d+$/.test(m[2])) opts.sources = Number(m[2]);
-  else { console.error(`unknown or bad argument: ${a}`); process.exit(2); }
+  else {
+    console.error(`unknown or bad argument: ${a}`);
+    process.exit(2);
+  }
 }
 const K = 10; // sources in the page, against one HTTP/1.1 origin: more than any per-host limit seen
 const EXPECTED_LIMIT = { chromium: 6, firefox: 6 }; // measured here; the checks say so if it changes
@@ -46,18 +49,35 @@ const QUIET_MS = 1000; // only to show that no further request comes
 const TIMEOUT = Number(process.env.MANY_TIMEOUT_MS ?? 120000);
 const { check, cleanups, finish } = bookkeeping(TIMEOUT);
 
-
 /** A throwaway self-signed certificate for 127.0.0.1 (test only), made with openssl. */
 function makeCertificate() {
   const dir = tempDir('many-tls-');
   try {
     const key = path.join(dir, 'key.pem');
     const cert = path.join(dir, 'cert.pem');
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=127.0.0.1',
-      '-addext', 'subjectAltName=IP:127.0.0.1',
-    ], { stdio: 'pipe' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '2',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'pipe' },
+    );
     return { key: fs.readFileSync(key), cert: fs.readFileSync(cert) };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -109,9 +129,10 @@ async function settle(server, count, before) {
   }
   return { ok: false, late: count() - before, open: server.stats.sseOpen };
 }
-const settled = (r) => r.ok
-  ? `0 responses open at the server, and no request for ${QUIET_MS} ms${r.late ? ` (${r.late} request(s) came after close(): sent and then dropped by the browser)` : ''}`
-  : `no quiet moment: ${r.open} responses open at the server, ${r.late} request(s) after close()`;
+const settled = (r) =>
+  r.ok
+    ? `0 responses open at the server, and no request for ${QUIET_MS} ms${r.late ? ` (${r.late} request(s) came after close(): sent and then dropped by the browser)` : ''}`
+    : `no quiet moment: ${r.open} responses open at the server, ${r.late} request(s) after close()`;
 const tally = (states) => ({
   open: states.filter((s) => s.readyState === 1).length,
   connecting: states.filter((s) => s.readyState === 0).length,
@@ -146,8 +167,16 @@ for (const name of opts.browser) {
     page = await openTab(origin);
   };
   const step = async (what, fn) => {
-    try { await fn(); } catch (e) { check(false, `${label} ${what}: ${e.message}`); }
-    try { await many(() => __many.stop()); } catch { /* a new page next */ }
+    try {
+      await fn();
+    } catch (e) {
+      check(false, `${label} ${what}: ${e.message}`);
+    }
+    try {
+      await many(() => __many.stop());
+    } catch {
+      /* a new page next */
+    }
   };
   let limit = null;
 
@@ -163,8 +192,10 @@ for (const name of opts.browser) {
       await many((n) => __many.call('until', 'messages', n), L);
       const before = tally(await many(() => __many.call('states')));
       const want = EXPECTED_LIMIT[name];
-      check(L < K && L === want && before.open === L && before.received === L && before.connecting === K - L,
-        `${label} ${impl.padEnd(6)} ${K} sources, one HTTP/1.1 origin: the server saw ${L} requests (want ${want}) and no more for ${QUIET_MS} ms; ${show(before)}`);
+      check(
+        L < K && L === want && before.open === L && before.received === L && before.connecting === K - L,
+        `${label} ${impl.padEnd(6)} ${K} sources, one HTTP/1.1 origin: the server saw ${L} requests (want ${want}) and no more for ${QUIET_MS} ms; ${show(before)}`,
+      );
       limit ??= L;
       // Closing one open source frees its connection: exactly one waiting source gets it.
       const t = Date.now();
@@ -175,8 +206,10 @@ for (const name of opts.browser) {
       const ms = Date.now() - t;
       const seen = await settledRequests(h1, group);
       const after = tally(await many(() => __many.call('states')));
-      check(more && seen === L + 1 && after.open === L && after.closed === 1 && after.connecting === K - L - 1,
-        `${label} ${impl.padEnd(6)} close() one: the server saw request ${L + 1} (${ms} ms later) and no more; ${show(after)}`);
+      check(
+        more && seen === L + 1 && after.open === L && after.closed === 1 && after.connecting === K - L - 1,
+        `${label} ${impl.padEnd(6)} close() one: the server saw request ${L + 1} (${ms} ms later) and no more; ${show(after)}`,
+      );
       const sent = g.requests;
       await many(() => __many.stop());
       const r = await settle(h1, () => g.requests, sent);
@@ -195,8 +228,10 @@ for (const name of opts.browser) {
     const L = await settledRequests(h1, group);
     await many((n) => __many.call('until', 'messages', n), L);
     const t = tally(await many(() => __many.call('states')));
-    check(L === limit && t.open === L && t.received === L && t.connecting === opts.sources - L,
-      `${label} ours   ${opts.sources} sources in a worker, one HTTP/1.1 origin: the server saw ${L} requests (the page's limit: ${limit}); ${show(t)}`);
+    check(
+      L === limit && t.open === L && t.received === L && t.connecting === opts.sources - L,
+      `${label} ours   ${opts.sources} sources in a worker, one HTTP/1.1 origin: the server saw ${L} requests (the page's limit: ${limit}); ${show(t)}`,
+    );
     const sent = g.requests;
     await many(() => __many.stop());
     const r = await settle(h1, () => g.requests, sent);
@@ -230,20 +265,33 @@ for (const name of opts.browser) {
       const perTab = [];
       for (const tab of tabs) perTab.push((await evaluate(tab, () => __many.call('states')))[0]);
       const t = tally(perTab);
-      check(L === limit && t.open === L && t.received === L && t.connecting === K - L,
-        `${label} ours   one source in each of ${K} tabs, one HTTP/1.1 origin: the server saw ${L} requests (the limit is per browser, not per page); ${show(t)}`);
+      check(
+        L === limit && t.open === L && t.received === L && t.connecting === K - L,
+        `${label} ours   one source in each of ${K} tabs, one HTTP/1.1 origin: the server saw ${L} requests (the limit is per browser, not per page); ${show(t)}`,
+      );
 
       const open = tabs.filter((_, i) => perTab[i].readyState === 1);
       for (const [i, tab] of tabs.entries()) if (perTab[i].readyState !== 1) await tab.close();
-      await evaluate(open[0], (u) => { window.__fetch = fetch(u).then((r) => r.status, (e) => String(e)); }, `${h1.origin}/tests/many/page.html?g=fetch-${name}`);
+      await evaluate(
+        open[0],
+        (u) => {
+          window.__fetch = fetch(u).then(
+            (r) => r.status,
+            (e) => String(e),
+          );
+        },
+        `${h1.origin}/tests/many/page.html?g=fetch-${name}`,
+      );
       const blocked = !(await h1.waitFor(() => other.requests > 0, QUIET_MS));
       const tClose = Date.now();
       await evaluate(open[1], () => __many.call('close', 0));
       const out = await h1.waitFor(() => other.requests > 0, 15000);
       const ms = Date.now() - tClose;
       const status = out ? await evaluate(open[0], () => window.__fetch) : null;
-      check(blocked && out && status === 200,
-        `${label} ours   with ${L} sources open, a fetch() to the same host ${blocked ? `did not reach the server in ${QUIET_MS} ms` : 'reached the server at once (not blocked)'}; close() of one source let it out${out ? ` (${ms} ms later, status ${status})` : ': no, not within 15 s'}`);
+      check(
+        blocked && out && status === 200,
+        `${label} ours   with ${L} sources open, a fetch() to the same host ${blocked ? `did not reach the server in ${QUIET_MS} ms` : 'reached the server at once (not blocked)'}; close() of one source let it out${out ? ` (${ms} ms later, status ${status})` : ': no, not within 15 s'}`,
+      );
     } finally {
       sent = sum('requests');
       for (const tab of tabs) await tab.close().catch(() => {});
@@ -269,8 +317,10 @@ for (const name of opts.browser) {
       for (const tab of tabs) events.push(await evaluate(tab, () => __many.sharedEvent()));
       const L = await settledRequests(h1, group);
       const all = events.filter((e) => e.data === 'hello shared' && e.lastEventId === 'shared').length;
-      check(joined === K && all === K && L === 1,
-        `${label} ours   one source in a SharedWorker for ${K} tabs (${joined} connected): ${all} tabs received its event; the server saw ${L} request(s)`);
+      check(
+        joined === K && all === K && L === 1,
+        `${label} ours   one source in a SharedWorker for ${K} tabs (${joined} connected): ${all} tabs received its event; the server saw ${L} request(s)`,
+      );
       await evaluate(tabs[0], () => __many.sharedStop());
     } finally {
       for (const tab of tabs) await tab.close().catch(() => {});
@@ -296,12 +346,19 @@ for (const name of opts.browser) {
         const st = tally(await many(() => __many.call('states')));
         const sessions = h2.stats.sessionsSeen - sessionsAtLaunch;
         const streams = h2.stats.streamsSeen - streams0;
-        check(all && st.open === opts.sources && st.received === opts.sources && g.requests === opts.sources && g.open === opts.sources,
-          `${label} ${impl.padEnd(6)} ${opts.sources} sources in a worker, one HTTP/2 origin: ${show(st)}; the server has ${g.open} streams open (${(ms / 1000).toFixed(1)} s)`);
-        check(sessions === 1 && h2.sessions === 1,
-          `${label} ${impl.padEnd(6)} HTTP/2: ${h2.sessions} connection open (${sessions} since the browser started) for the page, its files, the worker and its ${opts.sources} sources (${streams} streams)`);
+        check(
+          all && st.open === opts.sources && st.received === opts.sources && g.requests === opts.sources && g.open === opts.sources,
+          `${label} ${impl.padEnd(6)} ${opts.sources} sources in a worker, one HTTP/2 origin: ${show(st)}; the server has ${g.open} streams open (${(ms / 1000).toFixed(1)} s)`,
+        );
+        check(
+          sessions === 1 && h2.sessions === 1,
+          `${label} ${impl.padEnd(6)} HTTP/2: ${h2.sessions} connection open (${sessions} since the browser started) for the page, its files, the worker and its ${opts.sources} sources (${streams} streams)`,
+        );
         await many(() => __many.stop());
-        check(await h2.waitFor(() => g.open === 0, 20000), `${label} ${impl.padEnd(6)} HTTP/2 worker stopped: ${g.open} streams still open at the server`);
+        check(
+          await h2.waitFor(() => g.open === 0, 20000),
+          `${label} ${impl.padEnd(6)} HTTP/2 worker stopped: ${g.open} streams still open at the server`,
+        );
         summary.push({ browser: name, impl, h2: { sources: opts.sources, sessions, streams, ms } });
       });
     }
@@ -315,8 +372,14 @@ for (const name of opts.browser) {
 
 const measured = ['\nmeasured:'];
 for (const f of summary) {
-  if (f.h2) measured.push(`  ${f.browser.padEnd(8)} ${f.impl.padEnd(6)} HTTP/2: ${f.h2.sources} sources all receiving over ${f.h2.sessions} connection (${f.h2.streams} streams), in ${(f.h2.ms / 1000).toFixed(1)} s`);
-  else measured.push(`  ${f.browser.padEnd(8)} ${f.impl.padEnd(6)} HTTP/1.1: ${f.limit} connections per host; a close() let the next source in ${f.freedMs} ms later`);
+  if (f.h2)
+    measured.push(
+      `  ${f.browser.padEnd(8)} ${f.impl.padEnd(6)} HTTP/2: ${f.h2.sources} sources all receiving over ${f.h2.sessions} connection (${f.h2.streams} streams), in ${(f.h2.ms / 1000).toFixed(1)} s`,
+    );
+  else
+    measured.push(
+      `  ${f.browser.padEnd(8)} ${f.impl.padEnd(6)} HTTP/1.1: ${f.limit} connections per host; a close() let the next source in ${f.freedMs} ms later`,
+    );
 }
 measured.push('Node.js: 100 sources in one process: tests/node/network.test.mjs ("100 sources in one process all receive")');
 measured.push(`total ${((Date.now() - t0) / 1000).toFixed(1)} s`);

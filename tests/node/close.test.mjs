@@ -60,7 +60,10 @@ test('close() while OPEN: the server sees the connection closed, no error', { ti
   // Whatever the server still tries to send goes nowhere.
   request.res.write('data: 2\n\n');
   await quiet(100); // ten times the reconnection time
-  assert.deepEqual(log.all.map((e) => e.type), ['open', 'message']);
+  assert.deepEqual(
+    log.all.map((e) => e.type),
+    ['open', 'message'],
+  );
   assert.equal(sent, 1);
 });
 
@@ -76,7 +79,10 @@ test('close() inside onerror, while waiting to reconnect: no further request', {
   assert.equal(es.readyState, EventSource.CLOSED);
   await quiet(200); // ten times the reconnection time
   assert.equal(server.requests('/close-waiting').length, 1);
-  assert.deepEqual(log.all.map((e) => e.type), ['open', 'message', 'error']);
+  assert.deepEqual(
+    log.all.map((e) => e.type),
+    ['open', 'message', 'error'],
+  );
 });
 
 test('close() later, while waiting to reconnect: the timer is cancelled', { timeout: TIMEOUT }, async () => {
@@ -111,7 +117,10 @@ test('close() inside onmessage: the rest of the same chunk is not dispatched', {
   await request.closed;
   await turn();
   assert.deepEqual(seen, ['1']);
-  assert.deepEqual(log.all.map((e) => e.type), ['open', 'message']);
+  assert.deepEqual(
+    log.all.map((e) => e.type),
+    ['open', 'message'],
+  );
   assert.equal(server.requests('/close-in-handler').length, 1);
 });
 
@@ -143,7 +152,10 @@ test('close() inside onopen: events of the first chunk are not dispatched', { ti
   await log.until((l) => l.opens.length === 1);
   await server.requests('/close-in-open')[0].closed;
   await turn();
-  assert.deepEqual(log.all.map((e) => e.type), ['open']);
+  assert.deepEqual(
+    log.all.map((e) => e.type),
+    ['open'],
+  );
 });
 
 test('close() after a failure changes nothing', { timeout: TIMEOUT }, async () => {

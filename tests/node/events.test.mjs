@@ -38,7 +38,10 @@ test('open, then unnamed and named events, with origin and lastEventId', { timeo
       ['message', 'last', '', server.origin],
     ],
   );
-  assert.deepEqual(log.all.map((e) => e.type), ['open', 'message', 'greet', 'message']);
+  assert.deepEqual(
+    log.all.map((e) => e.type),
+    ['open', 'message', 'greet', 'message'],
+  );
   assert.equal(log.errors.length, 0);
   const [request] = server.requests('/basic');
   assert.equal(request.headers.accept, 'text/event-stream');
@@ -78,7 +81,10 @@ test('multi-line data, all three line endings, BOM, leading space', { timeout: T
   const es = open(server.url('/multiline'));
   const log = record(es);
   await log.until((l) => l.messages.length === 6);
-  assert.deepEqual(log.messages.map((e) => e.data), ['a\nb\n c', 'crlf1\ncrlf2', 'cr1\ncr2', '', '\n', 'split across']);
+  assert.deepEqual(
+    log.messages.map((e) => e.data),
+    ['a\nb\n c', 'crlf1\ncrlf2', 'cr1\ncr2', '', '\n', 'split across'],
+  );
   es.close();
 });
 
@@ -114,7 +120,10 @@ test('ids persist across events and reconnections; Last-Event-ID is sent', { tim
   // An empty id resets the last event ID: no header at all.
   assert.equal(requests[2].headers['last-event-id'], undefined);
   // One error per reconnection, each with readyState CONNECTING.
-  assert.deepEqual(log.errors.map((e) => e.readyState), [EventSource.CONNECTING, EventSource.CONNECTING]);
+  assert.deepEqual(
+    log.errors.map((e) => e.readyState),
+    [EventSource.CONNECTING, EventSource.CONNECTING],
+  );
   assert.deepEqual(log.opens.length, 3);
   es.close();
 });
@@ -143,7 +152,10 @@ test('an id with NUL is ignored', { timeout: TIMEOUT }, async () => {
   const es = open(server.url('/nul-id'));
   const log = record(es);
   await log.until((l) => l.messages.length === 2);
-  assert.deepEqual(log.messages.map((e) => e.lastEventId), ['1', '1']);
+  assert.deepEqual(
+    log.messages.map((e) => e.lastEventId),
+    ['1', '1'],
+  );
   es.close();
 });
 
@@ -153,7 +165,8 @@ test('retry: sets the reconnection delay', { timeout: TIMEOUT }, async () => {
     at.push(performance.now());
     res.writeHead(200, SSE);
     if (n === 1) res.end('retry: 250\ndata: a\n\n');
-    else if (n === 2) res.end('retry: x\nretry: 20\n\n'); // an invalid retry is ignored
+    else if (n === 2)
+      res.end('retry: x\nretry: 20\n\n'); // an invalid retry is ignored
     else res.write('data: done\n\n');
   });
   const es = open(server.url('/retry'));
@@ -194,8 +207,14 @@ for (const [name, status, headers, body] of [
     const log = record(es);
     await log.until((l) => l.errors.length === 2);
     assert.equal(es.readyState, EventSource.CLOSED);
-    assert.deepEqual(log.errors.map((e) => e.readyState), [EventSource.CONNECTING, EventSource.CLOSED]);
-    assert.deepEqual(log.messages.map((e) => e.data), ['ok']);
+    assert.deepEqual(
+      log.errors.map((e) => e.readyState),
+      [EventSource.CONNECTING, EventSource.CLOSED],
+    );
+    assert.deepEqual(
+      log.messages.map((e) => e.data),
+      ['ok'],
+    );
     await quiet(200); // 20 times the reconnection time: no further request, no event
     assert.equal(server.requests(path).length, 2);
     assert.equal(log.all.length, 4); // open, message, error, error

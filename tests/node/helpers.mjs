@@ -54,7 +54,11 @@ export async function startServer({ port = 0 } = {}) {
       }),
     };
     list.push(record);
-    for (const w of [...waiters]) if (w.test()) { waiters.delete(w); w.resolve(); }
+    for (const w of [...waiters])
+      if (w.test()) {
+        waiters.delete(w);
+        w.resolve();
+      }
     const route = routes.get(path);
     if (!route) {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('no route');
@@ -141,7 +145,11 @@ export function record(source, types = []) {
     if (event.type === 'open') log.opens.push(entry);
     else if (event.type === 'error') log.errors.push(entry);
     else log.messages.push(event);
-    for (const w of [...log.waiters]) if (w.test(log)) { log.waiters.delete(w); w.resolve(log); }
+    for (const w of [...log.waiters])
+      if (w.test(log)) {
+        log.waiters.delete(w);
+        w.resolve(log);
+      }
   };
   for (const type of ['open', 'message', 'error', ...types]) source.addEventListener(type, push);
   log.until = (test) =>

@@ -31,7 +31,13 @@ test('server down (connection refused), then back: reconnects', { timeout: TIMEO
     back.route('/stream', (req, res) => res.writeHead(200, SSE).write('data: after\n\n'));
     await log.until((l) => l.messages.length === 2);
     assert.equal(es.readyState, EventSource.OPEN);
-    assert.deepEqual(log.messages.map((e) => [e.data, e.lastEventId]), [['before', '41'], ['after', '41']]);
+    assert.deepEqual(
+      log.messages.map((e) => [e.data, e.lastEventId]),
+      [
+        ['before', '41'],
+        ['after', '41'],
+      ],
+    );
     assert.equal(back.requests('/stream')[0].headers['last-event-id'], '41');
     assert.equal(log.opens.length, 2);
   } finally {
@@ -52,8 +58,14 @@ test('a connection dropped mid-event: the partial event is discarded, then recon
   const es = open(server.url('/drop'));
   const log = record(es);
   await log.until((l) => l.messages.length === 2);
-  assert.deepEqual(log.messages.map((e) => e.data), ['whole', 'next']);
-  assert.deepEqual(log.all.map((e) => e.type), ['open', 'message', 'error', 'open', 'message']);
+  assert.deepEqual(
+    log.messages.map((e) => e.data),
+    ['whole', 'next'],
+  );
+  assert.deepEqual(
+    log.all.map((e) => e.type),
+    ['open', 'message', 'error', 'open', 'message'],
+  );
   es.close();
 });
 
@@ -78,7 +90,10 @@ test('invalid UTF-8 becomes U+FFFD, exactly as TextDecoder does', { timeout: TIM
   const log = record(es);
   await log.until((l) => l.messages.length === cases.length + 1);
   const expected = cases.map((bytes) => new TextDecoder().decode(bytes));
-  assert.deepEqual(log.messages.map((e) => e.data), [...expected, '😀']);
+  assert.deepEqual(
+    log.messages.map((e) => e.data),
+    [...expected, '😀'],
+  );
   assert.equal(log.messages[0].data, 'a\uFFFDb');
   es.close();
 });
@@ -179,7 +194,10 @@ test('a gzip-compressed stream (Content-Encoding: gzip), flushed per event', { t
   const es = open(server.url('/gzip'));
   const log = record(es);
   await log.until((l) => l.messages.length === 2);
-  assert.deepEqual(log.messages.map((e) => e.data), ['compressed 1', 'compressed 2']);
+  assert.deepEqual(
+    log.messages.map((e) => e.data),
+    ['compressed 1', 'compressed 2'],
+  );
   es.close();
 });
 

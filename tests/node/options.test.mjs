@@ -51,12 +51,15 @@ function spy(respond = () => new Promise(() => {})) {
   const waiters = new Set();
   const fetch = (url, init) => {
     calls.push({ url, init });
-    for (const w of [...waiters]) if (calls.length >= w.count) { waiters.delete(w); w.resolve(calls); }
+    for (const w of [...waiters])
+      if (calls.length >= w.count) {
+        waiters.delete(w);
+        w.resolve(calls);
+      }
     return respond(url, init, calls.length);
   };
   fetch.calls = calls;
-  fetch.until = (count) =>
-    new Promise((resolve) => (calls.length >= count ? resolve(calls) : waiters.add({ count, resolve })));
+  fetch.until = (count) => new Promise((resolve) => (calls.length >= count ? resolve(calls) : waiters.add({ count, resolve })));
   return fetch;
 }
 
@@ -67,7 +70,13 @@ test('headers: an object, an array of pairs or a Headers are sent; Accept stays 
 }, async () => {
   const cases = [
     ['/h-object', { 'X-Token': 'abc', 'X-Other': 'o' }],
-    ['/h-pairs', [['X-Token', 'abc'], ['X-Other', 'o']]],
+    [
+      '/h-pairs',
+      [
+        ['X-Token', 'abc'],
+        ['X-Other', 'o'],
+      ],
+    ],
     ['/h-headers', new Headers({ 'X-Token': 'abc', 'X-Other': 'o' })],
   ];
   for (const [path, headers] of cases) {
@@ -94,9 +103,15 @@ test("headers: the user's Accept replaces the default; Last-Event-ID is always t
   const es = open(server.url('/h-accept'), { headers: { Accept: 'application/x-custom', 'Last-Event-ID': 'user' } });
   const requests = await server.waitFor('/h-accept', 2);
   es.close();
-  assert.deepEqual(requests.map((r) => r.headers.accept), ['application/x-custom', 'application/x-custom']);
+  assert.deepEqual(
+    requests.map((r) => r.headers.accept),
+    ['application/x-custom', 'application/x-custom'],
+  );
   // None of its own on the first request (the user's value is not sent), then the id the stream gave.
-  assert.deepEqual(requests.map((r) => r.headers['last-event-id']), [undefined, '7']);
+  assert.deepEqual(
+    requests.map((r) => r.headers['last-event-id']),
+    [undefined, '7'],
+  );
 });
 
 test('headers: a function is called before every connection, so a refreshed token is used (token-1, then token-2)', {
@@ -123,8 +138,16 @@ test('headers: a function is called before every connection, so a refreshed toke
     const requests = await server.waitFor(path, 2);
     await log.until((l) => l.messages.length === 2);
     es.close();
-    assert.deepEqual(requests.map((r) => r.headers.authorization), ['Bearer token-1', 'Bearer token-2'], name);
-    assert.deepEqual(requests.map((r) => r.headers.accept), ['text/event-stream', 'text/event-stream'], name);
+    assert.deepEqual(
+      requests.map((r) => r.headers.authorization),
+      ['Bearer token-1', 'Bearer token-2'],
+      name,
+    );
+    assert.deepEqual(
+      requests.map((r) => r.headers.accept),
+      ['text/event-stream', 'text/event-stream'],
+      name,
+    );
     assert.equal(calls, 2, `${name}: one call per connection`);
   }
 });
@@ -154,7 +177,10 @@ test("headers: a function that throws, rejects or gives invalid headers → erro
   assert.equal(log.errors[0].event.cause, thrown);
   assert.equal(log.errors[1].event.cause, rejected);
   assert.ok(log.errors[2].event.cause instanceof TypeError, 'invalid headers: the TypeError building them is the cause');
-  assert.deepEqual(log.all.map((e) => e.type), ['error', 'error', 'error', 'open', 'message']);
+  assert.deepEqual(
+    log.all.map((e) => e.type),
+    ['error', 'error', 'error', 'open', 'message'],
+  );
   // No request goes out for an attempt whose headers failed.
   assert.equal(server.requests('/h-throw').length, 1);
   assert.equal(calls, 4);
@@ -187,7 +213,11 @@ test('method and body: sent on the first request and again on every reconnection
     const requests = await server.waitFor(path, 2);
     const bodies = await Promise.all(requests.slice(0, 2).map((r) => r.body));
     es.close();
-    assert.deepEqual(requests.slice(0, 2).map((r) => r.method), [method, method], name);
+    assert.deepEqual(
+      requests.slice(0, 2).map((r) => r.method),
+      [method, method],
+      name,
+    );
     if (expected) {
       assert.deepEqual(bodies, [expected, expected], name);
     } else {
@@ -213,7 +243,10 @@ test('redirects: reconnections go to the final URL with the headers fetch sent t
       if (n === 1) res.end('retry: 10\ndata: 1\n\n');
       else res.write('data: 2\n\n');
     };
-    for (const [name, to] of [['same origin', server], ['other origin', other]]) {
+    for (const [name, to] of [
+      ['same origin', server],
+      ['other origin', other],
+    ]) {
       const from = `/r-${name.replace(' ', '-')}`;
       const path = `${from}-target`;
       server.route(from, (req, res) => res.writeHead(302, { Location: to.url(path) }).end());
@@ -235,7 +268,10 @@ test('redirects: reconnections go to the final URL with the headers fetch sent t
     const requests = await server.waitFor('/r-post-target', 2);
     es.close();
     assert.equal(server.requests('/r-post').length, 2, 'each connection started at the original URL');
-    assert.deepEqual(requests.slice(0, 2).map((r) => r.method), ['POST', 'POST']);
+    assert.deepEqual(
+      requests.slice(0, 2).map((r) => r.method),
+      ['POST', 'POST'],
+    );
   } finally {
     await other.close();
   }
@@ -289,12 +325,15 @@ test('fetch: called with the absolute URL and a plain init { method, headers (He
   assert.equal(Object.getPrototypeOf(init), Object.prototype, 'a plain object');
   assert.equal(init.method, 'POST');
   assert.ok(init.headers instanceof Headers, 'headers is a Headers');
-  assert.deepEqual([...init.headers], [['accept', 'text/event-stream'], ['x-a', '1']]);
-  assert.equal(init.body, 'payload');
   assert.deepEqual(
-    [init.mode, init.credentials, init.cache, init.redirect],
-    ['cors', 'same-origin', 'no-store', 'follow'],
+    [...init.headers],
+    [
+      ['accept', 'text/event-stream'],
+      ['x-a', '1'],
+    ],
   );
+  assert.equal(init.body, 'payload');
+  assert.deepEqual([init.mode, init.credentials, init.cache, init.redirect], ['cors', 'same-origin', 'no-store', 'follow']);
   assert.ok(init.signal instanceof AbortSignal, 'signal is an AbortSignal');
   assert.equal(init.signal.aborted, false);
   assert.equal(request.method, 'POST');
@@ -320,8 +359,14 @@ test('fetch: a wrapper adding a header, called again on every reconnection with 
   const es = open(server.url('/f-wrap'), { fetch });
   const requests = await server.waitFor('/f-wrap', 2);
   es.close();
-  assert.deepEqual(requests.map((r) => r.headers['x-wrapped']), ['1', '2']);
-  assert.deepEqual(requests.map((r) => r.headers['last-event-id']), [undefined, '5']);
+  assert.deepEqual(
+    requests.map((r) => r.headers['x-wrapped']),
+    ['1', '2'],
+  );
+  assert.deepEqual(
+    requests.map((r) => r.headers['last-event-id']),
+    [undefined, '5'],
+  );
 });
 
 test("fetch: a rejection or a throw is a network error: reason 'network', CONNECTING, then a reconnection", {
@@ -344,7 +389,10 @@ test("fetch: a rejection or a throw is a network error: reason 'network', CONNEC
   assert.deepEqual(errors(log), [failed, failed]);
   assert.equal(log.errors[0].event.cause, offline);
   assert.equal(log.errors[1].event.cause, thrown);
-  assert.deepEqual(log.all.map((e) => e.type), ['error', 'error', 'open', 'message']);
+  assert.deepEqual(
+    log.all.map((e) => e.type),
+    ['error', 'error', 'open', 'message'],
+  );
   assert.equal(fetch.calls.length, 3);
   assert.equal(server.requests('/f-reject').length, 1);
 });
@@ -352,14 +400,21 @@ test("fetch: a rejection or a throw is a network error: reason 'network', CONNEC
 test('fetch: Responses made by a custom fetch, no server involved; end of each body → reconnection', {
   timeout: TIMEOUT,
 }, async () => {
-  const fetch = spy(async (url, init, n) =>
-    new Response(`retry: 10\nid: ${n}\ndata: synthetic ${n}\n\n`, { headers: { 'Content-Type': 'text/event-stream' } }),
+  const fetch = spy(
+    async (url, init, n) =>
+      new Response(`retry: 10\nid: ${n}\ndata: synthetic ${n}\n\n`, { headers: { 'Content-Type': 'text/event-stream' } }),
   );
   const es = open(server.url('/f-synthetic'), { fetch });
   const log = record(es);
   await log.until((l) => l.messages.length === 2);
   es.close();
-  assert.deepEqual(log.messages.map((e) => [e.data, e.lastEventId]), [['synthetic 1', '1'], ['synthetic 2', '2']]);
+  assert.deepEqual(
+    log.messages.map((e) => [e.data, e.lastEventId]),
+    [
+      ['synthetic 1', '1'],
+      ['synthetic 2', '2'],
+    ],
+  );
   assert.deepEqual(errors(log), [{ reason: 'end-of-stream', readyState: CONNECTING, delay: 10, status: 0 }]);
   assert.equal(fetch.calls[0].init.headers.get('last-event-id'), null);
   assert.equal(fetch.calls[1].init.headers.get('last-event-id'), '1');
@@ -381,7 +436,10 @@ test('signal: abort while OPEN = close(): CLOSED at once, no error event, the se
   assert.equal(es.readyState, CLOSED);
   await server.requests('/s-open')[0].closed;
   await quiet(100); // ten times the reconnection time
-  assert.deepEqual(log.all.map((e) => e.type), ['open', 'message']);
+  assert.deepEqual(
+    log.all.map((e) => e.type),
+    ['open', 'message'],
+  );
   assert.equal(server.requests('/s-open').length, 1);
 });
 
@@ -405,7 +463,10 @@ test('signal: abort while the request is in flight, or while waiting to reconnec
   assert.equal(es2.readyState, CLOSED);
   await quiet(200); // ten times the reconnection time
   assert.equal(server.requests('/s-waiting').length, 1);
-  assert.deepEqual(log2.all.map((e) => e.type), ['open', 'message', 'error']);
+  assert.deepEqual(
+    log2.all.map((e) => e.type),
+    ['open', 'message', 'error'],
+  );
   assert.equal(log1.all.length, 0);
   assert.equal(server.requests('/s-in-flight').length, 1);
 });
@@ -421,7 +482,10 @@ test('signal: already aborted at construction: CLOSED at once, no request, no ev
   await quiet(100);
   assert.equal(server.requests('/s-aborted').length, 0);
   assert.equal(fetch.calls.length, 0);
-  assert.deepEqual(logs.map((l) => l.all.length), [0, 0]);
+  assert.deepEqual(
+    logs.map((l) => l.all.length),
+    [0, 0],
+  );
 });
 
 // ---------------------------------------------------------------- retry
@@ -437,7 +501,10 @@ test('retry: multiplier and maxDelay without jitter: exact delays, and the recon
   await log.until((l) => l.opens.length === 1);
   es.close();
   const delays = [20, 40, 80, 100, 100];
-  assert.deepEqual(errors(log), delays.map((delay) => ({ reason: 'network', readyState: CONNECTING, delay, status: 0 })));
+  assert.deepEqual(
+    errors(log),
+    delays.map((delay) => ({ reason: 'network', readyState: CONNECTING, delay, status: 0 })),
+  );
   assertWaited(requests, delays);
   assert.equal(es.reconnectionTime, 20);
 });
@@ -455,7 +522,11 @@ test('retry: with jitter every delay is an integer in [floor((1 − jitter) × d
     const requests = await server.waitFor(path, ds.length + 1);
     await log.until((l) => l.opens.length === 1);
     es.close();
-    assert.deepEqual(errors(log).map((e) => [e.reason, e.readyState]), ds.map(() => ['network', CONNECTING]), name);
+    assert.deepEqual(
+      errors(log).map((e) => [e.reason, e.readyState]),
+      ds.map(() => ['network', CONNECTING]),
+      name,
+    );
     const delays = errors(log).map((e) => e.delay);
     delays.forEach((delay, i) => {
       const low = Math.floor((1 - policy.jitter) * ds[i]);
@@ -489,23 +560,33 @@ test("retry: the server's retry: is the base and the reconnectionTime; a success
   ]);
   assertWaited(requests, [15, 30, 60, 15]);
   assert.equal(es.reconnectionTime, 15);
-  assert.deepEqual(log.all.map((e) => e.type), ['open', 'message', 'error', 'error', 'error', 'open', 'message', 'error', 'open', 'message']);
+  assert.deepEqual(
+    log.all.map((e) => e.type),
+    ['open', 'message', 'error', 'error', 'error', 'open', 'message', 'error', 'open', 'message'],
+  );
 });
 
 test("retry: maxAttempts 0 and 2 → exactly 1 and 3 requests, then CLOSED with 'retries-exhausted'", {
   timeout: TIMEOUT,
 }, async () => {
-  for (const [maxAttempts, count] of [[0, 1], [2, 3]]) {
+  for (const [maxAttempts, count] of [
+    [0, 1],
+    [2, 3],
+  ]) {
     const path = `/r-max-${maxAttempts}`;
     server.route(path, drop);
     const es = open(server.url(path), { retry: { initialDelay: 10, maxAttempts } });
     const log = record(es);
     await log.until((l) => l.errors.some((e) => e.readyState === CLOSED));
     assert.equal(es.readyState, CLOSED);
-    assert.deepEqual(errors(log), [
-      ...Array.from({ length: count - 1 }, () => ({ reason: 'network', readyState: CONNECTING, delay: 10, status: 0 })),
-      { reason: 'retries-exhausted', readyState: CLOSED, delay: null, status: 0 },
-    ], `maxAttempts ${maxAttempts}`);
+    assert.deepEqual(
+      errors(log),
+      [
+        ...Array.from({ length: count - 1 }, () => ({ reason: 'network', readyState: CONNECTING, delay: 10, status: 0 })),
+        { reason: 'retries-exhausted', readyState: CLOSED, delay: null, status: 0 },
+      ],
+      `maxAttempts ${maxAttempts}`,
+    );
     await quiet(100); // ten times the delay
     assert.equal(server.requests(path).length, count, `maxAttempts ${maxAttempts}`);
     assert.equal(log.errors.length, count);
@@ -520,7 +601,10 @@ test('retry: maxAttempts counts reconnections in a row: a successful open starts
   const es0 = open(server.url('/r-max-open'), { retry: { initialDelay: 10, maxAttempts: 0 } });
   const log0 = record(es0);
   await log0.until((l) => l.errors.length === 1);
-  assert.deepEqual(log0.all.map((e) => e.type), ['open', 'message', 'error']);
+  assert.deepEqual(
+    log0.all.map((e) => e.type),
+    ['open', 'message', 'error'],
+  );
   assert.deepEqual(errors(log0), [{ reason: 'retries-exhausted', readyState: CLOSED, delay: null, status: 0 }]);
 
   // maxAttempts 1: drop (1st reconnection), open and end (reset: 1st again), drop (2nd: too many).
@@ -565,7 +649,10 @@ test('retry: delays are clamped to 2^31 − 1 ms (no Node.js TimeoutOverflowWarn
     await quiet(100);
     for (const es of [es1, es2, es3]) es.close();
     assert.deepEqual(errors(log1), [{ reason: 'network', readyState: CONNECTING, delay: MAX, status: 0 }]);
-    assert.deepEqual(errors(log2).map((e) => e.delay), [10, MAX]);
+    assert.deepEqual(
+      errors(log2).map((e) => e.delay),
+      [10, MAX],
+    );
     assert.deepEqual(errors(log3), [{ reason: 'end-of-stream', readyState: CONNECTING, delay: MAX, status: 0 }]);
     assert.deepEqual(
       ['/r-huge', '/r-grow', '/r-field'].map((path) => server.requests(path).length),
@@ -573,7 +660,10 @@ test('retry: delays are clamped to 2^31 − 1 ms (no Node.js TimeoutOverflowWarn
       'no reconnection before its time',
     );
     await turn();
-    assert.deepEqual(warnings.filter((name) => name === 'TimeoutOverflowWarning'), []);
+    assert.deepEqual(
+      warnings.filter((name) => name === 'TimeoutOverflowWarning'),
+      [],
+    );
   } finally {
     process.off('warning', onWarning);
   }
@@ -587,7 +677,8 @@ test("inactivityTimeout: a stalled stream → error 'timeout' (CONNECTING), the 
   let lastByte = Infinity;
   server.route('/t-stall', (req, res, n) => {
     res.writeHead(200, SSE);
-    if (n === 1) res.write('data: 1\n\n', () => (lastByte = performance.now())); // then nothing
+    if (n === 1)
+      res.write('data: 1\n\n', () => (lastByte = performance.now())); // then nothing
     else res.write('data: 2\n\n');
   });
   const es = open(server.url('/t-stall'), { inactivityTimeout: 150, retry: { initialDelay: 10 } });
@@ -601,7 +692,10 @@ test("inactivityTimeout: a stalled stream → error 'timeout' (CONNECTING), the 
   await server.waitFor('/t-stall', 2);
   await log.until((l) => l.messages.length === 2);
   es.close();
-  assert.deepEqual(log.all.map((e) => e.type), ['open', 'message', 'error', 'open', 'message']);
+  assert.deepEqual(
+    log.all.map((e) => e.type),
+    ['open', 'message', 'error', 'open', 'message'],
+  );
 });
 
 test("inactivityTimeout: no response headers either (CONNECTING, request in flight) → 'timeout', then a new request", {
@@ -637,7 +731,10 @@ test('inactivityTimeout: heartbeat comments keep a stream without events alive',
   await log.until((l) => l.messages.length === 1);
   await quiet(scaled(600)); // four timeouts without an event, only comments
   assert.equal(es.readyState, OPEN);
-  assert.deepEqual(log.all.map((e) => e.type), ['open', 'message']);
+  assert.deepEqual(
+    log.all.map((e) => e.type),
+    ['open', 'message'],
+  );
   assert.equal(server.requests('/t-heartbeat').length, 1);
   es.close();
 });
@@ -662,7 +759,11 @@ test("maxBufferSize: a line or an event over the cap fails the source (CLOSED, '
     await log.until((l) => l.errors.length === 1);
     assert.equal(es.readyState, CLOSED, name);
     assert.deepEqual(errors(log), [{ reason: 'buffer-full', readyState: CLOSED, delay: null, status: 0 }], name);
-    assert.deepEqual(log.messages.map((e) => e.data), [small], name);
+    assert.deepEqual(
+      log.messages.map((e) => e.data),
+      [small],
+      name,
+    );
     await server.requests(path)[0].closed;
     await quiet(100);
     assert.equal(server.requests(path).length, 1, name);
@@ -686,8 +787,18 @@ test('lastEventId option: the getter starts with it, and it is sent on the first
   const requests = await server.waitFor('/l-first', 3);
   await log.until((l) => l.messages.length === 3);
   es.close();
-  assert.deepEqual(requests.map((r) => r.headers['last-event-id']), ['42', '42', '43']);
-  assert.deepEqual(log.messages.map((e) => [e.data, e.lastEventId]), [['a', '42'], ['b', '43'], ['c', '43']]);
+  assert.deepEqual(
+    requests.map((r) => r.headers['last-event-id']),
+    ['42', '42', '43'],
+  );
+  assert.deepEqual(
+    log.messages.map((e) => [e.data, e.lastEventId]),
+    [
+      ['a', '42'],
+      ['b', '43'],
+      ['c', '43'],
+    ],
+  );
 
   server.route('/l-empty', (req, res) => res.writeHead(200, SSE).write('data: x\n\n'));
   const empty = open(server.url('/l-empty'), { lastEventId: '' });
@@ -730,7 +841,13 @@ test('lastEventId getter: set by an id-only block (nothing dispatched); kept aft
   es.addEventListener('error', () => (atError ??= es.lastEventId));
   const log = record(es);
   await log.until((l) => l.messages.length === 2);
-  assert.deepEqual(log.messages.map((e) => [e.data, e.lastEventId]), [['a', '7'], ['b', '8']]);
+  assert.deepEqual(
+    log.messages.map((e) => [e.data, e.lastEventId]),
+    [
+      ['a', '7'],
+      ['b', '8'],
+    ],
+  );
   assert.equal(atError, '8', 'after the id-only block, before any other event');
   assert.equal(server.requests('/g-id')[1].headers['last-event-id'], '8');
   es.close();
@@ -757,14 +874,20 @@ test('getters inside handlers: each event sees its own lastEventId and the recon
   timeout: TIMEOUT,
 }, async () => {
   // One write: the events reach the page together, in one batch.
-  server.route('/g-batch', (req, res) => res.writeHead(200, SSE).write('id: 1\ndata: a\n\nid: 2\ndata: b\n\nretry: 500\nid: 3\ndata: c\n\n'));
+  server.route('/g-batch', (req, res) =>
+    res.writeHead(200, SSE).write('id: 1\ndata: a\n\nid: 2\ndata: b\n\nretry: 500\nid: 3\ndata: c\n\n'),
+  );
   const es = open(server.url('/g-batch'));
   const seen = [];
   es.onmessage = (event) => seen.push([event.data, es.lastEventId, es.reconnectionTime]);
   const log = record(es);
   await log.until((l) => l.messages.length === 3);
   es.close();
-  assert.deepEqual(seen, [['a', '1', 3000], ['b', '2', 3000], ['c', '3', 500]]);
+  assert.deepEqual(seen, [
+    ['a', '1', 3000],
+    ['b', '2', 3000],
+    ['c', '3', 500],
+  ]);
 });
 
 // ---------------------------------------------------------------- the richer error event
@@ -859,10 +982,14 @@ test('no init, {} or { withCredentials: true } alone: the standard behaviour (30
     const requests = await server.waitFor(path, 7);
     await log.until((l) => l.messages.length === 2);
     es.close();
-    assert.deepEqual(errors(log), [
-      { reason: 'end-of-stream', readyState: CONNECTING, delay: 20, status: 0 },
-      ...Array.from({ length: 5 }, () => ({ reason: 'network', readyState: CONNECTING, delay: 20, status: 0 })),
-    ], name);
+    assert.deepEqual(
+      errors(log),
+      [
+        { reason: 'end-of-stream', readyState: CONNECTING, delay: 20, status: 0 },
+        ...Array.from({ length: 5 }, () => ({ reason: 'network', readyState: CONNECTING, delay: 20, status: 0 })),
+      ],
+      name,
+    );
     assertWaited(requests, [20, 20, 20, 20, 20, 20]);
     assert.equal(es.reconnectionTime, 20, name);
   }
@@ -989,7 +1116,7 @@ test('the limits of each option are accepted, and undefined means the default', 
   assert.deepEqual(failures, []);
 });
 
-test("shared: true with a headers function says to give a key instead", { timeout: TIMEOUT }, () => {
+test('shared: true with a headers function says to give a key instead', { timeout: TIMEOUT }, () => {
   assert.throws(() => new EventSource(server.url('/v-shared'), { shared: true, headers: () => ({}) }), {
     name: 'TypeError',
     message: "Failed to construct 'EventSource': shared: true cannot compare a headers function; give shared a string key instead.",
@@ -1005,8 +1132,20 @@ test('shared in Node.js (no Web Locks): each source connects on its own and work
   const b = open(server.url('/shared'), { shared: 'key' });
   const logs = [record(a), record(b)];
   await Promise.all(logs.map((log) => log.until((l) => l.messages.length === 1)));
-  assert.deepEqual(server.requests('/shared').map((r) => r.headers['last-event-id'] ?? null).sort(), ['7', null]);
-  assert.deepEqual(logs.map((l) => [l.opens.length, l.messages[0].data]), [[1, 'hello'], [1, 'hello']]);
+  assert.deepEqual(
+    server
+      .requests('/shared')
+      .map((r) => r.headers['last-event-id'] ?? null)
+      .sort(),
+    ['7', null],
+  );
+  assert.deepEqual(
+    logs.map((l) => [l.opens.length, l.messages[0].data]),
+    [
+      [1, 'hello'],
+      [1, 'hello'],
+    ],
+  );
   a.close();
   assert.equal(b.readyState, OPEN);
 });

@@ -129,34 +129,65 @@ const CASES = [
   ['a BOM is dropped', '\uFEFFdata: a\n\n', [['message', 'a', '']]],
   ['only one BOM: a second is part of the field name', '\uFEFF\uFEFFdata: a\n\ndata: b\n\n', [['message', 'b', '']]],
   ['a BOM later in the stream is data', 'data: \uFEFFa\n\n', [['message', '\uFEFFa', '']]],
-  ['one space after the colon is dropped, not two', 'data:a\n\ndata:  b\n\n', [['message', 'a', ''], ['message', ' b', '']]],
+  [
+    'one space after the colon is dropped, not two',
+    'data:a\n\ndata:  b\n\n',
+    [
+      ['message', 'a', ''],
+      ['message', ' b', ''],
+    ],
+  ],
   ['data lines joined with LF', 'data: a\ndata:\ndata: b\n\n', [['message', 'a\n\nb', '']]],
   ['a field with no colon: an empty value', 'data\n\n', [['message', '', '']]],
   ['no data: not dispatched, and the type is reset', 'event: x\n\ndata: a\n\n', [['message', 'a', '']]],
   ['an empty event type is "message"', 'event:\ndata: a\n\n', [['message', 'a', '']]],
-  ['the type applies to its event only', 'event: x\ndata: a\n\ndata: b\n\n', [['x', 'a', ''], ['message', 'b', '']]],
+  [
+    'the type applies to its event only',
+    'event: x\ndata: a\n\ndata: b\n\n',
+    [
+      ['x', 'a', ''],
+      ['message', 'b', ''],
+    ],
+  ],
   ['unknown and case-mismatched fields are ignored', 'Data: x\nfoo: y\ndata: a\n\n', [['message', 'a', '']]],
   ['NUL in data is kept', 'data: a\0b\n\n', [['message', 'a\0b', '']]],
-  ['id with NUL is ignored', 'id: 1\ndata: a\n\nid: 2\0x\ndata: b\n\n', [['message', 'a', '1'], ['message', 'b', '1']]],
-  ['id persists; an empty id resets it', 'id: 1\ndata: a\n\ndata: b\n\nid\ndata: c\n\ndata: d\n\n', [
-    ['message', 'a', '1'],
-    ['message', 'b', '1'],
-    ['message', 'c', ''],
-    ['message', 'd', ''],
-  ]],
+  [
+    'id with NUL is ignored',
+    'id: 1\ndata: a\n\nid: 2\0x\ndata: b\n\n',
+    [
+      ['message', 'a', '1'],
+      ['message', 'b', '1'],
+    ],
+  ],
+  [
+    'id persists; an empty id resets it',
+    'id: 1\ndata: a\n\ndata: b\n\nid\ndata: c\n\ndata: d\n\n',
+    [
+      ['message', 'a', '1'],
+      ['message', 'b', '1'],
+      ['message', 'c', ''],
+      ['message', 'd', ''],
+    ],
+  ],
   ['id set by an event without data', 'id: 5\n\ndata: a\n\n', [['message', 'a', '5']]],
-  ['ids back and forth', 'id: 1\ndata: a\n\nid: 2\ndata: b\n\nid: 1\ndata: c\n\nid:\ndata: d\n\nid: 1\ndata: e\n\n', [
-    ['message', 'a', '1'],
-    ['message', 'b', '2'],
-    ['message', 'c', '1'],
-    ['message', 'd', ''],
-    ['message', 'e', '1'],
-  ]],
+  [
+    'ids back and forth',
+    'id: 1\ndata: a\n\nid: 2\ndata: b\n\nid: 1\ndata: c\n\nid:\ndata: d\n\nid: 1\ndata: e\n\n',
+    [
+      ['message', 'a', '1'],
+      ['message', 'b', '2'],
+      ['message', 'c', '1'],
+      ['message', 'd', ''],
+      ['message', 'e', '1'],
+    ],
+  ],
   ['a final incomplete event is discarded (no blank line)', 'data: a\n\ndata: b\n', [['message', 'a', '']]],
   ['a final incomplete line is discarded', 'data: a\n\nid: 9\ndata: b', [['message', 'a', '']]],
-  ['invalid UTF-8 becomes U+FFFD', bytes('data: a', [0xff], 'b', [0xc0, 0xaf], 'c', [0xe2, 0x82], '\n\n'), [
-    ['message', 'a\uFFFDb\uFFFD\uFFFDc\uFFFD', ''],
-  ]],
+  [
+    'invalid UTF-8 becomes U+FFFD',
+    bytes('data: a', [0xff], 'b', [0xc0, 0xaf], 'c', [0xe2, 0x82], '\n\n'),
+    [['message', 'a\uFFFDb\uFFFD\uFFFDc\uFFFD', '']],
+  ],
   ['invalid UTF-8 in type and id', bytes('event: ', [0xff], '\nid: ', [0xfe], '\ndata: a\n\n'), [['\uFFFD', 'a', '\uFFFD']]],
   ['multi-byte text', 'event: café\ndata: 😀 €\n\n', [['café', '😀 €', '']]],
   [
@@ -171,7 +202,7 @@ const CASES = [
   ['invalid UTF-8 in a comment', bytes(': a', [0xff], '\n'), [], [], ['a\uFFFD']],
 ];
 
-test('the spec\'s parsing rules, in one chunk and byte by byte', { timeout: TIMEOUT }, async () => {
+test("the spec's parsing rules, in one chunk and byte by byte", { timeout: TIMEOUT }, async () => {
   for (const [what, input, events, retries = [], comments = []] of CASES) {
     const expected = { events, retries, comments, error: undefined };
     assert.deepEqual(await parse([input]), expected, what);
@@ -192,7 +223,10 @@ test('invalid UTF-8 decodes exactly as TextDecoder does', { timeout: TIMEOUT }, 
   ];
   const input = bytes(...cases.flatMap((c) => ['data: ', c, '\n\n']));
   const { events } = await parse([input]);
-  assert.deepEqual(events.map(([, data]) => data), cases.map((c) => new TextDecoder().decode(Uint8Array.from(c))));
+  assert.deepEqual(
+    events.map(([, data]) => data),
+    cases.map((c) => new TextDecoder().decode(Uint8Array.from(c))),
+  );
 });
 
 // One stream with everything that can be split: a BOM, CR, LF and CRLF line
@@ -286,7 +320,10 @@ test('lone surrogates in strings are encoded as U+FFFD, as TextEncoder does', { 
     'data: z\uD83D', // a high surrogate, then a character that is not a low one
     'w\n\n',
   ]);
-  assert.deepEqual(events.map(([, data]) => data), ['\uFFFDx', '\uFFFDy', 'z\uFFFDw']);
+  assert.deepEqual(
+    events.map(([, data]) => data),
+    ['\uFFFDx', '\uFFFDy', 'z\uFFFDw'],
+  );
 });
 
 test('anything but a string, an ArrayBuffer or a view errors the stream with a TypeError', { timeout: TIMEOUT }, async () => {
@@ -314,7 +351,7 @@ test('exceeding maxBufferSize errors the readable side with a RangeError', { tim
   assert.ok(error instanceof RangeError, String(error));
   assert.match(error.message, /maxBufferSize/);
   // An event of many short lines counts as a whole.
-  const many = await parse(['data: xxxxxxxx\n'.repeat(20) + '\n'], { maxBufferSize: 64 });
+  const many = await parse([`${'data: xxxxxxxx\n'.repeat(20)}\n`], { maxBufferSize: 64 });
   assert.ok(many.error instanceof RangeError);
   // Within the limit, whatever the chunking.
   const within = await parse(byteByByte(encoder.encode('data: 0123456789\n\n'.repeat(10))), { maxBufferSize: 32 });
@@ -481,7 +518,10 @@ test('the wasm object is freed once: at the end, on error, on cancel and on abor
     },
     'readable.cancel()': async (Parser) => {
       const parser = new Parser();
-      parser.writable.getWriter().write('data: a\n\ndata: b').catch(() => {});
+      parser.writable
+        .getWriter()
+        .write('data: a\n\ndata: b')
+        .catch(() => {});
       const reader = parser.readable.getReader();
       await reader.read();
       await reader.cancel();
@@ -489,7 +529,10 @@ test('the wasm object is freed once: at the end, on error, on cancel and on abor
     'writable.abort()': async (Parser) => {
       const parser = new Parser();
       const writer = parser.writable.getWriter();
-      parser.readable.getReader().read().catch(() => {});
+      parser.readable
+        .getReader()
+        .read()
+        .catch(() => {});
       await writer.write('data: a');
       await writer.abort(new Error('stop'));
     },

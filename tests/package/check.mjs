@@ -45,7 +45,13 @@ const EXPECTED = [
 const CHUNKS = [/^dist\/chunk-[A-Z0-9]{8}\.js$/, /^dist\/chunk-node-[A-Z0-9]{8}\.js$/, /^dist\/chunk-workerd-[A-Z0-9]{8}\.js$/];
 const isChunk = (file) => CHUNKS.some((pattern) => pattern.test(file));
 const builtChunks = () =>
-  fs.existsSync(path.join(ROOT, 'dist')) ? fs.readdirSync(path.join(ROOT, 'dist')).map((f) => `dist/${f}`).filter(isChunk).sort() : [];
+  fs.existsSync(path.join(ROOT, 'dist'))
+    ? fs
+        .readdirSync(path.join(ROOT, 'dist'))
+        .map((f) => `dist/${f}`)
+        .filter(isChunk)
+        .sort()
+    : [];
 /** The files of dist/ that `file` imports statically (`from"./x.js"`, `import"./x.js"`), with itself, transitively. */
 function staticClosure(file, seen = new Set()) {
   seen.add(file);
@@ -64,7 +70,11 @@ test('dist/ is built', () => {
   const missing = EXPECTED.filter((file) => file.startsWith('dist/') && !fs.existsSync(path.join(ROOT, file)));
   assert.deepEqual(missing, [], 'run `npm run build` first');
   // Exactly one chunk per runtime (a stale one from an older build would be packed too).
-  assert.deepEqual(CHUNKS.map((pattern) => builtChunks().filter((f) => pattern.test(f)).length), [1, 1, 1], builtChunks().join(', '));
+  assert.deepEqual(
+    CHUNKS.map((pattern) => builtChunks().filter((f) => pattern.test(f)).length),
+    [1, 1, 1],
+    builtChunks().join(', '),
+  );
 });
 
 test('each runtime: the entries share one chunk (one glue, one wasm instance); the main entry needs only it', () => {
@@ -81,7 +91,8 @@ test('each runtime: the entries share one chunk (one glue, one wasm instance); t
   }
   assert.deepEqual([...staticClosure('dist/index.js')], ['dist/index.js', chunkOf('dist/index.js')[0]]);
   // The stream parser is in the subpath's file only; the glue's snippets are bundled.
-  for (const file of staticClosure('dist/index.js')) assert.doesNotMatch(fs.readFileSync(path.join(ROOT, file), 'utf8'), /EventStreamParser/, file);
+  for (const file of staticClosure('dist/index.js'))
+    assert.doesNotMatch(fs.readFileSync(path.join(ROOT, file), 'utf8'), /EventStreamParser/, file);
   for (const file of fs.readdirSync(path.join(ROOT, 'dist')).filter((f) => f.endsWith('.js'))) {
     assert.doesNotMatch(fs.readFileSync(path.join(ROOT, 'dist', file), 'utf8'), /(from|import)\s*["'][^"']*snippets\//, file);
   }
@@ -96,10 +107,12 @@ test('npm pack --dry-run: exactly the files users need', () => {
   assert.deepEqual({ missing, extra }, { missing: [], extra: [] });
 });
 
-test('the license files are in the tarball', {
-}, () => {
+test('the license files are in the tarball', {}, () => {
   const files = (packed ?? dryRun()).files.map((f) => f.path);
-  assert.deepEqual(EXPECTED.filter((f) => f.startsWith('LICENSE') && !files.includes(f)), []);
+  assert.deepEqual(
+    EXPECTED.filter((f) => f.startsWith('LICENSE') && !files.includes(f)),
+    [],
+  );
 });
 
 test('no sources, tests, build output or tooling in the tarball', () => {
@@ -154,7 +167,10 @@ test('the tarball installs offline into a fresh project', { timeout: scaled(120_
     .filter(Boolean)
     .map((f) => f.slice(2))
     .sort();
-  assert.deepEqual(installedFiles, [...EXPECTED, ...builtChunks()].sort().filter((f) => installedFiles.includes(f)));
+  assert.deepEqual(
+    installedFiles,
+    [...EXPECTED, ...builtChunks()].sort().filter((f) => installedFiles.includes(f)),
+  );
   assert.ok(fs.existsSync(path.join(installed, 'dist/eventsource_wasm_bg.wasm')));
 });
 
@@ -211,7 +227,11 @@ console.log(JSON.stringify(results));
 test('the installed package works from Node.js', { timeout: scaled(30_000) }, () => {
   assert.ok(project, 'installed');
   fs.writeFileSync(path.join(project, 'consumer.mjs'), CONSUMER);
-  const out = execFileSync(process.execPath, ['--no-warnings', 'consumer.mjs'], { cwd: project, encoding: 'utf8', timeout: scaled(20_000) });
+  const out = execFileSync(process.execPath, ['--no-warnings', 'consumer.mjs'], {
+    cwd: project,
+    encoding: 'utf8',
+    timeout: scaled(20_000),
+  });
   const results = JSON.parse(out);
   assert.deepEqual(results.events, [
     ['message', 'one', '1'],
@@ -234,7 +254,15 @@ test('the installed package type-checks from a TypeScript project', { timeout: s
   fs.writeFileSync(
     path.join(project, 'tsconfig.json'),
     JSON.stringify({
-      compilerOptions: { target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext', lib: ['es2022', 'dom'], types: [], strict: true, noEmit: true },
+      compilerOptions: {
+        target: 'es2022',
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        lib: ['es2022', 'dom'],
+        types: [],
+        strict: true,
+        noEmit: true,
+      },
       files: ['main.ts'],
     }),
   );

@@ -21,9 +21,24 @@ export function resume({ EventSource, impl, url, n, quietMs = 150, maxSources = 
   return new Promise((resolve) => {
     const t0 = performance.now();
     const s = {
-      impl, n, received: 0, next: 0, duplicates: 0, missing: 0, corrupt: 0, badIds: 0, afterEnd: 0,
-      sources: 0, opens: 0, reconnecting: 0, failures: 0, reasons: {}, anomalies: [], duration: 0,
-      done: false, timedOut: false,
+      impl,
+      n,
+      received: 0,
+      next: 0,
+      duplicates: 0,
+      missing: 0,
+      corrupt: 0,
+      badIds: 0,
+      afterEnd: 0,
+      sources: 0,
+      opens: 0,
+      reconnecting: 0,
+      failures: 0,
+      reasons: {},
+      anomalies: [],
+      duration: 0,
+      done: false,
+      timedOut: false,
     };
     let lastSeen = '';
     let current = null;
@@ -47,11 +62,14 @@ export function resume({ EventSource, impl, url, n, quietMs = 150, maxSources = 
     }, timeoutMs);
     const open = () => {
       if (++s.sources > maxSources) return finish(`gave up after ${maxSources} sources`);
-      const es = impl === 'ours'
-        ? new EventSource(url, { lastEventId: lastSeen })
-        : new EventSource(lastSeen ? `${url}?lastEventId=${encodeURIComponent(lastSeen)}` : url);
+      const es =
+        impl === 'ours'
+          ? new EventSource(url, { lastEventId: lastSeen })
+          : new EventSource(lastSeen ? `${url}?lastEventId=${encodeURIComponent(lastSeen)}` : url);
       current = es;
-      es.onopen = () => { s.opens++; };
+      es.onopen = () => {
+        s.opens++;
+      };
       es.onmessage = (e) => {
         if (finished) return;
         s.received++;
@@ -79,7 +97,9 @@ export function resume({ EventSource, impl, url, n, quietMs = 150, maxSources = 
         s.next = id + 1;
         if (id >= n || e.data !== expectedData(id)) {
           s.corrupt++;
-          note(`id ${id}: data ${JSON.stringify(e.data.slice(0, 120))}, expected ${id >= n ? 'no such event' : JSON.stringify(expectedData(id).slice(0, 120))}`);
+          note(
+            `id ${id}: data ${JSON.stringify(e.data.slice(0, 120))}, expected ${id >= n ? 'no such event' : JSON.stringify(expectedData(id).slice(0, 120))}`,
+          );
         }
         if (id === n - 1) {
           s.done = true;

@@ -141,7 +141,12 @@ export async function startFaultServer({ host = '127.0.0.1', port = 0 } = {}) {
     const runSeed = fnv1a(`${name}`, seed >>> 0);
     const stream = streamOf(n);
     runs.set(name, {
-      name, n, seed: runSeed, meanChunk: Math.max(16, stream.bytes.length / cuts), retry, bomRate,
+      name,
+      n,
+      seed: runSeed,
+      meanChunk: Math.max(16, stream.bytes.length / cuts),
+      retry,
+      bomRate,
       stream,
       rand: mulberry32(runSeed),
       faultBag: [],
@@ -177,8 +182,16 @@ export async function startFaultServer({ host = '127.0.0.1', port = 0 } = {}) {
     const next = raw === '' ? 0 : Number(raw) + 1;
     const { stream } = run;
     const conn = {
-      n: run.connections.length + 1, next, via, fault: 'complete', cut: null,
-      cutAt: null, bytesSent: 0, expectedNext: null, bom: false, t: performance.now(),
+      n: run.connections.length + 1,
+      next,
+      via,
+      fault: 'complete',
+      cut: null,
+      cutAt: null,
+      bytesSent: 0,
+      expectedNext: null,
+      bom: false,
+      t: performance.now(),
     };
     run.connections.push(conn);
     const rand = mulberry32(Math.floor(run.rand() * 2 ** 32)); // this connection's own
@@ -220,7 +233,10 @@ export async function startFaultServer({ host = '127.0.0.1', port = 0 } = {}) {
       conn.cut = draw(run, 'cutBag', CUTS);
       const distance = Math.max(1, Math.round(run.meanChunk * (0.25 + 1.5 * rand())));
       for (let p = from + distance; p < stream.bytes.length; p++) {
-        if (cutKind(stream.bytes, p) === conn.cut) { cut = p; break; }
+        if (cutKind(stream.bytes, p) === conn.cut) {
+          cut = p;
+          break;
+        }
       }
       if (cut < 0) {
         conn.fault = 'complete';
@@ -232,7 +248,12 @@ export async function startFaultServer({ host = '127.0.0.1', port = 0 } = {}) {
     conn.expectedNext = nextAfterCut(stream, next, end);
 
     let gone = false;
-    const goneP = new Promise((resolve) => res.once('close', () => { gone = true; resolve(); }));
+    const goneP = new Promise((resolve) =>
+      res.once('close', () => {
+        gone = true;
+        resolve();
+      }),
+    );
     conn.bom = rand() < run.bomRate;
     const eol = EOLS[Math.floor(rand() * 3)];
     res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store' });
@@ -341,8 +362,20 @@ export async function startFaultServer({ host = '127.0.0.1', port = 0 } = {}) {
     }
     for (const g of Object.values(gaps)) g.mean = Math.round(g.total / g.count);
     return {
-      seed: run.seed, n: run.n, connections: conns.length, probes: run.probes, rejected: run.rejected,
-      faults, cuts, via, boms, bytesSent, streamBytes: run.stream.bytes.length, mismatches, lostInFlight, gaps,
+      seed: run.seed,
+      n: run.n,
+      connections: conns.length,
+      probes: run.probes,
+      rejected: run.rejected,
+      faults,
+      cuts,
+      via,
+      boms,
+      bytesSent,
+      streamBytes: run.stream.bytes.length,
+      mismatches,
+      lostInFlight,
+      gaps,
       log: conns,
     };
   }

@@ -39,11 +39,30 @@ export function fnv1a(s, h = 0x811c9dc5) {
 }
 
 const WORDS = [
-  'alpha', 'beta', 'z', 'naïve', 'é', 'ß', 'Ω', 'Ünïcödé', 'crème brûlée', // 2-byte
-  '€', '—', '✓', '日本語', 'ﬀ', '한국어', '→←', // 3-byte
-  '😀', '𝄞', '🚀🌍', '𠜎', // 4-byte
+  'alpha',
+  'beta',
+  'z',
+  'naïve',
+  'é',
+  'ß',
+  'Ω',
+  'Ünïcödé',
+  'crème brûlée', // 2-byte
+  '€',
+  '—',
+  '✓',
+  '日本語',
+  'ﬀ',
+  '한국어',
+  '→←', // 3-byte
+  '😀',
+  '𝄞',
+  '🚀🌍',
+  '𠜎', // 4-byte
   '👩‍💻', // 4 + 3 + 4 bytes (ZWJ)
-  'x=1;y=2', '{"k":"v"}', 'tab\there',
+  'x=1;y=2',
+  '{"k":"v"}',
+  'tab\there',
 ];
 const EOLS = ['\n', '\r', '\r\n'];
 

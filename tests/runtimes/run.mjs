@@ -137,11 +137,17 @@ const server = http.createServer((req, res) => {
         res.writeHead(200, { 'Content-Type': 'text/plain' }).end('no stream');
         return;
       }
-      withTimeout(wait.closed.then(() => 'closed'), WAIT_QUIET, 'the close').catch(() => 'open').then((what) => {
-        if (what === 'closed') confirmed.add(ckey);
-        else problem(ckey, `the connection was still open ${WAIT} ms after close()`);
-        res.writeHead(200, { 'Content-Type': 'text/plain' }).end(what);
-      });
+      withTimeout(
+        wait.closed.then(() => 'closed'),
+        WAIT_QUIET,
+        'the close',
+      )
+        .catch(() => 'open')
+        .then((what) => {
+          if (what === 'closed') confirmed.add(ckey);
+          else problem(ckey, `the connection was still open ${WAIT} ms after close()`);
+          res.writeHead(200, { 'Content-Type': 'text/plain' }).end(what);
+        });
       return;
     }
     default:
@@ -178,8 +184,14 @@ function spawnRun(bin, args, { cwd, env = {}, stdio } = {}) {
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), RUN);
-    child.on('error', (error) => { clearTimeout(timer); resolve({ code: -1, stdout, stderr: stderr + String(error) }); });
-    child.on('close', (code, signal) => { clearTimeout(timer); resolve({ code: signal ? `${signal} (after ${RUN} ms?)` : code, stdout, stderr }); });
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      resolve({ code: -1, stdout, stderr: stderr + String(error) });
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: signal ? `${signal} (after ${RUN} ms?)` : code, stdout, stderr });
+    });
   });
   done.child = child;
   return done;
@@ -192,7 +204,11 @@ function parse(stdout) {
   let done = false;
   for (const line of stdout.split('\n')) {
     let value;
-    try { value = JSON.parse(line); } catch { continue; }
+    try {
+      value = JSON.parse(line);
+    } catch {
+      continue;
+    }
     if (value?.runtime) runtime = value.runtime;
     if (value?.done) done = true;
     if (value?.check) results.set(value.check, value);
@@ -212,7 +228,9 @@ async function runCli(rt, project, origin) {
  *  results. */
 async function runWorkerd(rt, project, origin) {
   const esbuild = createRequire(path.join(ROOT, 'package.json'))('esbuild');
-  fs.writeFileSync(path.join(project, 'worker-entry.mjs'), `import { run, runtimeName } from './client.mjs';
+  fs.writeFileSync(
+    path.join(project, 'worker-entry.mjs'),
+    `import { run, runtimeName } from './client.mjs';
 export default {
   async fetch(request) {
     const lines = [JSON.stringify({ runtime: runtimeName() })];
@@ -228,7 +246,8 @@ export default {
     return new Response(lines.join('\\n') + '\\n');
   },
 };
-`);
+`,
+  );
   const wasmModules = new Map(); // module name -> file
   await esbuild.build({
     entryPoints: [path.join(project, 'worker-entry.mjs')],
@@ -240,17 +259,19 @@ export default {
     conditions: ['workerd', 'worker', 'browser'],
     mainFields: ['browser', 'module', 'main'],
     logLevel: 'error',
-    plugins: [{
-      name: 'wasm-modules',
-      setup(build) {
-        build.onResolve({ filter: /\.wasm$/ }, (args) => {
-          const file = path.resolve(args.resolveDir, args.path);
-          const name = `wasm-${wasmModules.size}.wasm`;
-          wasmModules.set(name, file);
-          return { path: `./${name}`, external: true };
-        });
+    plugins: [
+      {
+        name: 'wasm-modules',
+        setup(build) {
+          build.onResolve({ filter: /\.wasm$/ }, (args) => {
+            const file = path.resolve(args.resolveDir, args.path);
+            const name = `wasm-${wasmModules.size}.wasm`;
+            wasmModules.set(name, file);
+            return { path: `./${name}`, external: true };
+          });
+        },
       },
-    }],
+    ],
   });
   const wasmLines = [...wasmModules].map(([name, file]) => `, (name = "${name}", wasm = embed "${path.relative(project, file)}")`).join('');
   // The listening socket is made here and handed to workerd as fd 3: no port to guess, no
@@ -258,7 +279,9 @@ export default {
   const listener = net.createServer();
   await new Promise((resolve) => listener.listen(0, '127.0.0.1', resolve));
   const port = listener.address().port;
-  fs.writeFileSync(path.join(project, 'workerd.capnp'), `using Workerd = import "/workerd/workerd.capnp";
+  fs.writeFileSync(
+    path.join(project, 'workerd.capnp'),
+    `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [
     (name = "main", worker = .worker),
@@ -271,7 +294,8 @@ const worker :Workerd.Worker = (
   compatibilityDate = "2025-01-01",
   globalOutbound = "loopback",
 );
-`);
+`,
+  );
   const fd = listener._handle.fd;
   const child = spawnRun(rt.bin, ['serve', 'workerd.capnp', '--socket-fd', 'http=3'], {
     cwd: project,
@@ -296,7 +320,7 @@ function versionOf(rt) {
   try {
     const out = execFileSync(rt.bin, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: scaled(10_000) });
     return out.split('\n')[0].trim();
-  } catch (error) {
+  } catch {
     return null;
   }
 }
@@ -318,7 +342,8 @@ try {
   const origin = `http://127.0.0.1:${server.address().port}`;
   let packError = null;
   try {
-    if (!process.env.RUNTIMES_TARBALL && !fs.existsSync(path.join(ROOT, 'dist/node.js'))) throw new Error('no dist/: run `npm run build` first');
+    if (!process.env.RUNTIMES_TARBALL && !fs.existsSync(path.join(ROOT, 'dist/node.js')))
+      throw new Error('no dist/: run `npm run build` first');
     // RUNTIMES_TARBALL: test that tarball (a release, a candidate) instead of packing dist/.
     installInto(project, process.env.RUNTIMES_TARBALL ? path.resolve(process.env.RUNTIMES_TARBALL) : pack(temp));
     fs.copyFileSync(path.join(HERE, 'client.mjs'), path.join(project, 'client.mjs'));
@@ -329,11 +354,14 @@ try {
   // `node tests/runtimes/run.mjs bun deno`: only those.
   const only = process.argv.slice(2);
   for (const rt of RUNTIMES.filter((r) => only.length === 0 || only.includes(r.name))) {
-    const version = fs.existsSync(rt.bin) ? versionOf(rt)?.match(/\d+\.\d+\.\d+/)?.[0] ?? null : null;
+    const version = fs.existsSync(rt.bin) ? (versionOf(rt)?.match(/\d+\.\d+\.\d+/)?.[0] ?? null) : null;
     const name = `${rt.name}${version ? ` ${version}` : ''}`;
-    const notThere = packError
-      ?? (version === null ? `not installed: ${path.relative(ROOT, rt.bin)} is missing or does not run (npm ci --prefix tests/runtimes)` : null)
-      ?? (rt.want && !rt.want.test(version) ? `this is ${version}, not the expected version` : null);
+    const notThere =
+      packError ??
+      (version === null
+        ? `not installed: ${path.relative(ROOT, rt.bin)} is missing or does not run (npm ci --prefix tests/runtimes)`
+        : null) ??
+      (rt.want && !rt.want.test(version) ? `this is ${version}, not the expected version` : null);
     if (notThere) {
       for (const check of CHECKS) line(false, name, check, notThere);
       continue;

@@ -28,7 +28,11 @@ function add(key, entry) {
     if (!r.origins.includes(entry.origin)) r.origins.push(entry.origin);
   }
   if ('readyState' in entry) r.readyState = entry.readyState;
-  for (const w of [...waiters]) if (w.test()) { waiters.delete(w); w.resolve(); }
+  for (const w of [...waiters])
+    if (w.test()) {
+      waiters.delete(w);
+      w.resolve();
+    }
 }
 
 const done = {
@@ -37,27 +41,34 @@ const done = {
   error: (r, count) => r.errors.length >= count,
 };
 
-const frameReady = () => new Promise((resolve) => {
-  frame = document.createElement('iframe');
-  frame.src = `${location.pathname}?n=${new URLSearchParams(location.search).get('n')}-frame`;
-  frame.onload = () => frame.contentWindow.t.ready.then(resolve);
-  document.body.append(frame);
-});
-const classicReady = () => new Promise((resolve, reject) => {
-  const script = document.createElement('script');
-  script.src = '/dist/eventsource-wasm.js';
-  script.onload = resolve;
-  script.onerror = reject;
-  document.head.append(script);
-});
-const workerReady = () => new Promise((resolve) => {
-  worker = new Worker(new URL('./worker.mjs', import.meta.url), { type: 'module' });
-  worker.onmessage = ({ data }) => (data.ready ? resolve() : add(data.key, data.entry));
-});
+const frameReady = () =>
+  new Promise((resolve) => {
+    frame = document.createElement('iframe');
+    frame.src = `${location.pathname}?n=${new URLSearchParams(location.search).get('n')}-frame`;
+    frame.onload = () => frame.contentWindow.t.ready.then(resolve);
+    document.body.append(frame);
+  });
+const classicReady = () =>
+  new Promise((resolve, reject) => {
+    const script = document.createElement('script');
+    script.src = '/dist/eventsource-wasm.js';
+    script.onload = resolve;
+    script.onerror = reject;
+    document.head.append(script);
+  });
+const workerReady = () =>
+  new Promise((resolve) => {
+    worker = new Worker(new URL('./worker.mjs', import.meta.url), { type: 'module' });
+    worker.onmessage = ({ data }) => (data.ready ? resolve() : add(data.key, data.entry));
+  });
 
 window.t = {
   // The wasm loaded before any source, so that no page waits for it behind busy connections.
-  ready: new Response('data: ready\n\n').body.pipeThrough(new EventStreamParser()).getReader().read().then(() => true),
+  ready: new Response('data: ready\n\n').body
+    .pipeThrough(new EventStreamParser())
+    .getReader()
+    .read()
+    .then(() => true),
   async open(key, url, init, where = 'page') {
     records.set(key, { ids: [], types: {}, opens: 0, errors: [], readyState: 0, origins: [] });
     const send = (entry) => add(key, entry);

@@ -35,7 +35,9 @@ const BROWSERS = wanted.length ? wanted : ['chromium', 'firefox'];
 
 // One check: attempt(name, fn); a failure is recorded and the run goes on.
 const { attempt, check, cleanups, finish } = bookkeeping(Number(process.env.SHARED_TIMEOUT_MS ?? 240000));
-function assert(cond, msg) { if (!cond) throw new Error(msg); }
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
 
 // ---- the server ---------------------------------------------------------------------
 
@@ -49,7 +51,13 @@ function assert(cond, msg) { if (!cond) throw new Error(msg); }
 function startServer() {
   const streams = new Map();
   const waiters = new Set();
-  const changed = () => { for (const w of [...waiters]) if (w.test()) { waiters.delete(w); w.resolve(); } };
+  const changed = () => {
+    for (const w of [...waiters])
+      if (w.test()) {
+        waiters.delete(w);
+        w.resolve();
+      }
+  };
   const stream = (name) => {
     let s = streams.get(name);
     if (!s) {
@@ -62,8 +70,13 @@ function startServer() {
           changed();
         }, TICK_MS);
       };
-      s.stop = () => { clearInterval(s.timer); s.timer = null; };
-      s.drop = () => { for (const c of s.open()) c.res.end(); };
+      s.stop = () => {
+        clearInterval(s.timer);
+        s.timer = null;
+      };
+      s.drop = () => {
+        for (const c of s.open()) c.res.end();
+      };
       s.refuse = false; // answer 204: the sources fail
       s.open = () => s.connections.filter((c) => c.open);
       s.holder = () => s.open().map((c) => c.page);
@@ -88,7 +101,11 @@ function startServer() {
       if (raw !== undefined) for (let id = Number(raw) + 1; id < s.next; id++) res.write(s.history[id]);
       const c = { at: Date.now(), lastEventId: raw ?? null, page, open: true, closedAt: null, res };
       s.connections.push(c);
-      res.on('close', () => { c.open = false; c.closedAt = Date.now(); changed(); });
+      res.on('close', () => {
+        c.open = false;
+        c.closedAt = Date.now();
+        changed();
+      });
       changed();
       return;
     }
@@ -103,22 +120,30 @@ function startServer() {
   });
   server.keepAliveTimeout = 60000;
   /** Resolves when test() holds (checked on every connection, close and event). */
-  const until = (test, what, ms = WAIT_MS) => withTimeout(new Promise((resolve) => {
-    const w = { test, resolve };
-    if (test()) resolve();
-    else waiters.add(w);
-  }), ms, what);
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => resolve({
-      origin: `http://127.0.0.1:${server.address().port}`,
-      stream,
-      until,
-      close: () => new Promise((done) => {
-        for (const s of streams.values()) s.stop();
-        server.closeAllConnections();
-        server.close(() => done());
+  const until = (test, what, ms = WAIT_MS) =>
+    withTimeout(
+      new Promise((resolve) => {
+        const w = { test, resolve };
+        if (test()) resolve();
+        else waiters.add(w);
       }),
-    }));
+      ms,
+      what,
+    );
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        origin: `http://127.0.0.1:${server.address().port}`,
+        stream,
+        until,
+        close: () =>
+          new Promise((done) => {
+            for (const s of streams.values()) s.stop();
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
+      }),
+    );
   });
 }
 
@@ -150,9 +175,15 @@ async function inBrowser(name, server) {
   const newPage = async (n) => {
     const page = await browser.newPage();
     page.on('pageerror', (e) => pageErrors.push(`page ${n}: ${e.message}`));
-    page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(`page ${n}: ${m.text()}`); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') pageErrors.push(`page ${n}: ${m.text()}`);
+    });
     await page.goto(`${base}?n=${n}`, { waitUntil: 'load' });
-    await withTimeout(page.evaluate(() => window.t.ready), WAIT_MS, `page ${n} ready`);
+    await withTimeout(
+      page.evaluate(() => window.t.ready),
+      WAIT_MS,
+      `page ${n} ready`,
+    );
     pages[n] = { page, keys: [] };
   };
   const ev = (n, fn, ...a) => withTimeout(pages[n].page.evaluate(fn, ...a), WAIT_MS, `answer from page ${n}`);
@@ -193,7 +224,10 @@ async function inBrowser(name, server) {
       return `readyStates ${states.join(' ')}; server: 6 connections`;
     });
     await attempt(at('without shared: one page closes, and a waiting one gets its connection'), async () => {
-      await closeSource(live().find((n) => !waiting.includes(n)), 'plain');
+      await closeSource(
+        live().find((n) => !waiting.includes(n)),
+        'plain',
+      );
       await Promise.race(waiting.map((n) => until(n, 'plain', 'open')));
       assert(plain.connections.length === 7, `${plain.connections.length} connections`);
     });
@@ -221,29 +255,38 @@ async function inBrowser(name, server) {
       for (const key of ['f', 'w', 'c']) await until(8, key, 'open');
       assert(s.connections.length === 1, `${s.connections.length} connections at the server`);
     });
-    await attempt(at('shared: every page, the frame, the worker and the classic script receive every event exactly once, named ones too'), async () => {
-      await everyoneGets(s.next + 30);
-      for (const [n, key] of records()) {
-        const r = await get(n, key);
-        assert(r.types.named > 0 && r.types.message > 0, `${label(n, key)}: types ${JSON.stringify(r.types)}`);
-        assert(r.origins.length === 1 && r.origins[0] === server.origin, `${label(n, key)}: origins ${r.origins}`);
-        assert(r.errors.length === 0 && r.opens === 1, `${label(n, key)}: ${r.opens} open, errors ${JSON.stringify(r.errors)}`);
-      }
-      assert(s.connections.length === 1, `${s.connections.length} connections at the server`);
-      return `${records().length} sources, 1 connection`;
-    });
+    await attempt(
+      at('shared: every page, the frame, the worker and the classic script receive every event exactly once, named ones too'),
+      async () => {
+        await everyoneGets(s.next + 30);
+        for (const [n, key] of records()) {
+          const r = await get(n, key);
+          assert(r.types.named > 0 && r.types.message > 0, `${label(n, key)}: types ${JSON.stringify(r.types)}`);
+          assert(r.origins.length === 1 && r.origins[0] === server.origin, `${label(n, key)}: origins ${r.origins}`);
+          assert(r.errors.length === 0 && r.opens === 1, `${label(n, key)}: ${r.opens} open, errors ${JSON.stringify(r.errors)}`);
+        }
+        assert(s.connections.length === 1, `${s.connections.length} connections at the server`);
+        return `${records().length} sources, 1 connection`;
+      },
+    );
 
-    await attempt(at('the connection drops: every source sees error (CONNECTING) then open, as the holder does; nothing lost'), async () => {
-      s.drop();
-      await server.until(() => s.connections.length === 2 && s.open().length === 1, 'the reconnection');
-      await everyoneGets(s.next + 20);
-      for (const [n, key] of records()) {
-        const r = await get(n, key);
-        const errors = JSON.stringify(r.errors);
-        assert(errors === '[{"readyState":0,"reason":"end-of-stream"}]' && r.opens === 2, `${label(n, key)}: ${r.opens} opens, errors ${errors}`);
-      }
-      return `Last-Event-ID ${s.connections[1].lastEventId}`;
-    });
+    await attempt(
+      at('the connection drops: every source sees error (CONNECTING) then open, as the holder does; nothing lost'),
+      async () => {
+        s.drop();
+        await server.until(() => s.connections.length === 2 && s.open().length === 1, 'the reconnection');
+        await everyoneGets(s.next + 20);
+        for (const [n, key] of records()) {
+          const r = await get(n, key);
+          const errors = JSON.stringify(r.errors);
+          assert(
+            errors === '[{"readyState":0,"reason":"end-of-stream"}]' && r.opens === 2,
+            `${label(n, key)}: ${r.opens} opens, errors ${errors}`,
+          );
+        }
+        return `Last-Event-ID ${s.connections[1].lastEventId}`;
+      },
+    );
 
     /** Closes what `act` closes while the stream runs; checks the hand-over and every record after it. */
     async function handOver(act, { recs } = {}) {
@@ -345,29 +388,35 @@ async function inBrowser(name, server) {
     // -- failing for good --------------------------------------------------------------
     const f = server.stream(`fail-${name}`);
     const fUrl = `${server.origin}/stream?s=fail-${name}`;
-    await attempt(at('a refused reconnection (204) fails every shared source at once: CLOSED, one error each, no more requests'), async () => {
-      const some = live().slice(0, 3);
-      for (const n of some) {
-        await ev(n, (u) => window.t.open('x', u, { shared: true }), fUrl);
-        await until(n, 'x', 'open');
-      }
-      f.refuse = true;
-      f.drop();
-      await Promise.all(some.map((n) => until(n, 'x', 'error', 2)));
-      for (const n of some) {
-        const r = await get(n, 'x');
-        const errors = JSON.stringify(r.errors);
-        assert(errors === '[{"readyState":0,"reason":"end-of-stream"},{"readyState":2,"reason":"status"}]' && r.now === 2, `page ${n}: errors ${errors}, readyState ${r.now}`);
-      }
-      // Not synchronisation: a window longer than retry (500 ms) for a request that must not come.
-      await new Promise((r) => setTimeout(r, 1000));
-      assert(f.connections.length === 2, `${f.connections.length} requests, not 2 (the first and the refused one)`);
-      f.refuse = false;
-      await ev(some[1], (u) => window.t.open('y', u, { shared: true }), fUrl);
-      await until(some[1], 'y', 'open');
-      assert(f.connections.length === 3, 'a new shared source did not start a new connection');
-      await closeSource(some[1], 'y');
-    });
+    await attempt(
+      at('a refused reconnection (204) fails every shared source at once: CLOSED, one error each, no more requests'),
+      async () => {
+        const some = live().slice(0, 3);
+        for (const n of some) {
+          await ev(n, (u) => window.t.open('x', u, { shared: true }), fUrl);
+          await until(n, 'x', 'open');
+        }
+        f.refuse = true;
+        f.drop();
+        await Promise.all(some.map((n) => until(n, 'x', 'error', 2)));
+        for (const n of some) {
+          const r = await get(n, 'x');
+          const errors = JSON.stringify(r.errors);
+          assert(
+            errors === '[{"readyState":0,"reason":"end-of-stream"},{"readyState":2,"reason":"status"}]' && r.now === 2,
+            `page ${n}: errors ${errors}, readyState ${r.now}`,
+          );
+        }
+        // Not synchronisation: a window longer than retry (500 ms) for a request that must not come.
+        await new Promise((r) => setTimeout(r, 1000));
+        assert(f.connections.length === 2, `${f.connections.length} requests, not 2 (the first and the refused one)`);
+        f.refuse = false;
+        await ev(some[1], (u) => window.t.open('y', u, { shared: true }), fUrl);
+        await until(some[1], 'y', 'open');
+        assert(f.connections.length === 3, 'a new shared source did not start a new connection');
+        await closeSource(some[1], 'y');
+      },
+    );
 
     await attempt(at('no script errors in the pages'), async () => {
       assert(!pageErrors.length, pageErrors.join('\n'));

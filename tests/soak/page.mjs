@@ -24,10 +24,15 @@ const registry = new FinalizationRegistry((name) => {
 /** Resolves with the first `type` event of `es`; rejects on an `error` event. */
 function next(es, type) {
   return new Promise((resolve, reject) => {
-    const ok = (e) => { es.removeEventListener('error', bad); resolve(e); };
+    const ok = (e) => {
+      es.removeEventListener('error', bad);
+      resolve(e);
+    };
     const bad = (e) => {
       es.removeEventListener(type, ok);
-      reject(new Error(`error event (readyState ${es.readyState}, ${e.reason ?? '?'}: ${e.message ?? ''}) waiting for ${type} on ${es.url}`));
+      reject(
+        new Error(`error event (readyState ${es.readyState}, ${e.reason ?? '?'}: ${e.message ?? ''}) waiting for ${type} on ${es.url}`),
+      );
     };
     es.addEventListener(type, ok, { once: true });
     es.addEventListener('error', bad, { once: true });
@@ -62,7 +67,10 @@ window.__soak = {
         }
         counts.cycles++;
         if (keep) (window.__kept ??= []).push(es); // a deliberate leak (the runner's calibration)
-        if (trackAs) { track(trackAs).tracked++; registry.register(es, trackAs); }
+        if (trackAs) {
+          track(trackAs).tracked++;
+          registry.register(es, trackAs);
+        }
       }
     };
     await Promise.all(Array.from({ length: parallel }, chain));
@@ -75,9 +83,14 @@ window.__soak = {
     return new Promise((resolve, reject) => {
       const es = new EventSource(`${base}/sse/once?g=${group}`);
       const counts = { messages: 0, errors: 0, opens: 0 };
-      es.onopen = () => { counts.opens++; };
+      es.onopen = () => {
+        counts.opens++;
+      };
       es.onmessage = () => {
-        if (++counts.messages === n + 1) { es.close(); resolve(counts); }
+        if (++counts.messages === n + 1) {
+          es.close();
+          resolve(counts);
+        }
       };
       es.onerror = () => {
         counts.errors++;
@@ -99,14 +112,20 @@ window.__soak = {
     const result = () => ({ tracked: t.tracked, collected: t.collected });
     if (t.collected >= t.tracked) return result();
     return new Promise((resolve) => {
-      const done = () => { clearTimeout(timer); t.waiters.delete(done); resolve(result()); };
+      const done = () => {
+        clearTimeout(timer);
+        t.waiters.delete(done);
+        resolve(result());
+      };
       const timer = setTimeout(done, ms);
       t.waiters.add(done);
     });
   },
 
   /** Drops what a calibration kept. */
-  release() { window.__kept = null; },
+  release() {
+    window.__kept = null;
+  },
 
   /** A macrotask: lets FinalizationRegistry callbacks queued by a GC run. */
   tick: () => new Promise((r) => setTimeout(r, 0)),

@@ -52,9 +52,15 @@ for (let i = 0; i < argv.length; i++) {
   const value = inline ?? argv[++i];
   if (k === 'browser') opts.browser = value.split(',');
   else if (k in opts && /^\d+$/.test(value ?? '')) opts[k] = Number(value);
-  else { console.error(`unknown or bad argument: ${argv[i]}`); process.exit(2); }
+  else {
+    console.error(`unknown or bad argument: ${argv[i]}`);
+    process.exit(2);
+  }
 }
-if (opts.parallel < 1 || opts.parallel > 6) { console.error('--parallel: 1 to 6'); process.exit(2); }
+if (opts.parallel < 1 || opts.parallel > 6) {
+  console.error('--parallel: 1 to 6');
+  process.exit(2);
+}
 
 // ---- bookkeeping ------------------------------------------------------------------------
 const TIMEOUT = Number(process.env.SOAK_TIMEOUT_MS ?? 90000 + 6 * (opts.cycles + opts.reconnections) * opts.browser.length);
@@ -104,7 +110,15 @@ for (const name of opts.browser) {
     const churn = async (n, group, { keep = false, trackAs = null } = {}) => {
       const total = { cycles: 0, opens: 0, messages: 0 };
       for (let done = 0; done < n; done += BATCH) {
-        const r = await page.evaluate((b, k, p, g, kp, tr) => __soak.churn(b, k, p, g, 'ours', kp, tr), server.origin, Math.min(BATCH, n - done), opts.parallel, group, keep, trackAs);
+        const r = await page.evaluate(
+          (b, k, p, g, kp, tr) => __soak.churn(b, k, p, g, 'ours', kp, tr),
+          server.origin,
+          Math.min(BATCH, n - done),
+          opts.parallel,
+          group,
+          keep,
+          trackAs,
+        );
         for (const k in total) total[k] += r[k];
       }
       return total;
@@ -116,18 +130,30 @@ for (const name of opts.browser) {
     const allClosed = async (what) => {
       const t = Date.now();
       const ok = await server.waitFor(() => server.stats.sseOpen === 0, 20000);
-      return check(ok, `${label} ${what}: the server has 0 SSE responses open (${ok ? `the last close arrived ${Date.now() - t} ms after the loop` : `${server.stats.sseOpen} still open after 20 s`})`);
+      return check(
+        ok,
+        `${label} ${what}: the server has 0 SSE responses open (${ok ? `the last close arrived ${Date.now() - t} ms after the loop` : `${server.stats.sseOpen} still open after 20 s`})`,
+      );
     };
     const compare = (what, before, after) => {
       const f = { browser: name, what, before, after };
       figures.push(f);
       const dWasm = after.memory - before.memory;
       const dRefs = after.externrefs - before.externrefs;
-      check(dWasm <= BOUNDS.wasm, `${label} ${what}: wasm memory ${kib(before.memory)} → ${kib(after.memory)} (${signedKib(dWasm)}; bound +${kib(BOUNDS.wasm)})`);
-      check(dRefs <= BOUNDS.externrefs, `${label} ${what}: externref table ${before.externrefs} → ${after.externrefs} slots (${dRefs >= 0 ? '+' : ''}${dRefs}; bound +${BOUNDS.externrefs})`);
+      check(
+        dWasm <= BOUNDS.wasm,
+        `${label} ${what}: wasm memory ${kib(before.memory)} → ${kib(after.memory)} (${signedKib(dWasm)}; bound +${kib(BOUNDS.wasm)})`,
+      );
+      check(
+        dRefs <= BOUNDS.externrefs,
+        `${label} ${what}: externref table ${before.externrefs} → ${after.externrefs} slots (${dRefs >= 0 ? '+' : ''}${dRefs}; bound +${BOUNDS.externrefs})`,
+      );
       if (before.heap != null) {
         const dHeap = after.heap - before.heap;
-        check(dHeap <= BOUNDS.heap, `${label} ${what}: JS heap after GC ${kib(before.heap)} → ${kib(after.heap)} (${signedKib(dHeap)}; bound +${kib(BOUNDS.heap)})`);
+        check(
+          dHeap <= BOUNDS.heap,
+          `${label} ${what}: JS heap after GC ${kib(before.heap)} → ${kib(after.heap)} (${signedKib(dHeap)}; bound +${kib(BOUNDS.heap)})`,
+        );
       }
     };
 
@@ -135,10 +161,15 @@ for (const name of opts.browser) {
     let t = Date.now();
     const w1 = await churn(opts.warmup, 'warmup-churn');
     const w2 = await reconnect(opts.warmup, 'warmup-reconnect');
-    check(w1.cycles === opts.warmup && w2.messages === opts.warmup + 1, `${label} warm-up: ${opts.warmup} cycles and ${opts.warmup} reconnections (${secs(Date.now() - t)})`);
+    check(
+      w1.cycles === opts.warmup && w2.messages === opts.warmup + 1,
+      `${label} warm-up: ${opts.warmup} cycles and ${opts.warmup} reconnections (${secs(Date.now() - t)})`,
+    );
     await server.waitFor(() => server.stats.sseOpen === 0, 20000);
     const m0 = await measure();
-    console.log(`       start: wasm memory ${kib(m0.memory)}, externref table ${m0.externrefs} slots${m0.heap != null ? `, JS heap ${kib(m0.heap)}` : ''}`);
+    console.log(
+      `       start: wasm memory ${kib(m0.memory)}, externref table ${m0.externrefs} slots${m0.heap != null ? `, JS heap ${kib(m0.heap)}` : ''}`,
+    );
 
     // (a) churn
     const churnGroup = `churn-${name}`;
@@ -146,9 +177,14 @@ for (const name of opts.browser) {
     const c = await churn(opts.cycles, churnGroup, { trackAs: 'churn' });
     const churnMs = Date.now() - t;
     const wantMessages = Math.floor(opts.cycles / 2);
-    check(c.cycles === opts.cycles && c.opens === opts.cycles && c.messages === wantMessages,
-      `${label} churn: ${c.cycles} cycles, ${c.opens} opens, ${c.messages} messages (want ${opts.cycles}, ${opts.cycles}, ${wantMessages}); ${secs(churnMs)}, ${opts.parallel} at once`);
-    check(server.group(churnGroup).requests === opts.cycles, `${label} churn: the server saw ${server.group(churnGroup).requests} requests (want ${opts.cycles}: one per cycle)`);
+    check(
+      c.cycles === opts.cycles && c.opens === opts.cycles && c.messages === wantMessages,
+      `${label} churn: ${c.cycles} cycles, ${c.opens} opens, ${c.messages} messages (want ${opts.cycles}, ${opts.cycles}, ${wantMessages}); ${secs(churnMs)}, ${opts.parallel} at once`,
+    );
+    check(
+      server.group(churnGroup).requests === opts.cycles,
+      `${label} churn: the server saw ${server.group(churnGroup).requests} requests (want ${opts.cycles}: one per cycle)`,
+    );
     await allClosed('churn');
     const m1 = await measure();
     compare(`churn (${opts.cycles} cycles)`, m0, m1);
@@ -158,9 +194,14 @@ for (const name of opts.browser) {
     t = Date.now();
     const r = await reconnect(opts.reconnections, reGroup);
     const reMs = Date.now() - t;
-    check(r.messages === opts.reconnections + 1 && r.errors === opts.reconnections,
-      `${label} reconnections: ${r.messages} events, ${r.errors} error events (want ${opts.reconnections + 1}, ${opts.reconnections}: one per end of stream); ${secs(reMs)}`);
-    check(server.group(reGroup).requests === opts.reconnections + 1, `${label} reconnections: the server saw ${server.group(reGroup).requests} requests (want ${opts.reconnections + 1})`);
+    check(
+      r.messages === opts.reconnections + 1 && r.errors === opts.reconnections,
+      `${label} reconnections: ${r.messages} events, ${r.errors} error events (want ${opts.reconnections + 1}, ${opts.reconnections}: one per end of stream); ${secs(reMs)}`,
+    );
+    check(
+      server.group(reGroup).requests === opts.reconnections + 1,
+      `${label} reconnections: the server saw ${server.group(reGroup).requests} requests (want ${opts.reconnections + 1})`,
+    );
     await allClosed('reconnections');
     const m2 = await measure();
     compare(`reconnections (${opts.reconnections})`, m1, m2);
@@ -170,8 +211,10 @@ for (const name of opts.browser) {
     // ran during the reconnections (waited for here, bounded, if not yet).
     t = Date.now();
     const col = await page.evaluate((ms) => __soak.collected('churn', ms), COLLECT_MS);
-    check(col.collected === col.tracked && col.tracked === opts.cycles,
-      `${label} churn: ${col.collected} of the ${col.tracked} closed sources were garbage-collected${cdp ? ' (forced GC)' : ` (Firefox's own GC; ${secs(Date.now() - t)} more after the reconnections)`}`);
+    check(
+      col.collected === col.tracked && col.tracked === opts.cycles,
+      `${label} churn: ${col.collected} of the ${col.tracked} closed sources were garbage-collected${cdp ? ' (forced GC)' : ` (Firefox's own GC; ${secs(Date.now() - t)} more after the reconnections)`}`,
+    );
 
     // Calibration: the same churn, keeping every closed source (a deliberate leak), must
     // show in the heap figure; otherwise the bound above proves nothing.
@@ -182,11 +225,16 @@ for (const name of opts.browser) {
       const kept = await page.evaluate(() => __soak.collected('kept', 0));
       await page.evaluate(() => __soak.release());
       const d = m3.heap - m2.heap;
-      check(d >= CALIBRATION.atLeast && kept.collected === 0,
-        `${label} calibration: ${CALIBRATION.cycles} closed sources kept on purpose grow the JS heap by ${signedKib(d)} (${(d / CALIBRATION.cycles).toFixed(0)} B each; must show at least +${kib(CALIBRATION.atLeast)}), and ${kept.collected} of them were collected (must be 0)`);
+      check(
+        d >= CALIBRATION.atLeast && kept.collected === 0,
+        `${label} calibration: ${CALIBRATION.cycles} closed sources kept on purpose grow the JS heap by ${signedKib(d)} (${(d / CALIBRATION.cycles).toFixed(0)} B each; must show at least +${kib(CALIBRATION.atLeast)}), and ${kept.collected} of them were collected (must be 0)`,
+      );
     }
 
-    check(pageErrors.length === 0, `${label} no uncaught error in the page${pageErrors.length ? `: ${pageErrors.slice(0, 3).join(' | ')}` : ''}`);
+    check(
+      pageErrors.length === 0,
+      `${label} no uncaught error in the page${pageErrors.length ? `: ${pageErrors.slice(0, 3).join(' | ')}` : ''}`,
+    );
     await page.close();
   } catch (e) {
     check(false, `${label} the run stopped: ${e.message}`);
@@ -195,4 +243,6 @@ for (const name of opts.browser) {
   await closeBrowser();
 }
 
-await finish(`\nmeasured: ${opts.cycles} cycles and ${opts.reconnections} reconnections per browser, after a warm-up of ${opts.warmup} each; wasm memory grows by whole 64 KiB pages, the externref table in steps; total ${secs(Date.now() - t0)}`);
+await finish(
+  `\nmeasured: ${opts.cycles} cycles and ${opts.reconnections} reconnections per browser, after a warm-up of ${opts.warmup} each; wasm memory grows by whole 64 KiB pages, the externref table in steps; total ${secs(Date.now() - t0)}`,
+);

@@ -29,6 +29,7 @@ new EventStreamParser({});
 new EventStreamParser({ maxBufferSize: undefined, onRetry: null, onComment: undefined });
 
 async function read(response: Response): Promise<string[]> {
+  // biome-ignore lint/style/noNonNullAssertion: a fetch response's body, known here to be there.
   const events = response.body!.pipeThrough(new EventStreamParser({ onComment: () => {} }));
   const reader = events.getReader();
   const out: string[] = [];

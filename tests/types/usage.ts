@@ -72,6 +72,7 @@ const map: EventSourceEventMap = { open: new Event('open'), error: errorEvent, m
 void map;
 // @ts-expect-error: an error event has reason, status, message, delay and cause
 const wrongMap: EventSourceEventMap = { open: new Event('open'), error: new Event('error'), message: new MessageEvent('message') };
+void wrongMap;
 
 // Constants: literal types, on the class and instances.
 const connecting: 0 = EventSource.CONNECTING;
@@ -173,8 +174,7 @@ new EventSource('/s', {
 });
 new EventSource('/s', {
   // A test double: anything with what the source reads of a Response.
-  fetch: async (): Promise<EventSourceResponse> =>
-    new Response('data: hi\n\n', { headers: { 'Content-Type': 'text/event-stream' } }),
+  fetch: async (): Promise<EventSourceResponse> => new Response('data: hi\n\n', { headers: { 'Content-Type': 'text/event-stream' } }),
 });
 new EventSource('/s', { retry: {} });
 new EventSource('/s', { retry: { maxAttempts: 0 } });

@@ -76,7 +76,10 @@ test('vite build of the app, the package from the tarball', { timeout: scaled(18
   const files = fs.readdirSync(path.join(app, 'dist-vite/assets'));
   const took = Math.round(performance.now() - started);
   console.log(`# ${sh(path.join(BIN, 'vite'), ['--version'], app).trim()}, ${took} ms: ${sizes(path.join(app, 'dist-vite'))}`);
-  assert.ok(files.some((f) => f.endsWith('.wasm')), 'the wasm is emitted as an asset');
+  assert.ok(
+    files.some((f) => f.endsWith('.wasm')),
+    'the wasm is emitted as an asset',
+  );
 });
 
 test('webpack build of the app, no plugins', { timeout: scaled(180_000) }, () => {
@@ -85,8 +88,13 @@ test('webpack build of the app, no plugins', { timeout: scaled(180_000) }, () =>
   fs.copyFileSync(path.join(app, 'webpack.html'), path.join(app, 'dist-webpack/index.html'));
   const files = fs.readdirSync(path.join(app, 'dist-webpack'));
   const took = Math.round(performance.now() - started);
-  console.log(`# webpack ${JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules/webpack/package.json'))).version}, ${took} ms: ${sizes(path.join(app, 'dist-webpack'))}`);
-  assert.ok(files.some((f) => f.endsWith('.wasm')), 'the wasm is emitted as an asset');
+  console.log(
+    `# webpack ${JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules/webpack/package.json'))).version}, ${took} ms: ${sizes(path.join(app, 'dist-webpack'))}`,
+  );
+  assert.ok(
+    files.some((f) => f.endsWith('.wasm')),
+    'the wasm is emitted as an asset',
+  );
 });
 
 /** What every context must see (pages/scenario.js against server.mjs). */
@@ -188,7 +196,6 @@ const PAGES = [
   },
 ];
 
-
 for (const name of BROWSERS) {
   let browser;
   let close;
@@ -219,9 +226,11 @@ for (const name of BROWSERS) {
       });
       try {
         await page.goto(url.href, { timeout: PAGE_TIMEOUT });
-        await page.waitForFunction(() => window.__result, { timeout: PAGE_TIMEOUT }).catch((error) => {
-          throw new Error(`no result after ${PAGE_TIMEOUT} ms; ${problems.join('; ') || 'no page error'} (${error.message})`);
-        });
+        await page
+          .waitForFunction(() => window.__result, { timeout: PAGE_TIMEOUT })
+          .catch((error) => {
+            throw new Error(`no result after ${PAGE_TIMEOUT} ms; ${problems.join('; ') || 'no page error'} (${error.message})`);
+          });
         const result = await page.evaluate(() => window.__result);
         checkScenario(result, tag);
         await spec.check?.(result, page);
