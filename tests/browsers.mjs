@@ -10,7 +10,7 @@
 //
 // Override the binaries with E2E_CHROMIUM / E2E_FIREFOX / E2E_WEBKIT (and E2E_WEBKIT_DRIVER, E2E_XVFB).
 import fs from 'node:fs';
-import { scaled, tempDir } from './runner.mjs';
+import { killGroup, scaled, tempDir } from './runner.mjs';
 import { WEBKIT, launchWebKit } from './webkit.mjs';
 
 // puppeteer-core never downloads a browser; this keeps any puppeteer a runner loads from trying.
@@ -111,17 +111,7 @@ export async function launch(name, { prefix = 'test', acceptInsecureCerts = fals
     } catch {
       /* killed below */
     }
-    if (proc && proc.exitCode === null && proc.signalCode === null) {
-      try {
-        process.kill(-proc.pid, 'SIGKILL');
-      } catch {
-        try {
-          proc.kill('SIGKILL');
-        } catch {
-          /* gone */
-        }
-      }
-    }
+    if (proc && proc.exitCode === null && proc.signalCode === null) killGroup(proc);
     fs.rmSync(dir, { recursive: true, force: true });
   };
   return { browser, close };

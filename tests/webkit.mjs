@@ -23,7 +23,7 @@
 // Override the binaries with E2E_WEBKIT (MiniBrowser), E2E_WEBKIT_DRIVER, E2E_XVFB.
 import { spawn } from 'node:child_process';
 import net from 'node:net';
-import { scaled, withTimeout } from './runner.mjs';
+import { killGroup, scaled, withTimeout } from './runner.mjs';
 
 export const WEBKIT = {
   browser: process.env.E2E_WEBKIT ?? '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser',
@@ -100,15 +100,7 @@ async function stop(proc, graceMs) {
     /* gone */
   }
   if (await Promise.race([exited.then(() => true), sleep(graceMs).then(() => false)])) return;
-  try {
-    process.kill(-proc.pid, 'SIGKILL');
-  } catch {
-    try {
-      proc.kill('SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
+  killGroup(proc);
   await Promise.race([exited, sleep(2000)]);
 }
 
