@@ -7,10 +7,11 @@
 //
 //   node scripts/alloc-bench.mjs [--rounds N] [--reps N] [NAME=]DIR ...
 //
-// DIR is a directory holding the wasm-bindgen glue `eventsource_wasm.js` and
-// `eventsource_wasm_bg.wasm` (as dist/ does, or a copy built elsewhere), and
-// `stream-parser.js` (exporting EventStreamParser, or defineEventStreamParser;
-// js/stream-parser.js is used when DIR has none). Without DIR: dist/.
+// DIR is a built dist/ (its Node.js entries, `eventsource_wasm-node.js` and
+// `stream-parser-node.js`, which instantiate the wasm at import), or the bare
+// output of wasm-bindgen (the glue `eventsource_wasm.js` and
+// `eventsource_wasm_bg.wasm`, instantiated here, with js/stream-parser.js).
+// Without DIR: dist/.
 //
 // Modes, each timed per workload (milliseconds):
 //   stream  the bytes in 64 KiB chunks through EventStreamParser (TransformStream)
@@ -43,14 +44,31 @@ if (!builds.length) builds.push({ name: 'dist', dir: new URL('dist', root).pathn
 const CHUNK = 64 * 1024;
 const MAX = 16 * 1024 * 1024;
 
+// One build per process (--child), so no build shares JIT state or a module with another.
 async function load({ name, dir }) {
+  if (existsSync(`${dir}/eventsource_wasm-node.js`)) {
+    const { StreamParser } = await import(pathToFileURL(`${dir}/eventsource_wasm-node.js`).href);
+    const { EventStreamParser } = await import(pathToFileURL(`${dir}/stream-parser-node.js`).href);
+    return { name, StreamParser, EventStreamParser };
+  }
   const glue = await import(pathToFileURL(`${dir}/eventsource_wasm.js`).href);
   glue.initSync({ module: readFileSync(`${dir}/eventsource_wasm_bg.wasm`) });
-  const streamPath = existsSync(`${dir}/stream-parser.js`) ? `${dir}/stream-parser.js` : new URL('js/stream-parser.js', root).pathname;
-  // A copy per build (the query), so that no build shares JIT state with another.
-  const stream = await import(`${pathToFileURL(streamPath).href}?${encodeURIComponent(name)}`);
-  const EventStreamParser = stream.EventStreamParser ?? stream.defineEventStreamParser(() => glue.StreamParser);
-  return { name, StreamParser: glue.StreamParser, EventStreamParser };
+  const { defineEventStreamParser } = await import(new URL('js/stream-parser.js', root).href);
+  return { name, StreamParser: glue.StreamParser, EventStreamParser: defineEventStreamParser(() => glue.StreamParser) };
+}
+
+/** Hooks for the raw StreamParser that count the events it hands over: each batch holds
+ *  three CR-terminated fields an event (src/wasm/stream_parser.rs). */
+function countingHooks() {
+  const hooks = {
+    count: 0,
+    events(batch) {
+      hooks.count += (batch.split('\r').length - 1) / 3;
+    },
+    retry() {},
+    comment() {},
+  };
+  return hooks;
 }
 
 function chunksOf(bytes) {
@@ -78,40 +96,26 @@ async function runStream(build, chunks) {
 }
 
 function runRaw(build, chunks) {
-  let count = 0;
-  const hooks = {
-    event() {
-      count++;
-    },
-    retry() {},
-    comment() {},
-  };
+  const hooks = countingHooks();
   const parser = new build.StreamParser(MAX, false);
   try {
     for (const chunk of chunks) if (!parser.feed(chunk, hooks)) throw new Error('over maxBufferSize');
   } finally {
     parser.free();
   }
-  return count;
+  return hooks.count;
 }
 
 const ONE = new TextEncoder().encode('id: 1\ndata: 0123456789abcdef0123456789abcdef\n\n');
 
 function runChurnRaw(build) {
-  let count = 0;
-  const hooks = {
-    event() {
-      count++;
-    },
-    retry() {},
-    comment() {},
-  };
+  const hooks = countingHooks();
   for (let n = 0; n < 100_000; n++) {
     const parser = new build.StreamParser(MAX, false);
     parser.feed(ONE, hooks);
     parser.free();
   }
-  return count;
+  return hooks.count;
 }
 
 async function runChurnStream(build) {
