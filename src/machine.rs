@@ -265,8 +265,10 @@ pub struct Redirect<'a> {
 /// Where the machine is in the life of a connection.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Phase {
+    /// Made, not started: [`Machine::start`] makes the first request.
+    New,
     /// Waiting to connect: until `until`, or an `online` event (∞: offline,
-    /// waiting for one; −∞ before [`Machine::start`]).
+    /// waiting for one).
     Waiting { until: Instant },
     /// The request is out.
     Fetching,
@@ -310,7 +312,7 @@ impl Machine {
     /// one).
     pub fn new(url: &str, origin: &str, parser: Parser, settings: Settings) -> Self {
         Machine {
-            phase: Phase::Waiting { until: f64::NEG_INFINITY },
+            phase: Phase::New,
             url: url.into(),
             url_origin: origin.into(),
             origin: String::new(),
@@ -384,7 +386,7 @@ impl Machine {
     /// The first request, at once (online or not, as the native class).
     pub fn start(&mut self, now: Instant) -> Transition {
         match self.phase {
-            Phase::Waiting { until } if until == f64::NEG_INFINITY => self.connect(now),
+            Phase::New => self.connect(now),
             _ => Transition::None,
         }
     }
@@ -399,7 +401,7 @@ impl Machine {
     /// time counts as a network error.
     pub fn handle_timeout(&mut self, now: Instant, online: bool) -> Transition {
         match self.phase {
-            Phase::Waiting { until } if now >= until && until != f64::NEG_INFINITY => {
+            Phase::Waiting { until } if now >= until => {
                 if online {
                     return self.connect(now);
                 }
@@ -419,7 +421,7 @@ impl Machine {
     /// for the network) connects at once.
     pub fn online(&mut self, now: Instant) -> Transition {
         match self.phase {
-            Phase::Waiting { until } if until != f64::NEG_INFINITY => self.connect(now),
+            Phase::Waiting { .. } => self.connect(now),
             _ => Transition::None,
         }
     }
@@ -428,7 +430,6 @@ impl Machine {
     fn connect(&mut self, now: Instant) -> Transition {
         if !fetchable_scheme(&self.url) {
             // Retrying cannot help (spec 5).
-            self.phase = Phase::Fetching;
             return self.fail(FailReason::Network(NetworkError::Futile));
         }
         self.parser.reset();

@@ -175,6 +175,28 @@ fn reconnections(n: usize) -> impl Fn(&str) -> bool {
 }
 
 #[wasm_bindgen_test]
+async fn a_connection_dropped_without_close_aborts_its_request() {
+    // A custom fetch that keeps the signal and never answers: the request stays in flight.
+    let signal: Rc<RefCell<Option<JsValue>>> = Rc::default();
+    let kept = signal.clone();
+    let fetch = Closure::<dyn FnMut(JsValue, JsValue) -> Promise>::new(move |_url, init: JsValue| {
+        *kept.borrow_mut() = Some(Reflect::get(&init, &"signal".into()).unwrap());
+        Promise::new(&mut |_, _| {})
+    });
+    let options = Object::new();
+    Reflect::set(&options, &"fetch".into(), fetch.as_ref()).unwrap();
+    let recorder = recorder(|_| false, || false);
+    let connection = Connection::new(data_url("data: x\n\n"), &options, recorder.hooks.clone().unchecked_into());
+    // The request is made once the current task's microtasks ran.
+    JsFuture::from(Promise::new(&mut |resolve, _| web_sys_timeout(&resolve, 0))).await.unwrap();
+    let signal = signal.borrow_mut().take().expect("the request was made");
+    assert_eq!(Reflect::get(&signal, &"aborted".into()).unwrap(), false);
+    drop(connection);
+    assert_eq!(Reflect::get(&signal, &"aborted".into()).unwrap(), true, "dropped, the connection aborted its request");
+    assert!(recorder.log.borrow().is_empty());
+}
+
+#[wasm_bindgen_test]
 async fn reconnecting_leaks_no_closure_or_js_reference() {
     // Every fetch, read and timer goes through promises and closures; a leak
     // per attempt would show as live JS references held by wasm.

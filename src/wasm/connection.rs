@@ -92,17 +92,12 @@ impl Handler for JsHandler {
     }
 }
 
-/// One `EventSource`'s connection, driven from Rust.
+/// One `EventSource`'s connection, driven from Rust. Freed (by the JS class,
+/// or by wasm-bindgen's finalizer), it closes: it holds the connection's only
+/// strong reference, and the connection closes when dropped.
 #[wasm_bindgen]
 pub struct Connection {
     inner: Rc<Inner<JsHandler>>,
-}
-
-impl Drop for Connection {
-    /// Freed (by the JS class, or by wasm-bindgen's finalizer): closed.
-    fn drop(&mut self) {
-        self.inner.close();
-    }
 }
 
 #[wasm_bindgen]

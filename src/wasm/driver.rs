@@ -8,8 +8,8 @@
 //! function (`settle`) that every request, probe and read of every attempt
 //! settles into, tagged with the attempt's number so that what settles
 //! after an abort is ignored; and one `online` listener. The JS side of it
-//! is the few lines of `SHIM` below: one call makes a request (the headers
-//! function awaited, the `RequestInit` built), one reads a chunk.
+//! is the few lines of inline JS below: one call makes a request (the
+//! headers function awaited, the `RequestInit` built), one reads a chunk.
 //!
 //! Re-entrancy: a handler may call `close()` while a chunk is being parsed.
 //! `close()` only sets a flag, aborts the fetch and drops the timer; it never
@@ -67,8 +67,8 @@ export function request(options, url, lastEventId, dropCredentials, signal, atte
       (error) => settle(attempt, kind, error, 0),
     );
 }
-export function probe(url, credentials, signal, attempt, settle) {
-  fetch(url, { mode: 'no-cors', credentials, cache: 'no-store', signal })
+export function probe(options, url, signal, attempt, settle) {
+  fetch(url, { mode: 'no-cors', credentials: options.credentials ?? 'same-origin', cache: 'no-store', signal })
     .then((response) => settle(attempt, 2, response.type === 'opaque', 0), () => settle(attempt, 2, undefined, 0));
 }
 export function reader(response) {
@@ -118,8 +118,9 @@ extern "C" {
         attempt: u32,
         settle: &JsValue,
     );
-    /// A `no-cors` request for `url`: settles with whether its response is opaque.
-    fn probe(url: &str, credentials: &JsValue, signal: &web_sys::AbortSignal, attempt: u32, settle: &JsValue);
+    /// A `no-cors` request for `url`, with the options' credentials mode:
+    /// settles with whether its response is opaque.
+    fn probe(options: &JsValue, url: &str, signal: &web_sys::AbortSignal, attempt: u32, settle: &JsValue);
     /// The response body's reader, or `null` without a body.
     #[wasm_bindgen(catch)]
     fn reader(response: &JsValue) -> Result<JsValue, JsValue>;
@@ -250,7 +251,7 @@ pub(crate) struct Inner<H> {
     cause: RefCell<JsValue>,
     /// The one timer, and the deadline it was set for.
     timer: RefCell<Option<(f64, Timeout)>>,
-    /// The connection's one callback (see `SHIM`), and its `online` listener.
+    /// The connection's one callback (see the inline JS), and its `online` listener.
     settle: JsValue,
     online: RefCell<JsValue>,
     /// A slice of a chunk, copied into wasm memory.
@@ -306,21 +307,6 @@ impl<H: Handler> Inner<H> {
         });
         defer(&inner.settle);
         inner
-    }
-
-    /// `close()`: aborts the fetch, cancels a pending reconnection; nothing
-    /// more is dispatched, not even the rest of the current chunk (spec 13).
-    pub fn close(&self) {
-        self.closed.set(true);
-        if let Ok(mut machine) = self.machine.try_borrow_mut() {
-            machine.close();
-        } // else: a chunk is being parsed; that code closes the machine.
-        self.abort_in_flight();
-        drop(self.timer.take());
-        let listener = self.online.replace(JsValue::UNDEFINED);
-        if !listener.is_undefined() {
-            unlisten(&listener);
-        }
     }
 
     /// The document aborted its fetches (`window.stop()`, which the JS class
@@ -473,9 +459,8 @@ impl<H: Handler> Inner<H> {
             Transition::Connect | Transition::RetryWithoutLastEventId => self.fetch(),
             Transition::Probe => {
                 let controller = self.new_attempt();
-                let credentials = Reflect::get(&self.request, &"credentials".into()).unwrap_or(JsValue::UNDEFINED);
                 let machine = self.machine.borrow();
-                probe(machine.request().url, &credentials, &controller.signal(), self.attempt.get(), &self.settle);
+                probe(&self.request, machine.request().url, &controller.signal(), self.attempt.get(), &self.settle);
             }
             Transition::Reconnect { delay_ms, cause: why } => {
                 self.abort_in_flight();
@@ -540,16 +525,6 @@ impl<H: Handler> Inner<H> {
         controller
     }
 
-    /// Aborts the request, the probe or the read in flight; what they settle
-    /// with now is late.
-    fn abort_in_flight(&self) {
-        self.attempt.set(self.attempt.get().wrapping_add(1));
-        self.reader.replace(JsValue::UNDEFINED);
-        if let Some(controller) = self.abort.take() {
-            controller.abort();
-        }
-    }
-
     /// Sets the one timer for the machine's deadline, unless it is set for
     /// that deadline or an earlier one (it then fires early, and is set again).
     fn arm(&self) {
@@ -579,15 +554,38 @@ impl<H: Handler> Inner<H> {
     }
 }
 
-impl<H> Drop for Inner<H> {
-    fn drop(&mut self) {
-        if let Some(controller) = self.abort.take() {
-            controller.abort();
-        }
+impl<H> Inner<H> {
+    /// `close()`: aborts the fetch, cancels a pending reconnection; nothing
+    /// more is dispatched, not even the rest of the current chunk (spec 13).
+    pub fn close(&self) {
+        self.closed.set(true);
+        if let Ok(mut machine) = self.machine.try_borrow_mut() {
+            machine.close();
+        } // else: a chunk is being parsed; that code closes the machine.
+        self.abort_in_flight();
+        drop(self.timer.take());
         let listener = self.online.replace(JsValue::UNDEFINED);
         if !listener.is_undefined() {
             unlisten(&listener);
         }
+    }
+
+    /// Aborts the request, the probe or the read in flight; what they settle
+    /// with now is late.
+    fn abort_in_flight(&self) {
+        self.attempt.set(self.attempt.get().wrapping_add(1));
+        self.reader.replace(JsValue::UNDEFINED);
+        if let Some(controller) = self.abort.take() {
+            controller.abort();
+        }
+    }
+}
+
+impl<H> Drop for Inner<H> {
+    /// The last handle is gone: closed (a connection nobody can close any
+    /// more must not go on fetching).
+    fn drop(&mut self) {
+        self.close();
     }
 }
 

@@ -220,15 +220,11 @@ pub struct EventSource {
     handle: Rc<Handle>,
 }
 
+/// Its `inner` is the connection's only strong reference: dropping the last
+/// handle drops it, which closes the connection.
 struct Handle {
     url: String,
     inner: Rc<Inner<Callbacks>>,
-}
-
-impl Drop for Handle {
-    fn drop(&mut self) {
-        self.inner.close();
-    }
 }
 
 impl EventSource {
