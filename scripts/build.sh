@@ -68,10 +68,10 @@ cp dist/eventsource_wasm_bg.wasm target/bindgen/eventsource_wasm_bg.wasm
 esbuild --log-level=error --bundle --minify --format=iife --target=es2022 --loader:.wasm=binary \
   target/bindgen/classic.js --outfile=dist/eventsource-wasm.js
 
-# The sizes, gzipped file by file (as served: gzip -9n, no file name in the header): what a page that imports only
-# 'eventsource-wasm' downloads (dist/index.js, the chunks it imports statically, as
-# esbuild's metafile lists them, and the wasm), then what the stream-parser subpath adds
-# to it, and shared.js.
+# The sizes, gzipped file by file as a server sends them (gzip -9n: no file name in the
+# header): what a page that imports only 'eventsource-wasm' downloads (dist/index.js, the
+# chunks it imports statically, as esbuild's metafile lists them, and the wasm), then what
+# the stream-parser subpath adds to it, and shared.js.
 imports() { # the files of dist/ each entry given imports statically, with the entries
   node -e 'const { outputs } = require(process.argv[1]); const seen = new Set();
     const visit = (f) => { if (seen.has(f)) return; seen.add(f);

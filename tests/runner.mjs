@@ -44,8 +44,6 @@ export async function runCleanups(cleanups) {
   }
 }
 
-/** A new directory under the system's temporary one, named `${prefix}` and a random suffix;
- *  removing it is the caller's (`fs.rmSync(dir, { recursive: true, force: true })`). */
 /** SIGKILL to the process group `proc` leads (a detached child: a browser and its
  *  helpers), else to `proc` alone; nothing if it is gone. */
 export function killGroup(proc) {
@@ -60,6 +58,8 @@ export function killGroup(proc) {
   }
 }
 
+/** A new directory under the system's temporary one, named `${prefix}` and a random suffix;
+ *  removing it is the caller's (`fs.rmSync(dir, { recursive: true, force: true })`). */
 export function tempDir(prefix) {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
