@@ -159,7 +159,11 @@ const PAGES = [
       assert.equal(result.globalIsOurs, true);
     },
   },
-  { name: '<script type="module"> importing dist/index.js', path: '/pages/module.html' },
+  {
+    name: '<script type="module"> importing dist/index.js: the wasm fetched at the import',
+    path: '/pages/module.html',
+    check: (result) => assert.equal(result.wasmBeforeConstruct, true, 'no .wasm was loaded before the first source'),
+  },
   {
     name: '<script type="module"> importing dist/polyfill.js where there is no EventSource',
     path: '/pages/polyfill.html',
