@@ -571,9 +571,12 @@ impl Machine {
     }
 
     /// `close()`: CLOSED at once; the driver aborts the fetch and cancels any
-    /// timer, and fires nothing (spec 13).
+    /// timer, and fires nothing (spec 13). The event being assembled is
+    /// discarded and the parser's buffers are given back; the last event ID
+    /// stays readable.
     pub fn close(&mut self) {
         self.phase = Phase::Closed;
+        self.parser.release();
     }
 
     fn reestablish(&mut self, now: Instant, cause: Interruption) -> Transition {
@@ -615,7 +618,7 @@ impl Machine {
         if self.phase == Phase::Closed {
             return Transition::None;
         }
-        self.phase = Phase::Closed;
+        self.close();
         Transition::Fail(reason)
     }
 }
@@ -957,6 +960,26 @@ mod tests {
         machine.close();
         assert_eq!(machine.poll_timeout(), None);
         assert_eq!(machine.handle_timeout(T0 + 1e9, true), Transition::None);
+    }
+
+    #[test]
+    fn closing_or_failing_discards_the_event_being_assembled_and_keeps_the_last_event_id() {
+        // The driver frees a closed connection's memory at once; the machine
+        // gives back what the parser holds (tests/memory.rs measures it).
+        let mut items: Vec<Item> = Vec::new();
+        let mut machine = open_machine();
+        let _ = machine.feed(T0, b"id: 9\ndata: a\n\ndata: half an event", &mut items);
+        assert!(machine.parser.pending_bytes() > 0);
+        machine.close();
+        assert_eq!(machine.parser.pending_bytes(), 0);
+        assert_eq!(machine.last_event_id(), "9");
+        let mut machine = open_machine();
+        let _ = machine.feed(T0, b"id: 9\ndata: a\n\ndata: half an event", &mut items);
+        assert!(matches!(machine.end_of_stream(T0), Transition::Reconnect { .. }));
+        let _ = wait_out(&mut machine);
+        assert_eq!(machine.response(T0, 500, STREAM, None), Transition::Fail(FailReason::Status(500)));
+        assert_eq!(machine.parser.pending_bytes(), 0);
+        assert_eq!(machine.last_event_id(), "9");
     }
 
     #[test]

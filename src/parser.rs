@@ -276,6 +276,23 @@ impl Parser {
         self.error = None;
     }
 
+    /// Discards the event being assembled, as [`reset`](Self::reset) does,
+    /// and gives back the memory of the buffers, which `reset` keeps for the
+    /// next connection: for a parser that will parse no more (a closed
+    /// source). The last event ID stays.
+    pub fn release(&mut self) {
+        self.reset();
+        self.free_buffers();
+    }
+
+    fn free_buffers(&mut self) {
+        self.line = Vec::new();
+        self.streaming_prefix = None;
+        self.data = Vec::new();
+        self.decoded = String::new();
+        self.event_type = String::new();
+    }
+
     /// Parses the next chunk of the stream, reporting to `sink`.
     ///
     /// Returns [`Status::Done`] once the whole chunk is consumed, or
@@ -405,11 +422,7 @@ impl Parser {
         let error = ParseError::BufferFull { limit: self.max_buffer_size };
         self.error = Some(error);
         // Give the memory back: nothing more will be parsed until `reset`.
-        self.line = Vec::new();
-        self.streaming_prefix = None;
-        self.data = Vec::new();
-        self.decoded = String::new();
-        self.event_type = String::new();
+        self.free_buffers();
         Err(error)
     }
 
@@ -666,6 +679,33 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn release_gives_every_buffer_back_but_keeps_the_last_event_id() {
+        struct Ignore;
+        impl Sink for Ignore {
+            fn event(&mut self, _: Event<'_>) -> ControlFlow<()> {
+                ControlFlow::Continue(())
+            }
+        }
+        let mut parser = Parser::new();
+        let x = "x".repeat(5_000);
+        // An event of text that is not UTF-8 (decoded into its own buffer), then
+        // an event being assembled and an incomplete line.
+        let mut bytes = alloc::format!("id: 3\ndata: a\n\ndata: ").into_bytes();
+        bytes.push(0xFF);
+        bytes.extend_from_slice(alloc::format!("{x}\n\nevent: {x}\ndata: {x}\ndata: an incomplete line").as_bytes());
+        assert_eq!(parser.feed(&bytes, &mut Ignore), Ok(Status::Done));
+        assert!(parser.data.capacity() > 5_000 && parser.event_type.capacity() >= 5_000);
+        assert!(parser.decoded.capacity() > 5_000 && parser.line.capacity() > 0);
+        parser.release();
+        let held =
+            [parser.line.capacity(), parser.data.capacity(), parser.decoded.capacity(), parser.event_type.capacity()];
+        assert_eq!(held, [0; 4]);
+        assert_eq!(parser.pending_bytes(), 0);
+        assert_eq!(parser.last_event_id(), "3");
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]

@@ -11,6 +11,14 @@
 //! is the few lines of inline JS below: one call makes a request (the
 //! headers function awaited, the `RequestInit` built), one reads a chunk.
 //!
+//! Memory: `close()` gives back everything at once. The Rust closure behind
+//! `settle` is owned by the connection and dropped by `close()`; JS keeps
+//! only a small forwarding function (`port`), which promises still in
+//! flight may call after that, into nothing. (Handed to the JS garbage
+//! collector instead, the closure and the `Weak` it holds would keep the
+//! connection's whole allocation until the function is finalized: in
+//! Firefox, which collects late, hundreds of KiB under churn.)
+//!
 //! Re-entrancy: a handler may call `close()` while a chunk is being parsed.
 //! `close()` only sets a flag, aborts the fetch and drops the timer; it never
 //! waits for the machine, which the parsing code holds. The sink checks the
@@ -39,6 +47,14 @@ use crate::parser::{Event, ParseError, Parser, Sink};
 #[wasm_bindgen(inline_js = r#"
 const DROPPED = ['Authorization', 'Proxy-Authorization', 'Cookie', 'Host'];
 export const now = typeof performance === 'object' && performance.now ? () => performance.now() : Date.now;
+export function port(closure) {
+  const port = (attempt, kind, value, status, contentType, url) => port.closure?.(attempt, kind, value, status, contentType, url);
+  port.closure = closure;
+  return port;
+}
+export function detach(port) {
+  port.closure = undefined;
+}
 export function defer(settle) {
   Promise.resolve().then(() => settle(0, 0, undefined, 0));
 }
@@ -101,6 +117,10 @@ export function probesCors(options) {
 }
 "#)]
 extern "C" {
+    /// A function that calls `closure` with its arguments until `detach`ed,
+    /// and then does nothing: what JS holds instead of the closure itself.
+    fn port(closure: &JsValue) -> JsValue;
+    fn detach(port: &JsValue);
     /// Milliseconds on a monotonic clock (`performance.now()`, else `Date.now()`).
     fn now() -> f64;
     /// Calls `settle(0, SETTLED_START)` once the current task's microtasks ran.
@@ -141,6 +161,9 @@ extern "C" {
     #[wasm_bindgen(js_name = probesCors)]
     fn probes_cors(options: &JsValue) -> bool;
 }
+
+/// The Rust side of `settle(attempt, kind, value, status, contentType, url)`.
+type SettleClosure = Closure<dyn FnMut(u32, u32, JsValue, u32, JsValue, JsValue)>;
 
 /// What settled (the `kind` of `settle`).
 const SETTLED_START: u32 = 0;
@@ -251,8 +274,11 @@ pub(crate) struct Inner<H> {
     cause: RefCell<JsValue>,
     /// The one timer, and the deadline it was set for.
     timer: RefCell<Option<(f64, Timeout)>>,
-    /// The connection's one callback (see the inline JS), and its `online` listener.
+    /// The connection's one callback, as JS calls it: a `port` to `closure`
+    /// (see the inline JS); and its `online` listener.
     settle: JsValue,
+    /// The Rust side of `settle`, dropped (with the `Weak` it holds) by `close()`.
+    closure: RefCell<Option<SettleClosure>>,
     online: RefCell<JsValue>,
     /// A slice of a chunk, copied into wasm memory.
     chunk: RefCell<Vec<u8>>,
@@ -275,14 +301,13 @@ impl<H: Handler> Inner<H> {
         };
         let inner = Rc::new_cyclic(|me: &Weak<Self>| {
             let weak = me.clone();
-            let settle = Closure::<dyn FnMut(u32, u32, JsValue, u32, JsValue, JsValue)>::new(
-                move |attempt, kind, value, status, content_type: JsValue, url: JsValue| {
+            let closure =
+                SettleClosure::new(move |attempt, kind, value, status, content_type: JsValue, url: JsValue| {
                     if let Some(inner) = weak.upgrade() {
                         inner.settled(attempt, kind, value, status as u16, content_type, url);
                     }
-                },
-            );
-            let settle = settle.into_js_value();
+                });
+            let settle = port(closure.as_ref());
             let online = listen(&settle);
             settings.online_events = !online.is_undefined();
             let machine = Machine::new(url, &origin_of(url), parser, settings);
@@ -298,8 +323,8 @@ impl<H: Handler> Inner<H> {
                 reader: RefCell::new(JsValue::UNDEFINED),
                 cause: RefCell::new(JsValue::UNDEFINED),
                 timer: RefCell::new(None),
-                // Freed by the JS garbage collector once nothing can call it.
                 settle,
+                closure: RefCell::new(Some(closure)),
                 online: RefCell::new(online),
                 chunk: RefCell::new(Vec::new()),
                 me: me.clone(),
@@ -439,6 +464,7 @@ impl<H: Handler> Inner<H> {
             self.handler.flush();
             if self.closed.get() {
                 machine.close();
+                *chunk = Vec::new();
                 return;
             }
         }
@@ -492,6 +518,9 @@ impl<H: Handler> Inner<H> {
                 let info =
                     ErrorInfo { ready_state: ReadyState::Closed, reason, status, delay: None, content_type, cause };
                 self.handler.error(&info);
+                // Failed for good: what the connection holds is given back now,
+                // whoever keeps its handle (the Rust API's may be kept).
+                self.close();
             }
         }
         self.arm();
@@ -557,17 +586,30 @@ impl<H: Handler> Inner<H> {
 impl<H> Inner<H> {
     /// `close()`: aborts the fetch, cancels a pending reconnection; nothing
     /// more is dispatched, not even the rest of the current chunk (spec 13).
+    ///
+    /// Gives back at once what the connection no longer needs: the closure
+    /// behind `settle` (JS keeps a detached `port`, which late promises call
+    /// into nothing), the timer, the parser's buffers and the chunk's copy.
+    /// What is left (the last event ID, the reconnection time) is freed
+    /// with the connection.
     pub fn close(&self) {
         self.closed.set(true);
         if let Ok(mut machine) = self.machine.try_borrow_mut() {
             machine.close();
         } // else: a chunk is being parsed; that code closes the machine.
+        if let Ok(mut chunk) = self.chunk.try_borrow_mut() {
+            *chunk = Vec::new();
+        } // else: the same code frees it.
         self.abort_in_flight();
+        self.cause.replace(JsValue::UNDEFINED);
         drop(self.timer.take());
         let listener = self.online.replace(JsValue::UNDEFINED);
         if !listener.is_undefined() {
             unlisten(&listener);
         }
+        detach(&self.settle);
+        // While it runs (close() from a handler), wasm-bindgen frees it when it returns.
+        drop(self.closure.take());
     }
 
     /// Aborts the request, the probe or the read in flight; what they settle
