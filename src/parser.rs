@@ -694,7 +694,7 @@ mod tests {
         let x = "x".repeat(5_000);
         // An event of text that is not UTF-8 (decoded into its own buffer), then
         // an event being assembled and an incomplete line.
-        let mut bytes = alloc::format!("id: 3\ndata: a\n\ndata: ").into_bytes();
+        let mut bytes = b"id: 3\ndata: a\n\ndata: ".to_vec();
         bytes.push(0xFF);
         bytes.extend_from_slice(alloc::format!("{x}\n\nevent: {x}\ndata: {x}\ndata: an incomplete line").as_bytes());
         assert_eq!(parser.feed(&bytes, &mut Ignore), Ok(Status::Done));
