@@ -361,12 +361,21 @@ test('credentials: a preflight refusing Last-Event-ID → the same request again
       ],
       preflightsAskFor: ['x-client', 'last-event-id,x-client', 'x-client'],
     },
-    // The first request: refused, then made without the header (the probe got the first
-    // response); the source keeps its last event ID.
+    // The first request: refused, then made without the header (the probe takes no turn:
+    // that request gets the first response, which sets id 1); then as above.
     'lastEventId option': {
-      log: [open(), msg('b', { id: '0', origin: 'B' })],
-      requests: [{ xClient: 'dashboard', cookieSent: true, lastEventId: null }],
-      preflightsAskFor: ['last-event-id,x-client', 'x-client'],
+      log: [
+        open(),
+        msg('a', { id: '1', origin: 'B' }),
+        xerr('end-of-stream', 0, { delay: 30 }),
+        open(),
+        msg('b', { id: '1', origin: 'B' }),
+      ],
+      requests: [
+        { xClient: 'dashboard', cookieSent: true, lastEventId: null },
+        { xClient: 'dashboard', cookieSent: true, lastEventId: null },
+      ],
+      preflightsAskFor: ['last-event-id,x-client', 'x-client', 'last-event-id,x-client', 'x-client'],
     },
   },
 });
