@@ -408,8 +408,11 @@ export const scenarios = {
       { chunks: ['data: b\n\n'] },
     ],
   },
+  // The socket is destroyed once the page has dispatched `a` (signal `go`): destroyed at
+  // once, Chromium's own class sometimes dropped bytes it had received but not yet parsed,
+  // and never saw `a`.
   'mid-stream-reset': {
-    responses: [{ chunks: ['retry: 30\nid: 1\ndata: a\n\ndata: part'], end: 'destroy' }, { chunks: ['data: b\n\n'] }],
+    responses: [{ chunks: ['retry: 30\nid: 1\ndata: a\n\ndata: part', { signal: 'go' }], end: 'destroy' }, { chunks: ['data: b\n\n'] }],
   },
   // spec 5, 9, 11: the server resets the connection twice before any response, then serves.
   // `Connection: close` so that the resets hit fresh connections (an HTTP stack silently

@@ -997,6 +997,8 @@ test('reconnect: the socket reset mid-body (network error) reconnects', {
   spec: [5, 8, 9, 21],
   async run(ctx) {
     const { rec } = ctx.open(ctx.url('mid-stream-reset'));
+    await rec.untilMessage('a');
+    await ctx.signal('go');
     await rec.untilMessage('b');
     const { requests } = await ctx.server('mid-stream-reset');
     return { log: rec.log, lastEventIds: requests.map((r) => r.lastEventId) };
