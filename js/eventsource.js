@@ -1,7 +1,9 @@
 // The standard EventSource class, thin: every decision about connecting,
-// parsing and reconnecting is made by the Rust/wasm `Connection`; this class
-// checks the arguments, keeps the public state and turns the connection's
-// hooks into events.
+// parsing and reconnecting is made by the Rust/wasm `Connection`, which also
+// holds the state the getters read; this class checks the arguments and turns
+// the connection's hooks into events.
+
+import { DEFAULT_CREDENTIALS, DEFAULT_MAX_BUFFER_SIZE, DEFAULT_METHOD, DEFAULT_RECONNECTION_TIME, MAX_DELAY } from './defaults.js';
 
 const CONNECTING = 0;
 const OPEN = 1;
@@ -12,8 +14,6 @@ function baseURL() {
   if (typeof document !== 'undefined' && document.baseURI) return document.baseURI;
   return globalThis.location?.href;
 }
-
-const MAX_DELAY = 2 ** 31 - 1;
 
 /** Whether `value` is a number in [min, max] (and an integer if asked). */
 function inRange(value, min, max, integer = false) {
@@ -28,11 +28,11 @@ function connectionOptions(init, url) {
   const fail = (what) => {
     throw new TypeError(`Failed to construct 'EventSource': ${what}.`);
   };
-  const credentials = init.credentials ?? (init.withCredentials ? 'include' : 'same-origin');
+  const credentials = init.credentials ?? (init.withCredentials ? 'include' : DEFAULT_CREDENTIALS);
   if (!['omit', 'same-origin', 'include'].includes(credentials)) fail(`credentials must be 'omit', 'same-origin' or 'include'`);
   let headers = init.headers;
   if (headers != null && typeof headers !== 'function') headers = new Headers(headers);
-  const method = init.method === undefined ? 'GET' : String(init.method);
+  const method = init.method === undefined ? DEFAULT_METHOD : String(init.method);
   const body = init.body ?? undefined;
   if (body !== undefined && typeof body.getReader === 'function') fail('a ReadableStream body cannot be sent again on reconnection');
   if (init.method !== undefined || body !== undefined) {
@@ -48,7 +48,7 @@ function connectionOptions(init, url) {
     fail('signal must be an AbortSignal');
   const retry = init.retry ?? {};
   if (typeof retry !== 'object') fail('retry must be an object');
-  const { initialDelay = 3000, maxDelay = Infinity, multiplier = 1, jitter = 0, maxAttempts = Infinity } = retry;
+  const { initialDelay = DEFAULT_RECONNECTION_TIME, maxDelay = Infinity, multiplier = 1, jitter = 0, maxAttempts = Infinity } = retry;
   if (!inRange(initialDelay, 0, Number.MAX_VALUE)) fail('retry.initialDelay must be a finite number of ms >= 0');
   if (!inRange(maxDelay, 0, Infinity)) fail('retry.maxDelay must be a number of ms >= 0');
   if (!inRange(multiplier, 1, Number.MAX_VALUE)) fail('retry.multiplier must be a finite number >= 1');
@@ -95,37 +95,40 @@ function connectionOptions(init, url) {
 /**
  * Calls `each(type, data, lastEventId)` for every event of a batch the
  * connection hands over (src/wasm/connection.rs): each field followed by a
- * CR, which none can contain.
+ * CR, which none can contain. Stops when `each` returns false.
  */
 export function forEachEvent(batch, each) {
   const fields = batch.split('\r');
-  for (let i = 0; i + 2 < fields.length; i += 3) each(fields[i], fields[i + 1], fields[i + 2]);
+  for (let i = 0; i + 2 < fields.length; i += 3) if (each(fields[i], fields[i + 1], fields[i + 2]) === false) return;
 }
 
-/** The `error` event's `message`, from what the connection reported. */
-function errorMessage(reason, readyState, status, contentType, options, cause) {
-  switch (reason) {
-    case 'end-of-stream':
-      return 'The server ended the stream';
-    case 'network':
-      return readyState === CLOSED
-        ? 'The request failed in a way retrying cannot fix (CORS, a URL fetch cannot load, or window.stop())'
-        : `The connection failed${cause?.message ? `: ${cause.message}` : ''}`;
-    case 'timeout':
-      return `Nothing arrived for ${options.inactivityTimeout} ms (inactivityTimeout)`;
-    case 'status':
-      return `HTTP status ${status}`;
-    case 'content-type':
-      return contentType ? `Content-Type "${contentType}" is not text/event-stream` : 'The response has no Content-Type';
-    case 'buffer-full':
-      return `An event or a line is over maxBufferSize (${options.maxBufferSize ?? 16 * 1024 * 1024} bytes)`;
-    case 'retries-exhausted':
-      return `No successful connection after ${options.maxAttempts} reconnection(s) (retry.maxAttempts)`;
-    case 'request':
-      return `The request could not be made${cause?.message ? `: ${cause.message}` : ''}`;
-    default:
-      return 'The WebAssembly module did not load';
-  }
+const suffix = (cause) => (cause?.message ? `: ${cause.message}` : '');
+
+/**
+ * The `error` event's `message` for each `reason` (the Rust `ErrorReason`s,
+ * and `module`, which only this class reports), from the hook's `info` and the
+ * options. A test checks that every reason of index.d.ts has one.
+ */
+export const ERROR_MESSAGES = {
+  'end-of-stream': () => 'The server ended the stream',
+  network: ({ readyState, cause }) =>
+    readyState === CLOSED
+      ? 'The request failed in a way retrying cannot fix (CORS, a URL fetch cannot load, or window.stop())'
+      : `The connection failed${suffix(cause)}`,
+  timeout: (_, options) => `Nothing arrived for ${options.inactivityTimeout} ms (inactivityTimeout)`,
+  status: ({ status }) => `HTTP status ${status}`,
+  'content-type': ({ contentType }) =>
+    contentType ? `Content-Type "${contentType}" is not text/event-stream` : 'The response has no Content-Type',
+  'buffer-full': (_, options) => `An event or a line is over maxBufferSize (${options.maxBufferSize ?? DEFAULT_MAX_BUFFER_SIZE} bytes)`,
+  'retries-exhausted': (_, options) => `No successful connection after ${options.maxAttempts} reconnection(s) (retry.maxAttempts)`,
+  request: ({ cause }) => `The request could not be made${suffix(cause)}`,
+  module: ({ cause }) => `The WebAssembly module did not load${suffix(cause)}`,
+};
+
+/** The `error` event's `message`: an unknown reason is a bug of this package, said as such. */
+export function errorMessage(info, options) {
+  const message = Object.hasOwn(ERROR_MESSAGES, info.reason) ? ERROR_MESSAGES[info.reason] : null;
+  return message ? message(info, options) : `Unknown error reason "${info.reason}" (a bug in eventsource-wasm)`;
 }
 
 /**
@@ -175,12 +178,19 @@ export function defineEventSource(load, share = undefined) {
   class EventSource extends EventTarget {
     #url;
     #withCredentials;
-    #readyState = CONNECTING;
+    /** The connection (a wasm Connection, or a shared.js subscription): it
+     *  holds the state the getters read. null before it is made (while the
+     *  wasm loads) and after the source is closed. */
     #connection = null;
+    #closed = false;
     #origin = '';
     #handlers = new Map();
+    /** What the getters say without a connection: the options' values, then
+     *  the connection's last ones. */
     #lastEventId;
     #reconnectionTime;
+    /** The last event ID of the event being dispatched, while it is. */
+    #dispatching;
     #unsubscribe = null;
 
     constructor(url, eventSourceInitDict = undefined) {
@@ -206,41 +216,47 @@ export function defineEventSource(load, share = undefined) {
       const { signal } = options;
       options.signal = undefined;
       if (signal?.aborted) {
-        this.#readyState = CLOSED;
+        this.#closed = true;
       } else if (signal) {
         const abort = () => this.close();
         signal.addEventListener('abort', abort);
         this.#unsubscribe = () => signal.removeEventListener('abort', abort);
       }
+      // The hooks run with nothing of the connection borrowed: a listener may call
+      // anything. The connection's readyState has moved before each is called.
+      const message = (type, data, lastEventId) => {
+        if (this.#closed) return false; // closed by a listener: not the rest of the batch
+        this.#dispatching = lastEventId;
+        try {
+          this.dispatchEvent(new MessageEvent(type, { data, origin: this.#origin, lastEventId }));
+        } finally {
+          this.#dispatching = undefined;
+        }
+        return true;
+      };
       const hooks = {
         open: (origin) => {
-          if (this.#readyState === CLOSED) return;
+          if (this.#closed) return;
           this.#origin = origin;
-          this.#readyState = OPEN;
           this.dispatchEvent(new Event('open'));
         },
-        message: (type, data, lastEventId) => {
-          if (this.#readyState === CLOSED) return;
-          this.#lastEventId = lastEventId;
-          this.dispatchEvent(new MessageEvent(type, { data, origin: this.#origin, lastEventId }));
-        },
+        // One event (a shared source's hub delivers them one at a time).
+        message,
         // The events of a slice of the stream (at most about 4 KiB of them).
-        // While they are dispatched the connection is parsing, so its
-        // lastEventId() is undefined: the getter reads the event's own.
-        messages: (batch) => forEachEvent(batch, hooks.message),
-        error: (readyState, reason, status = 0, delay = -1, contentType = '', cause = undefined) => {
-          if (this.#readyState === CLOSED) return;
-          this.#readyState = readyState;
-          if (readyState === CLOSED) this.#release();
+        messages: (batch) => forEachEvent(batch, message),
+        // info: { readyState, reason, status, delay, contentType, cause }
+        error: (info) => {
+          if (this.#closed) return;
+          if (info.readyState === CLOSED) this.#release();
           const event = new Event('error');
-          const message = errorMessage(reason, readyState, status, contentType, options, cause);
-          const fields = { reason, status, message, delay: delay < 0 ? null : delay, cause };
+          const { reason, status, delay, cause } = info;
+          const fields = { reason, status, message: errorMessage(info, options), delay, cause };
           for (const name in fields) Object.defineProperty(event, name, { value: fields[name], enumerable: true });
           this.dispatchEvent(event);
         },
       };
       const start = (Connection) => {
-        if (this.#readyState !== CLOSED) {
+        if (!this.#closed) {
           this.#connection = new Connection(this.#url, options, hooks);
           watchStop();
           live.add(this.#connection);
@@ -252,7 +268,7 @@ export function defineEventSource(load, share = undefined) {
           // The wasm module did not load (a wrong path, a blocked fetch, a CSP
           // without 'wasm-unsafe-eval'): fail the source, and say why.
           console.error('eventsource-wasm: the WebAssembly module did not load', error);
-          hooks.error(CLOSED, 'module', 0, -1, '', error);
+          hooks.error({ readyState: CLOSED, reason: 'module', status: 0, delay: null, contentType: '', cause: error });
         });
       } else {
         start(loaded);
@@ -268,11 +284,12 @@ export function defineEventSource(load, share = undefined) {
     }
 
     get readyState() {
-      return this.#readyState;
+      if (this.#connection) return this.#connection.readyState();
+      return this.#closed ? CLOSED : CONNECTING;
     }
 
     get lastEventId() {
-      return this.#connection?.lastEventId() ?? this.#lastEventId;
+      return this.#dispatching ?? this.#connection?.lastEventId() ?? this.#lastEventId;
     }
 
     get reconnectionTime() {
@@ -280,20 +297,21 @@ export function defineEventSource(load, share = undefined) {
     }
 
     close() {
-      this.#readyState = CLOSED;
       this.#release();
     }
 
-    /** Stops the wasm side (abort, cancel the timer) and frees it, keeping
-     *  what the getters read; stops listening to the signal. */
+    /** CLOSED: stops the wasm side (abort, cancel the timer) and frees it,
+     *  keeping what the getters read; stops listening to the signal. */
     #release() {
+      this.#closed = true;
       const connection = this.#connection;
       this.#connection = null;
       this.#unsubscribe?.();
       this.#unsubscribe = null;
       if (connection) {
         live.delete(connection);
-        this.#lastEventId = connection.lastEventId() ?? this.#lastEventId;
+        // Closed by a listener of an event: that event's ID is the last one dispatched.
+        this.#lastEventId = this.#dispatching ?? connection.lastEventId() ?? this.#lastEventId;
         this.#reconnectionTime = connection.reconnectionTime() ?? this.#reconnectionTime;
         connection.close();
         connection.free();

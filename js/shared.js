@@ -276,8 +276,7 @@ class Hub {
     const hooks = {
       open: (origin) => this.opened(origin),
       messages: (batch) => forEachEvent(batch, (type, data, id) => this.produced(type, data, id)),
-      error: (readyState, reason, status, delay, contentType, cause) =>
-        this.failed({ readyState, reason, status, delay, contentType, cause }),
+      error: (info) => this.failed(info),
     };
     const start = (Connection) => {
       if (this.release) this.connection = new Connection(this.url, options, hooks);
@@ -285,7 +284,7 @@ class Hub {
     const loaded = this.load();
     if (typeof loaded.then !== 'function') return start(loaded);
     loaded.then(start, (cause) => {
-      if (this.release) this.failed({ readyState: CLOSED, reason: 'module', status: 0, delay: -1, contentType: '', cause });
+      if (this.release) this.failed({ readyState: CLOSED, reason: 'module', status: 0, delay: null, contentType: '', cause });
     });
   }
 
@@ -410,7 +409,9 @@ class Hub {
     this.rt = event.rt;
     this.keep(event);
     for (const s of [...this.subscriptions]) {
-      if (!s.closed && s.state === OPEN) s.hooks.message(event.type, event.data, event.id);
+      if (s.closed || s.state !== OPEN) continue;
+      s.lastEventIdSeen = event.id;
+      s.hooks.message(event.type, event.data, event.id);
     }
   }
 
@@ -442,7 +443,7 @@ class Hub {
     for (const s of [...this.subscriptions]) {
       if (s.closed) continue;
       s.state = readyState;
-      s.hooks.error(readyState, reason, status, delay, contentType, cause);
+      s.hooks.error({ readyState, reason, status, delay, contentType, cause });
     }
     if (readyState === CLOSED) this.shutdown();
   }
@@ -455,11 +456,16 @@ class Subscription {
     this.hooks = hooks;
     this.state = CONNECTING;
     this.closed = false;
+    this.lastEventIdSeen = null; // that of the last event delivered here
   }
 
-  /** null: the source keeps its own (that of the last event it dispatched). */
+  readyState() {
+    return this.closed ? CLOSED : this.state;
+  }
+
+  /** null before any event: the source's own (its lastEventId option). */
   lastEventId() {
-    return null;
+    return this.lastEventIdSeen;
   }
 
   reconnectionTime() {

@@ -2,55 +2,73 @@
 //!
 //! The machine makes every decision and keeps every time; a driver (the
 //! browser's, in `wasm`, or a test) performs what it says and tells it
-//! what happened, with the time (quinn-proto's style: every input carries
-//! `now`, and [`Machine::poll_timeout`] says when to call
-//! [`Machine::handle_timeout`]). It owns the [`ReadyState`], the URL, the
-//! reconnection time and the [`Parser`] (and so the last event ID), and
-//! implements items 4–13 and 22 of docs/spec.md, and the extensions:
-//! the retry policy, the inactivity timeout, the wait while offline.
+//! what happened, with the time. It is quinn-proto's style: every input
+//! carries `now`; [`Machine::poll_timeout`] says when to call
+//! [`Machine::handle_timeout`]; and inputs only change the machine and queue
+//! what happened, which the driver takes with [`Machine::poll`]. Nothing is
+//! called back from inside an input, so the page code that the driver runs
+//! for an output (an event listener) may call anything, the machine
+//! included, and there is one copy of every piece of state. It owns the
+//! [`ReadyState`], the URL, the reconnection time and the [`Parser`] (and so
+//! the last event ID), and implements items 4–13 and 22 of docs/spec.md, and
+//! the extensions: the retry policy, the inactivity timeout, the wait while
+//! offline.
 //!
-//! | driver saw | call | the driver then |
-//! | --- | --- | --- |
-//! | the source was made | [`Machine::start`] | carries out the transition |
-//! | its one timer, set for [`Machine::poll_timeout`], fired | [`Machine::handle_timeout`] | carries out the transition |
-//! | the runtime's `online` event | [`Machine::online`] | carries out the transition |
-//! | response headers | [`Machine::response`] | on [`Transition::Open`], fires `open` with [`Machine::origin`] and reads the body |
-//! | a body chunk | [`Machine::feed`] | (events go to the sink as they complete) |
-//! | the body ended | [`Machine::end_of_stream`] | carries out the transition |
-//! | fetch rejected | [`Machine::fetch_failed`] | carries out the transition |
-//! | the probe of [`Transition::Probe`] settled | [`Machine::probe_settled`] | carries out the transition |
-//! | reading the body failed | [`Machine::read_failed`] | carries out the transition |
-//! | the request could not be made | [`Machine::request_failed`] | carries out the transition |
-//! | `close()` | [`Machine::close`] | aborts the fetch, cancels the timer |
+//! ```text
+//! bytes, responses, failures, timers ──► inputs ──► Machine ──► queued outputs
+//!                                                      ▲            │ poll()
+//!              getters (readyState, lastEventId,       │            ▼
+//!              reconnectionTime), close() ─────────────┘   driver: fetch, probe,
+//!                                                          dispatch open, events, error
+//! ```
 //!
-//! After every call the driver sets its timer for [`Machine::poll_timeout`]
-//! (one timer: a later deadline than the one set only means that the timer
-//! fires early and [`Machine::handle_timeout`] does nothing).
+//! | driver saw | input |
+//! | --- | --- |
+//! | the source was made | [`Machine::start`] |
+//! | its one timer, set for [`Machine::poll_timeout`], fired | [`Machine::handle_timeout`] |
+//! | the runtime's `online` event | [`Machine::online`] |
+//! | response headers | [`Machine::response`] |
+//! | a body chunk | [`Machine::feed`] (again with the rest, after polling, while it consumes less than all) |
+//! | the body ended | [`Machine::end_of_stream`] |
+//! | fetch rejected | [`Machine::fetch_failed`] |
+//! | the probe of [`Output::Probe`] settled | [`Machine::probe_settled`] |
+//! | reading the body failed | [`Machine::read_failed`] |
+//! | the request could not be made | [`Machine::request_failed`] |
+//! | `close()` | [`Machine::close`] (no output: the driver aborts the fetch and cancels the timer) |
 //!
-//! A [`Transition`] says what to do: [`Transition::Connect`] means "fetch
-//! [`Machine::request`]"; [`Transition::Reconnect`] means "abort what is in
-//! flight, set CONNECTING, fire `error`" (the machine then waits
-//! `delay_ms` itself, through its timeout); [`Transition::Fail`] means
-//! "abort, set CLOSED, fire `error`". Once CLOSED, every input returns
-//! [`Transition::None`].
+//! After every input the driver calls [`Machine::poll`] until it returns
+//! `None`, carrying out each [`Output`] before it takes the next (with no
+//! borrow of the machine held: an output may run page code), then sets its
+//! one timer for [`Machine::poll_timeout`] (a later deadline than the one
+//! set only means that the timer fires early and
+//! [`Machine::handle_timeout`] does nothing).
+//!
+//! What the getters say moves with the outputs taken, not with the inputs:
+//! [`Machine::ready_state`] becomes OPEN when [`Output::Open`] is taken, and
+//! CONNECTING or CLOSED when [`Output::Error`] is; the reconnection time
+//! that a `retry` field sets is seen after the events before it. So a page
+//! never sees a state that its listeners have not been told of yet.
+//! [`Machine::close`] is the exception: CLOSED at once, and what was queued
+//! is dropped (spec 13: nothing is dispatched after `close()`).
 //!
 //! `Last-Event-ID` is not a CORS-safelisted request header (Fetch), so a
 //! cross-origin `fetch()` that carries it is preceded by a CORS preflight,
 //! which the native class never makes: a server may refuse it and still
 //! serve the native class. A CORS failure of a request that carried the
-//! header is therefore retried once, at once, without it
-//! ([`Transition::RetryWithoutLastEventId`]); only a CORS failure without
+//! header is therefore retried once, at once, without it (an
+//! [`Output::Fetch`] with no error before it); only a CORS failure without
 //! it fails the connection. The server then cannot resume from the last
 //! event ID, but the stream goes on as the native one does.
 //!
 //! `fetch()` rejects with the same `TypeError` for a CORS failure (fail) and
 //! an unreachable server (reconnect) (spec 5). Where the runtime enforces
 //! CORS, the machine asks for a `no-cors` probe of the same URL
-//! ([`Transition::Probe`]): an opaque response means that a server of
+//! ([`Output::Probe`]): an opaque response means that a server of
 //! another origin answered, so the failure was CORS; a failure, a plain
 //! response or no answer within [`PROBE_TIMEOUT`] means it was not.
 
 use alloc::string::String;
+use alloc::vec::Vec;
 use core::ops::ControlFlow;
 
 use crate::parser::{Event, ParseError, Parser, Sink, Status};
@@ -73,6 +91,23 @@ pub const DEFAULT_RECONNECTION_TIME: u32 = 3000;
 /// The longest delay a JavaScript timer can hold (2³¹ − 1 ms, about 24.8
 /// days); longer ones fire at once. Larger `retry` values are clamped to it.
 pub const MAX_TIMER_DELAY: u32 = i32::MAX as u32;
+
+/// The request method when none is given.
+pub const DEFAULT_METHOD: &str = "GET";
+
+/// The credentials mode when none is given (the standard's, without
+/// `withCredentials`).
+pub const DEFAULT_CREDENTIALS: &str = "same-origin";
+
+/// Events are handed over in batches ([`Output::Events`]) of about this many
+/// bytes at most (more only for one larger event): crossing from wasm into
+/// JS costs more per call than per byte, and in JS an event's fields are
+/// slices of its batch's string, so a page that keeps one `event.data`
+/// keeps at most this much more text alive than the event itself.
+pub const BATCH_BYTES: usize = 4 * 1024;
+
+/// A batch's allocation is kept for the next one up to this size.
+const KEEP_BATCH: usize = 64 * 1024;
 
 /// The `readyState` of an `EventSource`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,17 +137,58 @@ pub enum NetworkError {
     Transient,
 }
 
-/// Why a connection is being reestablished.
+/// Why the source fired `error` (the JS class's `event.reason`): the
+/// connection is being reestablished (CONNECTING), or it failed (CLOSED).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Interruption {
-    /// The server ended the response body.
+pub enum ErrorReason {
+    /// The server ended the response body (reconnecting).
     EndOfStream,
-    /// The fetch, or reading the body, failed.
+    /// The fetch or the read failed (reconnecting); or, when the source is
+    /// closed, a CORS failure, a URL that fetch cannot load, or an abort by
+    /// the document (`window.stop()`).
     Network,
-    /// Nothing arrived for longer than the inactivity timeout.
+    /// Nothing arrived for longer than the inactivity timeout (reconnecting).
     Timeout,
-    /// The request could not be made (e.g. a header callback failed).
+    /// The response status was not 200 (closed).
+    Status,
+    /// The Content-Type was not `text/event-stream` (closed).
+    ContentType,
+    /// An event or a line exceeded the maximum buffer size (closed).
+    BufferFull,
+    /// The retry policy's attempts all failed (closed).
+    RetriesExhausted,
+    /// The request could not be made, e.g. the headers callback failed
+    /// (reconnecting).
     Request,
+}
+
+impl ErrorReason {
+    /// Every reason, in the order of the JS class's types (`index.d.ts`,
+    /// `EventSourceErrorReason`, checked against this by a test).
+    pub const ALL: [ErrorReason; 8] = [
+        ErrorReason::EndOfStream,
+        ErrorReason::Network,
+        ErrorReason::Timeout,
+        ErrorReason::Status,
+        ErrorReason::ContentType,
+        ErrorReason::BufferFull,
+        ErrorReason::RetriesExhausted,
+        ErrorReason::Request,
+    ];
+
+    /// The name the JS class uses: `"end-of-stream"`, `"network"`, ...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorReason::EndOfStream => "end-of-stream",
+            ErrorReason::Network => "network",
+            ErrorReason::Timeout => "timeout",
+            ErrorReason::Status => "status",
+            ErrorReason::ContentType => "content-type",
+            ErrorReason::BufferFull => "buffer-full",
+            ErrorReason::RetriesExhausted => "retries-exhausted",
+            ErrorReason::Request => "request",
+        }
+    }
 }
 
 /// When to reconnect, and when to give up (an extension: the standard has
@@ -178,7 +254,7 @@ impl Default for Settings {
         Settings {
             policy: RetryPolicy::default(),
             inactivity_timeout: 0,
-            method: "GET".into(),
+            method: DEFAULT_METHOD.into(),
             probe_cors: false,
             online_events: true,
             seed: 0,
@@ -186,54 +262,55 @@ impl Default for Settings {
     }
 }
 
-/// What the driver must carry out after an input.
+/// What happened, for the driver to carry out: taken with [`Machine::poll`]
+/// after every input, one at a time, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Transition {
-    /// Nothing.
-    None,
-    /// Fetch [`Machine::request`] (spec 11): the first request, or a
-    /// reconnection's.
-    Connect,
-    /// The readyState is now OPEN: fire `open` (spec 7) with
-    /// [`Machine::origin`], and read the body.
-    Open,
-    /// The readyState is now CONNECTING: abort what is in flight, fire
-    /// `error` (spec 9). The machine waits `delay_ms` (spec 10), then says
-    /// [`Transition::Connect`] from [`Machine::handle_timeout`].
-    Reconnect {
-        /// The delay the retry policy gives, at most [`MAX_TIMER_DELAY`].
-        delay_ms: u32,
-        /// What ended the connection.
-        cause: Interruption,
-    },
-    /// The readyState is now CLOSED: abort what is in flight, fire `error`;
-    /// never reconnect (spec 12).
-    Fail(FailReason),
-    /// The request carried `Last-Event-ID` and failed the CORS check: fetch
-    /// [`Machine::request`] again at once (it no longer carries the
-    /// header); tell the page nothing. The readyState stays CONNECTING,
-    /// and the attempt is the same one for the retry policy.
-    RetryWithoutLastEventId,
-    /// Fetch rejected where the runtime enforces CORS: make a `no-cors`
-    /// request for [`Machine::request`]'s URL, with the same credentials
-    /// mode, and report with [`Machine::probe_settled`] as soon as its
-    /// headers arrive (then abort it).
+pub enum Output {
+    /// Abort what is in flight; fetch [`Machine::request`] (spec 11): the
+    /// first request, a reconnection's, or at once again without
+    /// `Last-Event-ID` after a CORS failure (the readyState stays
+    /// CONNECTING, and the page is told nothing).
+    Fetch,
+    /// Fetch rejected where the runtime enforces CORS: abort what is in
+    /// flight, make a `no-cors` request for [`Machine::request`]'s URL, with
+    /// the same credentials mode, and report with
+    /// [`Machine::probe_settled`] as soon as its headers arrive (then abort
+    /// it).
     Probe,
+    /// The readyState is now OPEN: fire `open` (spec 7) with
+    /// [`Machine::origin`], then read the body.
+    Open,
+    /// Events, parsed from the body: take them with
+    /// [`Machine::take_events`] and dispatch each (spec 26), unless the
+    /// source is closed meanwhile.
+    Events,
+    /// The readyState is now CONNECTING (`delay` is `Some`: the machine
+    /// waits that long, spec 9 and 10) or CLOSED (never again, spec 12):
+    /// abort what is in flight, fire `error`.
+    Error(Error),
 }
 
-/// Why the connection failed, for richer error reporting.
+/// An `error`: the readyState it leaves, and why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FailReason {
-    /// The response status was not 200 (the status).
-    Status(u16),
-    /// The Content-Type was not `text/event-stream`.
-    ContentType,
-    /// A network error that retrying cannot fix (see [`NetworkError`]).
-    Network(NetworkError),
-    /// The stream exceeded the parser's maximum buffer size.
-    Parse(ParseError),
-    /// The retry policy's `max_attempts` reconnections all failed.
-    RetriesExhausted,
+pub struct Error {
+    /// CONNECTING (a reconnection follows) or CLOSED.
+    pub ready_state: ReadyState,
+    /// Why.
+    pub reason: ErrorReason,
+    /// The response status, when a response came (200 for a wrong
+    /// Content-Type); else 0.
+    pub status: u16,
+    /// The delay (ms) before the next attempt, when reconnecting: what the
+    /// retry policy gives, at most [`MAX_TIMER_DELAY`].
+    pub delay: Option<u32>,
+}
+
+/// What waits in the queue: an output, or a `retry` field's reconnection
+/// time, applied (silently) once the events before it were taken.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Entry {
+    Output(Output),
+    Retry(u32),
 }
 
 /// The request to make.
@@ -284,6 +361,8 @@ enum Phase {
 #[derive(Debug, Clone)]
 pub struct Machine {
     phase: Phase,
+    /// The readyState the page has been told of (see the [module docs](self)).
+    ready_state: ReadyState,
     url: String,
     /// The origin of `url`.
     url_origin: String,
@@ -303,6 +382,12 @@ pub struct Machine {
     /// The request of this attempt carries `Last-Event-ID` (when the last
     /// event ID is not empty): set by each attempt, cleared by a CORS failure.
     with_last_event_id: bool,
+    /// What happened and was not taken yet, oldest first (a few entries at
+    /// most: a plain `Vec` is smaller in the wasm than a `VecDeque`).
+    queue: Vec<Entry>,
+    /// The events of [`Output::Events`], each field followed by a CR (see
+    /// [`Machine::take_events`]).
+    events: String,
 }
 
 impl Machine {
@@ -313,6 +398,7 @@ impl Machine {
     pub fn new(url: &str, origin: &str, parser: Parser, settings: Settings) -> Self {
         Machine {
             phase: Phase::New,
+            ready_state: ReadyState::Connecting,
             url: url.into(),
             url_origin: origin.into(),
             origin: String::new(),
@@ -324,25 +410,29 @@ impl Machine {
             parser,
             last_activity: 0.0,
             with_last_event_id: true,
+            queue: Vec::new(),
+            events: String::new(),
         }
     }
 
-    /// The current `readyState`.
+    // ---- Queries ---------------------------------------------------------------------
+
+    /// The `readyState`, as the outputs taken so far have told it (CLOSED at
+    /// once after [`Machine::close`]).
     pub fn ready_state(&self) -> ReadyState {
-        match self.phase {
-            Phase::Reading => ReadyState::Open,
-            Phase::Closed => ReadyState::Closed,
-            _ => ReadyState::Connecting,
-        }
+        self.ready_state
     }
 
     /// The reconnection time in milliseconds (the base of the retry policy's
-    /// delays), clamped to [`MAX_TIMER_DELAY`].
+    /// delays), clamped to [`MAX_TIMER_DELAY`]; a `retry` field's once the
+    /// events before it were taken.
     pub fn reconnection_time(&self) -> u32 {
         self.reconnection_time
     }
 
-    /// The last event ID string: sent as `Last-Event-ID` when not empty.
+    /// The last event ID string: sent as `Last-Event-ID` when not empty. It
+    /// is the stream's as parsed: while the events of a batch are being
+    /// dispatched, each event's own is its `last_event_id`.
     pub fn last_event_id(&self) -> &str {
         self.parser.last_event_id()
     }
@@ -358,15 +448,55 @@ impl Machine {
         &self.origin
     }
 
-    /// The request to make on [`Transition::Connect`] and
-    /// [`Transition::RetryWithoutLastEventId`], and the URL to probe on
-    /// [`Transition::Probe`].
+    /// The request to make on [`Output::Fetch`], and the URL to probe on
+    /// [`Output::Probe`].
     pub fn request(&self) -> Request<'_> {
         let id = self.parser.last_event_id();
         Request {
             url: &self.url,
             last_event_id: (self.with_last_event_id && !id.is_empty()).then_some(id),
             drop_credentials: self.crossed_origin,
+        }
+    }
+
+    // ---- Outputs ---------------------------------------------------------------------
+
+    /// The next thing to carry out, or `None` once everything was taken.
+    /// Call it until `None` after every input, and carry out each output
+    /// before taking the next: the getters move with what was taken.
+    pub fn poll(&mut self) -> Option<Output> {
+        loop {
+            if self.queue.is_empty() {
+                return None;
+            }
+            match self.queue.remove(0) {
+                Entry::Retry(time) => self.reconnection_time = time,
+                Entry::Output(output) => {
+                    match output {
+                        Output::Open => self.ready_state = ReadyState::Open,
+                        Output::Error(error) => self.ready_state = error.ready_state,
+                        _ => {}
+                    }
+                    return Some(output);
+                }
+            }
+        }
+    }
+
+    /// The events of the [`Output::Events`] just taken, in order, each as its
+    /// type, data and last event ID, every field followed by a CR (none can
+    /// contain one: the parser ends lines there); [`events_in`] splits them.
+    /// One string per batch rather than three per event: it crosses into JS
+    /// as it is. Give it back with [`Machine::recycle`] to keep its memory.
+    pub fn take_events(&mut self) -> String {
+        core::mem::take(&mut self.events)
+    }
+
+    /// Takes back a batch's string (its memory is used again, up to 64 KiB).
+    pub fn recycle(&mut self, mut batch: String) {
+        if self.events.is_empty() && batch.capacity() <= KEEP_BATCH && self.phase != Phase::Closed {
+            batch.clear();
+            self.events = batch;
         }
     }
 
@@ -383,11 +513,12 @@ impl Machine {
         deadline.is_finite().then_some(deadline)
     }
 
+    // ---- Inputs ----------------------------------------------------------------------
+
     /// The first request, at once (online or not, as the native class).
-    pub fn start(&mut self, now: Instant) -> Transition {
-        match self.phase {
-            Phase::New => self.connect(now),
-            _ => Transition::None,
+    pub fn start(&mut self, now: Instant) {
+        if self.phase == Phase::New {
+            self.connect(now);
         }
     }
 
@@ -399,7 +530,7 @@ impl Machine {
     /// those looks again every [`OFFLINE_POLL`] ms. Nothing received for the
     /// inactivity timeout reestablishes; a probe that did not answer in
     /// time counts as a network error.
-    pub fn handle_timeout(&mut self, now: Instant, online: bool) -> Transition {
+    pub fn handle_timeout(&mut self, now: Instant, online: bool) {
         match self.phase {
             Phase::Waiting { until } if now >= until => {
                 if online {
@@ -407,36 +538,21 @@ impl Machine {
                 }
                 let until = if self.settings.online_events { f64::INFINITY } else { now + f64::from(OFFLINE_POLL) };
                 self.phase = Phase::Waiting { until };
-                Transition::None
             }
             Phase::Fetching | Phase::Reading if self.poll_timeout().is_some_and(|deadline| now >= deadline) => {
-                self.reestablish(now, Interruption::Timeout)
+                self.reestablish(now, ErrorReason::Timeout)
             }
-            Phase::Probing { until } if now >= until => self.reestablish(now, Interruption::Network),
-            _ => Transition::None,
+            Phase::Probing { until } if now >= until => self.reestablish(now, ErrorReason::Network),
+            _ => {}
         }
     }
 
     /// The runtime fired `online`: a reconnection waiting (for the delay, or
     /// for the network) connects at once.
-    pub fn online(&mut self, now: Instant) -> Transition {
-        match self.phase {
-            Phase::Waiting { .. } => self.connect(now),
-            _ => Transition::None,
+    pub fn online(&mut self, now: Instant) {
+        if let Phase::Waiting { .. } = self.phase {
+            self.connect(now);
         }
-    }
-
-    /// An attempt: the scheme checked, then the request.
-    fn connect(&mut self, now: Instant) -> Transition {
-        if !fetchable_scheme(&self.url) {
-            // Retrying cannot help (spec 5).
-            return self.fail(FailReason::Network(NetworkError::Futile));
-        }
-        self.parser.reset();
-        self.phase = Phase::Fetching;
-        self.with_last_event_id = true;
-        self.last_activity = now;
-        Transition::Connect
     }
 
     /// The fetch gave a response: `status`, the `Content-Type` header, and
@@ -455,9 +571,9 @@ impl Machine {
         status: u16,
         content_type: Option<&str>,
         redirected_to: Option<Redirect<'_>>,
-    ) -> Transition {
+    ) {
         if self.phase != Phase::Fetching {
-            return Transition::None;
+            return;
         }
         self.last_activity = now;
         let origin = String::from(redirected_to.map_or(self.url_origin.as_str(), |to| to.origin));
@@ -470,51 +586,54 @@ impl Machine {
             }
         }
         if status != 200 {
-            return self.fail(FailReason::Status(status));
+            return self.fail(ErrorReason::Status, status);
         }
         if !content_type.is_some_and(is_event_stream) {
-            return self.fail(FailReason::ContentType);
+            return self.fail(ErrorReason::ContentType, status);
         }
         self.origin = origin;
         self.phase = Phase::Reading;
         self.attempts = 0;
-        Transition::Open
+        self.push(Output::Open);
     }
 
-    /// Parses a chunk of the body, reporting events and comments to `sink`
-    /// (a `retry` field also updates the reconnection time).
-    ///
-    /// Stops when the sink breaks, or as soon as the machine is CLOSED. A
-    /// parse error fails the connection: the returned transition is
-    /// [`Transition::Fail`].
-    pub fn feed<S: Sink + ?Sized>(&mut self, now: Instant, chunk: &[u8], sink: &mut S) -> (Status, Transition) {
-        if self.phase != Phase::Reading {
-            return (Status::Paused { consumed: 0 }, Transition::None);
+    /// Parses a chunk of the body; returns how many of its bytes were
+    /// consumed. Fewer than all: outputs wait (a batch of events is full,
+    /// or a `retry` field follows events); take them, then feed the rest,
+    /// while the readyState is OPEN. Nothing is consumed while outputs
+    /// wait, or when the body is not being read. A parse error fails the
+    /// connection ([`Output::Error`], after the events before it).
+    pub fn feed(&mut self, now: Instant, chunk: &[u8]) -> usize {
+        if self.phase != Phase::Reading || !self.queue.is_empty() {
+            return 0;
         }
         self.last_activity = now;
-        let mut sink = RetryTap { sink, reconnection_time: &mut self.reconnection_time };
+        let mut sink =
+            Batch { events: &mut self.events, queue: &mut self.queue, reconnection_time: &mut self.reconnection_time };
         // One parser in the wasm for every caller (the stream parser's too): a
         // virtual call per event costs less than a second copy of the parser.
         match self.parser.feed(chunk, &mut sink as &mut dyn Sink) {
-            Ok(status) => (status, Transition::None),
-            Err(error) => (Status::Paused { consumed: 0 }, self.fail(FailReason::Parse(error))),
+            Ok(Status::Done) => chunk.len(),
+            Ok(Status::Paused { consumed }) => consumed,
+            Err(ParseError::BufferFull { .. }) => {
+                self.fail(ErrorReason::BufferFull, 0);
+                chunk.len()
+            }
         }
     }
 
     /// The body ended without a network error: reestablish (spec 8).
-    pub fn end_of_stream(&mut self, now: Instant) -> Transition {
-        match self.phase {
-            Phase::Reading => self.reestablish(now, Interruption::EndOfStream),
-            _ => Transition::None,
+    pub fn end_of_stream(&mut self, now: Instant) {
+        if self.phase == Phase::Reading {
+            self.reestablish(now, ErrorReason::EndOfStream);
         }
     }
 
     /// The request could not be made (a headers callback failed): retry it
     /// as after a network error.
-    pub fn request_failed(&mut self, now: Instant) -> Transition {
-        match self.phase {
-            Phase::Fetching => self.reestablish(now, Interruption::Request),
-            _ => Transition::None,
+    pub fn request_failed(&mut self, now: Instant) {
+        if self.phase == Phase::Fetching {
+            self.reestablish(now, ErrorReason::Request);
         }
     }
 
@@ -522,16 +641,16 @@ impl Machine {
     /// `close()`: by the document, `window.stop()`): fail (spec 4).
     /// Otherwise a network error, or a CORS failure where the runtime
     /// enforces CORS: the machine asks for a probe to tell them apart.
-    pub fn fetch_failed(&mut self, now: Instant, aborted: bool) -> Transition {
+    pub fn fetch_failed(&mut self, now: Instant, aborted: bool) {
         if self.phase != Phase::Fetching {
-            return Transition::None;
+            return;
         }
         if aborted {
             return self.network_error(now, NetworkError::Aborted);
         }
         if self.settings.probe_cors {
             self.phase = Phase::Probing { until: now + f64::from(PROBE_TIMEOUT) };
-            return Transition::Probe;
+            return self.push(Output::Probe);
         }
         self.network_error(now, NetworkError::Transient)
     }
@@ -540,9 +659,9 @@ impl Machine {
     /// another origin answered: the failure was CORS), `Some(false)` any
     /// other response (a same-origin server answered: a reset), `None` it
     /// failed too (nothing answered).
-    pub fn probe_settled(&mut self, now: Instant, opaque: Option<bool>) -> Transition {
+    pub fn probe_settled(&mut self, now: Instant, opaque: Option<bool>) {
         if !matches!(self.phase, Phase::Probing { .. }) {
-            return Transition::None;
+            return;
         }
         self.phase = Phase::Fetching;
         let error = if opaque == Some(true) { NetworkError::Cors } else { NetworkError::Transient };
@@ -550,43 +669,64 @@ impl Machine {
     }
 
     /// Reading the body failed; `aborted` as for [`Machine::fetch_failed`].
-    pub fn read_failed(&mut self, now: Instant, aborted: bool) -> Transition {
-        if self.phase != Phase::Reading {
-            return Transition::None;
+    pub fn read_failed(&mut self, now: Instant, aborted: bool) {
+        if self.phase == Phase::Reading {
+            self.network_error(now, if aborted { NetworkError::Aborted } else { NetworkError::Transient });
         }
-        self.network_error(now, if aborted { NetworkError::Aborted } else { NetworkError::Transient })
+    }
+
+    /// `close()`: CLOSED at once, and nothing more is told (spec 13): what
+    /// waits in the queue is dropped. The driver aborts the fetch and
+    /// cancels its timer. The event being assembled is discarded and the
+    /// parser's buffers are given back; the last event ID stays readable.
+    pub fn close(&mut self) {
+        self.shut();
+        self.ready_state = ReadyState::Closed;
+        self.queue = Vec::new();
+        self.events = String::new();
+    }
+
+    // ---- Internals -------------------------------------------------------------------
+
+    fn push(&mut self, output: Output) {
+        self.queue.push(Entry::Output(output));
+    }
+
+    /// An attempt: the scheme checked, then the request.
+    fn connect(&mut self, now: Instant) {
+        if !fetchable_scheme(&self.url) {
+            // Retrying cannot help (spec 5).
+            return self.fail(ErrorReason::Network, 0);
+        }
+        self.parser.reset();
+        self.phase = Phase::Fetching;
+        self.with_last_event_id = true;
+        self.last_activity = now;
+        self.push(Output::Fetch);
     }
 
     /// A network error of the request or the body, classified (spec 4, 5).
-    fn network_error(&mut self, now: Instant, error: NetworkError) -> Transition {
+    fn network_error(&mut self, now: Instant, error: NetworkError) {
         match error {
-            NetworkError::Transient => self.reestablish(now, Interruption::Network),
+            NetworkError::Transient => self.reestablish(now, ErrorReason::Network),
             NetworkError::Cors if self.phase == Phase::Fetching && self.request().last_event_id.is_some() => {
                 self.with_last_event_id = false;
                 self.last_activity = now;
-                Transition::RetryWithoutLastEventId
+                self.push(Output::Fetch);
             }
-            NetworkError::Aborted | NetworkError::Futile | NetworkError::Cors => self.fail(FailReason::Network(error)),
+            NetworkError::Aborted | NetworkError::Futile | NetworkError::Cors => self.fail(ErrorReason::Network, 0),
         }
     }
 
-    /// `close()`: CLOSED at once; the driver aborts the fetch and cancels any
-    /// timer, and fires nothing (spec 13). The event being assembled is
-    /// discarded and the parser's buffers are given back; the last event ID
-    /// stays readable.
-    pub fn close(&mut self) {
-        self.phase = Phase::Closed;
-        self.parser.release();
-    }
-
-    fn reestablish(&mut self, now: Instant, cause: Interruption) -> Transition {
+    fn reestablish(&mut self, now: Instant, reason: ErrorReason) {
         if self.attempts >= self.settings.policy.max_attempts {
-            return self.fail(FailReason::RetriesExhausted);
+            return self.fail(ErrorReason::RetriesExhausted, 0);
         }
         self.attempts += 1;
-        let delay_ms = self.delay();
-        self.phase = Phase::Waiting { until: now + f64::from(delay_ms) };
-        Transition::Reconnect { delay_ms, cause }
+        let delay = self.delay();
+        self.phase = Phase::Waiting { until: now + f64::from(delay) };
+        let error = Error { ready_state: ReadyState::Connecting, reason, status: 0, delay: Some(delay) };
+        self.push(Output::Error(error));
     }
 
     /// The delay before reconnection number `self.attempts` (see [`RetryPolicy`]).
@@ -614,13 +754,28 @@ impl Machine {
         (x.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 11) as f64 / (1u64 << 53) as f64
     }
 
-    fn fail(&mut self, reason: FailReason) -> Transition {
+    /// Fails for good (spec 12), after what is queued already.
+    fn fail(&mut self, reason: ErrorReason, status: u16) {
         if self.phase == Phase::Closed {
-            return Transition::None;
+            return;
         }
-        self.close();
-        Transition::Fail(reason)
+        self.shut();
+        self.push(Output::Error(Error { ready_state: ReadyState::Closed, reason, status, delay: None }));
     }
+
+    /// No more input counts: the parser's memory is given back.
+    fn shut(&mut self) {
+        self.phase = Phase::Closed;
+        self.parser.release();
+    }
+}
+
+/// The events of a batch ([`Machine::take_events`]), in order.
+pub fn events_in(batch: &str) -> impl Iterator<Item = Event<'_>> {
+    let mut fields = batch.split('\r');
+    core::iter::from_fn(move || {
+        Some(Event { event_type: fields.next()?, data: fields.next()?, last_event_id: fields.next()? })
+    })
 }
 
 /// Whether fetch can load the URL's scheme; others fail at once (spec 5).
@@ -649,22 +804,39 @@ fn powi(mut base: f64, mut exponent: u32) -> f64 {
     result
 }
 
-/// Passes everything on, and keeps `retry` values as the reconnection time.
-struct RetryTap<'a, S: ?Sized> {
-    sink: &'a mut S,
+/// The parser's sink while reading: events into the batch, `retry` values
+/// into the reconnection time, once the events before them were taken.
+struct Batch<'a> {
+    events: &'a mut String,
+    queue: &'a mut Vec<Entry>,
     reconnection_time: &'a mut u32,
 }
 
-impl<S: Sink + ?Sized> Sink for RetryTap<'_, S> {
+impl Sink for Batch<'_> {
     fn event(&mut self, event: Event<'_>) -> ControlFlow<()> {
-        self.sink.event(event)
+        if self.events.is_empty() {
+            self.queue.push(Entry::Output(Output::Events));
+        }
+        for field in [event.event_type, event.data, event.last_event_id] {
+            self.events.push_str(field);
+            self.events.push('\r');
+        }
+        // A full batch goes before the rest of the chunk is parsed.
+        if self.events.len() >= BATCH_BYTES {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
     }
     fn retry(&mut self, millis: u64) -> ControlFlow<()> {
-        *self.reconnection_time = retry_delay(millis);
-        self.sink.retry(millis)
-    }
-    fn comment(&mut self, text: &str) -> ControlFlow<()> {
-        self.sink.comment(text)
+        let time = retry_delay(millis);
+        if self.queue.is_empty() {
+            *self.reconnection_time = time;
+            return ControlFlow::Continue(());
+        }
+        // Events wait: they see the reconnection time they came with.
+        self.queue.push(Entry::Retry(time));
+        ControlFlow::Break(())
     }
 }
 
@@ -692,26 +864,89 @@ mod tests {
     const T0: Instant = 1000.0;
     const STREAM: Option<&str> = Some("text/event-stream");
 
+    /// What an input led to, as the outputs polled after it say (events
+    /// are taken and left out; at most one other output is expected).
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    enum Transition {
+        None,
+        Connect,
+        Probe,
+        Open,
+        Reconnect { delay_ms: u32, cause: ErrorReason },
+        Fail(ErrorReason, u16),
+    }
+
+    /// Takes every output; events go to `items`.
+    fn drain(machine: &mut Machine, items: &mut Vec<Item>) -> Transition {
+        let mut transition = Transition::None;
+        while let Some(output) = machine.poll() {
+            assert_eq!(transition, Transition::None, "one output at most besides events, then {output:?}");
+            transition = match output {
+                Output::Fetch => Transition::Connect,
+                Output::Probe => Transition::Probe,
+                Output::Open => Transition::Open,
+                Output::Events => {
+                    let batch = machine.take_events();
+                    items.extend(events_in(&batch).map(|event| Item::Event(event.into())));
+                    machine.recycle(batch);
+                    Transition::None
+                }
+                Output::Error(Error {
+                    ready_state: ReadyState::Connecting,
+                    reason,
+                    status: 0,
+                    delay: Some(delay_ms),
+                }) => Transition::Reconnect { delay_ms, cause: reason },
+                Output::Error(Error { ready_state: ReadyState::Closed, reason, status, delay: None }) => {
+                    Transition::Fail(reason, status)
+                }
+                Output::Error(error) => panic!("{error:?}"),
+            };
+        }
+        transition
+    }
+
+    /// An input, and what it led to.
+    fn step(machine: &mut Machine, input: impl FnOnce(&mut Machine)) -> Transition {
+        input(machine);
+        drain(machine, &mut Vec::new())
+    }
+
+    /// The whole chunk, fed as a driver does (taking the outputs whenever
+    /// the machine stops); events go to `items`.
+    fn feed(machine: &mut Machine, now: Instant, chunk: &[u8], items: &mut Vec<Item>) -> Transition {
+        let mut rest = chunk;
+        loop {
+            let consumed = machine.feed(now, rest);
+            rest = &rest[consumed..];
+            let transition = drain(machine, items);
+            if rest.is_empty() || machine.ready_state() != ReadyState::Open {
+                return transition;
+            }
+            assert_eq!(transition, Transition::None);
+        }
+    }
+
     fn machine_with(settings: Settings) -> Machine {
         Machine::new(URL, ORIGIN, Parser::new(), settings)
     }
 
     fn started(settings: Settings) -> Machine {
         let mut machine = machine_with(settings);
-        assert_eq!(machine.start(T0), Transition::Connect);
+        assert_eq!(step(&mut machine, |m| m.start(T0)), Transition::Connect);
         machine
     }
 
     fn open_machine() -> Machine {
         let mut machine = started(Settings::default());
-        assert_eq!(machine.response(T0, 200, STREAM, None), Transition::Open);
+        assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None)), Transition::Open);
         machine
     }
 
     /// Fires the timer at the machine's deadline, online.
     fn wait_out(machine: &mut Machine) -> Transition {
         let deadline = machine.poll_timeout().expect("a deadline");
-        machine.handle_timeout(deadline, true)
+        step(machine, |m| m.handle_timeout(deadline, true))
     }
 
     fn settings_with(policy: RetryPolicy) -> Settings {
@@ -725,10 +960,10 @@ mod tests {
         assert_eq!(machine.reconnection_time(), 3000);
         assert_eq!(machine.poll_timeout(), None);
         // Nothing but start() starts it; start() only once.
-        assert_eq!(machine.handle_timeout(T0, true), Transition::None);
-        assert_eq!(machine.online(T0), Transition::None);
-        assert_eq!(machine.start(T0), Transition::Connect);
-        assert_eq!(machine.start(T0), Transition::None);
+        assert_eq!(step(&mut machine, |m| m.handle_timeout(T0, true)), Transition::None);
+        assert_eq!(step(&mut machine, |m| m.online(T0)), Transition::None);
+        assert_eq!(step(&mut machine, |m| m.start(T0)), Transition::Connect);
+        assert_eq!(step(&mut machine, |m| m.start(T0)), Transition::None);
         assert_eq!(machine.request(), Request { url: URL, last_event_id: None, drop_credentials: false });
     }
 
@@ -736,12 +971,12 @@ mod tests {
     fn spec_5_a_scheme_fetch_cannot_load_fails_at_once() {
         for url in ["ftp://a.test/", "about:blank", "mailto:a@a.test", "javascript:0", "file:///x"] {
             let mut machine = Machine::new(url, "null", Parser::new(), Settings::default());
-            assert_eq!(machine.start(T0), Transition::Fail(FailReason::Network(NetworkError::Futile)), "{url}");
+            assert_eq!(step(&mut machine, |m| m.start(T0)), Transition::Fail(ErrorReason::Network, 0), "{url}");
             assert_eq!(machine.ready_state(), ReadyState::Closed);
         }
         for url in ["HTTP://a.test/", "https://a.test/", "data:text/event-stream,x", "blob:http://a.test/1"] {
             assert_eq!(
-                Machine::new(url, "null", Parser::new(), Settings::default()).start(T0),
+                step(&mut Machine::new(url, "null", Parser::new(), Settings::default()), |m| m.start(T0)),
                 Transition::Connect,
                 "{url}"
             );
@@ -773,21 +1008,24 @@ mod tests {
 
     #[test]
     fn spec_6_bad_responses_fail() {
-        for (status, content_type, reason) in [
-            (204, STREAM, FailReason::Status(204)),
-            (404, STREAM, FailReason::Status(404)),
-            (500, None, FailReason::Status(500)),
-            (301, None, FailReason::Status(301)),
-            (200, Some("text/plain"), FailReason::ContentType),
-            (200, None, FailReason::ContentType),
+        for (status, content_type, reason, expected) in [
+            (204, STREAM, ErrorReason::Status, 204),
+            (404, STREAM, ErrorReason::Status, 404),
+            (500, None, ErrorReason::Status, 500),
+            (301, None, ErrorReason::Status, 301),
+            (200, Some("text/plain"), ErrorReason::ContentType, 200),
+            (200, None, ErrorReason::ContentType, 200),
         ] {
             let mut machine = started(Settings::default());
-            assert_eq!(machine.response(T0, status, content_type, None), Transition::Fail(reason));
+            assert_eq!(
+                step(&mut machine, |m| m.response(T0, status, content_type, None)),
+                Transition::Fail(reason, expected)
+            );
             assert_eq!(machine.ready_state(), ReadyState::Closed);
             // spec 12: never reconnect.
             assert_eq!(machine.poll_timeout(), None);
-            assert_eq!(machine.handle_timeout(T0 + 1e9, true), Transition::None);
-            assert_eq!(machine.online(T0), Transition::None);
+            assert_eq!(step(&mut machine, |m| m.handle_timeout(T0 + 1e9, true)), Transition::None);
+            assert_eq!(step(&mut machine, |m| m.online(T0)), Transition::None);
         }
     }
 
@@ -795,37 +1033,38 @@ mod tests {
     fn spec_8_to_11_end_of_stream_reconnects_after_the_delay_with_the_last_event_id() {
         let mut machine = open_machine();
         let mut items = Vec::new();
-        let (status, transition) = machine.feed(T0, b"retry: 1500\nid: 4\ndata: a\n\nid: 5\ndata: lost", &mut items);
-        assert_eq!((status, transition), (Status::Done, Transition::None));
-        assert_eq!(items.len(), 2);
+        let transition = feed(&mut machine, T0, b"retry: 1500\nid: 4\ndata: a\n\nid: 5\ndata: lost", &mut items);
+        assert_eq!(transition, Transition::None);
+        assert_eq!(items.len(), 1);
+        assert_eq!(machine.reconnection_time(), 1500);
         assert_eq!(
-            machine.end_of_stream(T0 + 10.0),
-            Transition::Reconnect { delay_ms: 1500, cause: Interruption::EndOfStream }
+            step(&mut machine, |m| m.end_of_stream(T0 + 10.0)),
+            Transition::Reconnect { delay_ms: 1500, cause: ErrorReason::EndOfStream }
         );
         assert_eq!(machine.ready_state(), ReadyState::Connecting);
         // spec 10: the wait is the machine's.
         assert_eq!(machine.poll_timeout(), Some(T0 + 1510.0));
-        assert_eq!(machine.handle_timeout(T0 + 1509.0, true), Transition::None);
-        assert_eq!(machine.handle_timeout(T0 + 1510.0, true), Transition::Connect);
+        assert_eq!(step(&mut machine, |m| m.handle_timeout(T0 + 1509.0, true)), Transition::None);
+        assert_eq!(step(&mut machine, |m| m.handle_timeout(T0 + 1510.0, true)), Transition::Connect);
         assert_eq!(machine.request().last_event_id, Some("4"));
         // The next connection opens as the first did.
-        assert_eq!(machine.response(T0 + 1600.0, 200, STREAM, None), Transition::Open);
+        assert_eq!(step(&mut machine, |m| m.response(T0 + 1600.0, 200, STREAM, None)), Transition::Open);
     }
 
     #[test]
     fn spec_5_network_errors_reconnect() {
         let mut machine = open_machine();
         assert_eq!(
-            machine.read_failed(T0, false),
-            Transition::Reconnect { delay_ms: 3000, cause: Interruption::Network }
+            step(&mut machine, |m| m.read_failed(T0, false)),
+            Transition::Reconnect { delay_ms: 3000, cause: ErrorReason::Network }
         );
         // The same failure reported twice (fetch and reader) counts once.
-        assert_eq!(machine.read_failed(T0, false), Transition::None);
-        assert_eq!(machine.fetch_failed(T0, false), Transition::None);
+        assert_eq!(step(&mut machine, |m| m.read_failed(T0, false)), Transition::None);
+        assert_eq!(step(&mut machine, |m| m.fetch_failed(T0, false)), Transition::None);
         assert_eq!(wait_out(&mut machine), Transition::Connect);
         assert_eq!(
-            machine.fetch_failed(T0, false),
-            Transition::Reconnect { delay_ms: 3000, cause: Interruption::Network }
+            step(&mut machine, |m| m.fetch_failed(T0, false)),
+            Transition::Reconnect { delay_ms: 3000, cause: ErrorReason::Network }
         );
         assert_eq!(machine.ready_state(), ReadyState::Connecting);
     }
@@ -834,10 +1073,10 @@ mod tests {
     fn spec_4_an_abort_fails_connecting_or_open() {
         // Not by close(): the document aborted the fetch (window.stop()).
         let mut machine = started(Settings::default());
-        assert_eq!(machine.fetch_failed(T0, true), Transition::Fail(FailReason::Network(NetworkError::Aborted)));
+        assert_eq!(step(&mut machine, |m| m.fetch_failed(T0, true)), Transition::Fail(ErrorReason::Network, 0));
         assert_eq!(machine.poll_timeout(), None);
         let mut machine = open_machine();
-        assert_eq!(machine.read_failed(T0, true), Transition::Fail(FailReason::Network(NetworkError::Aborted)));
+        assert_eq!(step(&mut machine, |m| m.read_failed(T0, true)), Transition::Fail(ErrorReason::Network, 0));
         assert_eq!(machine.ready_state(), ReadyState::Closed);
     }
 
@@ -845,17 +1084,17 @@ mod tests {
     /// CONNECTING, with the reconnection's request made.
     fn reconnecting_with_id(id: &[u8]) -> Machine {
         let mut machine = started(Settings { probe_cors: true, ..Settings::default() });
-        assert_eq!(machine.response(T0, 200, STREAM, None), Transition::Open);
-        let _ = machine.feed(T0, id, &mut Vec::new());
-        assert!(matches!(machine.end_of_stream(T0), Transition::Reconnect { .. }));
+        assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None)), Transition::Open);
+        let _ = feed(&mut machine, T0, id, &mut Vec::new());
+        assert!(matches!(step(&mut machine, |m| m.end_of_stream(T0)), Transition::Reconnect { .. }));
         assert_eq!(wait_out(&mut machine), Transition::Connect);
         machine
     }
 
     /// Fetch fails, the probe says `opaque`.
     fn cors_failure(machine: &mut Machine) -> Transition {
-        assert_eq!(machine.fetch_failed(T0, false), Transition::Probe);
-        machine.probe_settled(T0, Some(true))
+        assert_eq!(step(machine, |m| m.fetch_failed(T0, false)), Transition::Probe);
+        step(machine, |m| m.probe_settled(T0, Some(true)))
     }
 
     #[test]
@@ -867,7 +1106,7 @@ mod tests {
         let mut parser = Parser::new();
         parser.set_last_event_id("saved");
         let mut machine = Machine::new(URL, ORIGIN, parser, Settings::default());
-        assert_eq!(machine.start(T0), Transition::Connect);
+        assert_eq!(step(&mut machine, |m| m.start(T0)), Transition::Connect);
         assert_eq!(machine.request().last_event_id, Some("saved"));
     }
 
@@ -876,53 +1115,53 @@ mod tests {
         let probing = || started(Settings { probe_cors: true, ..Settings::default() });
         // An opaque answer: CORS, which fails.
         let mut machine = probing();
-        assert_eq!(cors_failure(&mut machine), Transition::Fail(FailReason::Network(NetworkError::Cors)));
+        assert_eq!(cors_failure(&mut machine), Transition::Fail(ErrorReason::Network, 0));
         // A plain answer (same origin: a reset), or none: a network error.
         for answer in [Some(false), None] {
             let mut machine = probing();
-            assert_eq!(machine.fetch_failed(T0, false), Transition::Probe);
+            assert_eq!(step(&mut machine, |m| m.fetch_failed(T0, false)), Transition::Probe);
             assert_eq!(machine.ready_state(), ReadyState::Connecting);
             assert_eq!(
-                machine.probe_settled(T0 + 5.0, answer),
-                Transition::Reconnect { delay_ms: 3000, cause: Interruption::Network }
+                step(&mut machine, |m| m.probe_settled(T0 + 5.0, answer)),
+                Transition::Reconnect { delay_ms: 3000, cause: ErrorReason::Network }
             );
             assert_eq!(machine.poll_timeout(), Some(T0 + 3005.0));
         }
         // A probe that never answers: a network error after PROBE_TIMEOUT.
         let mut machine = probing();
-        assert_eq!(machine.fetch_failed(T0, false), Transition::Probe);
+        assert_eq!(step(&mut machine, |m| m.fetch_failed(T0, false)), Transition::Probe);
         assert_eq!(machine.poll_timeout(), Some(T0 + f64::from(PROBE_TIMEOUT)));
-        assert_eq!(machine.handle_timeout(T0 + 1.0, true), Transition::None);
-        assert_eq!(wait_out(&mut machine), Transition::Reconnect { delay_ms: 3000, cause: Interruption::Network });
+        assert_eq!(step(&mut machine, |m| m.handle_timeout(T0 + 1.0, true)), Transition::None);
+        assert_eq!(wait_out(&mut machine), Transition::Reconnect { delay_ms: 3000, cause: ErrorReason::Network });
         // Its late answer is ignored.
-        assert_eq!(machine.probe_settled(T0, Some(true)), Transition::None);
+        assert_eq!(step(&mut machine, |m| m.probe_settled(T0, Some(true))), Transition::None);
         // An abort is not probed; a runtime without CORS (or a custom fetch) probes nothing.
         let mut machine = probing();
-        assert_eq!(machine.fetch_failed(T0, true), Transition::Fail(FailReason::Network(NetworkError::Aborted)));
+        assert_eq!(step(&mut machine, |m| m.fetch_failed(T0, true)), Transition::Fail(ErrorReason::Network, 0));
         let mut machine = started(Settings::default());
         assert_eq!(
-            machine.fetch_failed(T0, false),
-            Transition::Reconnect { delay_ms: 3000, cause: Interruption::Network }
+            step(&mut machine, |m| m.fetch_failed(T0, false)),
+            Transition::Reconnect { delay_ms: 3000, cause: ErrorReason::Network }
         );
     }
 
     #[test]
     fn a_cors_failure_with_last_event_id_retries_once_without_it() {
         let mut machine = reconnecting_with_id(b"id: 7\n\n");
-        assert_eq!(cors_failure(&mut machine), Transition::RetryWithoutLastEventId);
+        assert_eq!(cors_failure(&mut machine), Transition::Connect);
         assert_eq!(machine.ready_state(), ReadyState::Connecting);
         assert_eq!(machine.request().last_event_id, None);
         // The ID itself is kept: the events of the new stream carry it.
         assert_eq!(machine.last_event_id(), "7");
         // The retry passes CORS: the stream goes on.
-        assert_eq!(machine.response(T0, 200, STREAM, None), Transition::Open);
+        assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None)), Transition::Open);
         // The next reconnection tries the header again.
-        assert!(matches!(machine.end_of_stream(T0), Transition::Reconnect { .. }));
+        assert!(matches!(step(&mut machine, |m| m.end_of_stream(T0)), Transition::Reconnect { .. }));
         assert_eq!(wait_out(&mut machine), Transition::Connect);
         assert_eq!(machine.request().last_event_id, Some("7"));
         // The retry fails CORS too: a CORS failure, whatever the header.
-        assert_eq!(cors_failure(&mut machine), Transition::RetryWithoutLastEventId);
-        assert_eq!(cors_failure(&mut machine), Transition::Fail(FailReason::Network(NetworkError::Cors)));
+        assert_eq!(cors_failure(&mut machine), Transition::Connect);
+        assert_eq!(cors_failure(&mut machine), Transition::Fail(ErrorReason::Network, 0));
         assert_eq!(machine.ready_state(), ReadyState::Closed);
         assert_eq!(machine.poll_timeout(), None);
     }
@@ -930,14 +1169,14 @@ mod tests {
     #[test]
     fn other_failures_with_last_event_id_are_not_retried_without_it() {
         let mut machine = reconnecting_with_id(b"id: 7\n\n");
-        assert!(matches!(machine.fetch_failed(T0, false), Transition::Probe));
-        assert!(matches!(machine.probe_settled(T0, None), Transition::Reconnect { .. }));
+        assert!(matches!(step(&mut machine, |m| m.fetch_failed(T0, false)), Transition::Probe));
+        assert!(matches!(step(&mut machine, |m| m.probe_settled(T0, None)), Transition::Reconnect { .. }));
         assert_eq!(wait_out(&mut machine), Transition::Connect);
         assert_eq!(machine.request().last_event_id, Some("7"));
-        assert_eq!(machine.fetch_failed(T0, true), Transition::Fail(FailReason::Network(NetworkError::Aborted)));
+        assert_eq!(step(&mut machine, |m| m.fetch_failed(T0, true)), Transition::Fail(ErrorReason::Network, 0));
         // Without an ID, a CORS failure fails at once.
         let mut machine = started(Settings { probe_cors: true, ..Settings::default() });
-        assert_eq!(cors_failure(&mut machine), Transition::Fail(FailReason::Network(NetworkError::Cors)));
+        assert_eq!(cors_failure(&mut machine), Transition::Fail(ErrorReason::Network, 0));
     }
 
     #[test]
@@ -946,20 +1185,20 @@ mod tests {
         machine.close();
         assert_eq!(machine.ready_state(), ReadyState::Closed);
         let mut items: Vec<Item> = Vec::new();
-        assert_eq!(machine.feed(T0, b"data: x\n\n", &mut items).1, Transition::None);
+        assert_eq!(feed(&mut machine, T0, b"data: x\n\n", &mut items), Transition::None);
         assert!(items.is_empty());
-        assert_eq!(machine.read_failed(T0, true), Transition::None);
-        assert_eq!(machine.end_of_stream(T0), Transition::None);
-        assert_eq!(machine.response(T0, 200, STREAM, None), Transition::None);
+        assert_eq!(step(&mut machine, |m| m.read_failed(T0, true)), Transition::None);
+        assert_eq!(step(&mut machine, |m| m.end_of_stream(T0)), Transition::None);
+        assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None)), Transition::None);
         assert_eq!(machine.poll_timeout(), None);
-        assert_eq!(machine.handle_timeout(T0 + 1e9, true), Transition::None);
-        assert_eq!(machine.online(T0), Transition::None);
+        assert_eq!(step(&mut machine, |m| m.handle_timeout(T0 + 1e9, true)), Transition::None);
+        assert_eq!(step(&mut machine, |m| m.online(T0)), Transition::None);
         // Closed while waiting: the wait is over.
         let mut machine = open_machine();
-        assert!(matches!(machine.end_of_stream(T0), Transition::Reconnect { .. }));
+        assert!(matches!(step(&mut machine, |m| m.end_of_stream(T0)), Transition::Reconnect { .. }));
         machine.close();
         assert_eq!(machine.poll_timeout(), None);
-        assert_eq!(machine.handle_timeout(T0 + 1e9, true), Transition::None);
+        assert_eq!(step(&mut machine, |m| m.handle_timeout(T0 + 1e9, true)), Transition::None);
     }
 
     #[test]
@@ -968,39 +1207,131 @@ mod tests {
         // gives back what the parser holds (tests/memory.rs measures it).
         let mut items: Vec<Item> = Vec::new();
         let mut machine = open_machine();
-        let _ = machine.feed(T0, b"id: 9\ndata: a\n\ndata: half an event", &mut items);
+        let _ = feed(&mut machine, T0, b"id: 9\ndata: a\n\ndata: half an event", &mut items);
         assert!(machine.parser.pending_bytes() > 0);
         machine.close();
         assert_eq!(machine.parser.pending_bytes(), 0);
         assert_eq!(machine.last_event_id(), "9");
         let mut machine = open_machine();
-        let _ = machine.feed(T0, b"id: 9\ndata: a\n\ndata: half an event", &mut items);
-        assert!(matches!(machine.end_of_stream(T0), Transition::Reconnect { .. }));
+        let _ = feed(&mut machine, T0, b"id: 9\ndata: a\n\ndata: half an event", &mut items);
+        assert!(matches!(step(&mut machine, |m| m.end_of_stream(T0)), Transition::Reconnect { .. }));
         let _ = wait_out(&mut machine);
-        assert_eq!(machine.response(T0, 500, STREAM, None), Transition::Fail(FailReason::Status(500)));
+        assert_eq!(
+            step(&mut machine, |m| m.response(T0, 500, STREAM, None)),
+            Transition::Fail(ErrorReason::Status, 500)
+        );
         assert_eq!(machine.parser.pending_bytes(), 0);
         assert_eq!(machine.last_event_id(), "9");
+    }
+
+    #[test]
+    fn inputs_only_queue_and_the_getters_move_with_what_is_taken() {
+        let mut machine = machine_with(Settings::default());
+        machine.start(T0);
+        machine.response(T0, 200, STREAM, None);
+        // Nothing told yet: still CONNECTING.
+        assert_eq!(machine.ready_state(), ReadyState::Connecting);
+        assert_eq!(machine.poll(), Some(Output::Fetch));
+        assert_eq!(machine.ready_state(), ReadyState::Connecting);
+        assert_eq!(machine.poll(), Some(Output::Open));
+        assert_eq!(machine.ready_state(), ReadyState::Open);
+        assert_eq!(machine.poll(), None);
+        // Events, then a failure: OPEN while the events are dispatched, CLOSED with the error.
+        let mut machine = Machine::new(URL, ORIGIN, Parser::with_max_buffer_size(8), Settings::default());
+        machine.start(T0);
+        machine.response(T0, 200, STREAM, None);
+        while machine.poll().is_some() {}
+        assert_eq!(machine.feed(T0, b"id: 1\ndata: a\n\ndata: 0123456789"), 31);
+        assert_eq!(machine.poll(), Some(Output::Events));
+        assert_eq!(machine.take_events(), "message\ra\r1\r");
+        assert_eq!(machine.ready_state(), ReadyState::Open);
+        let error = Error { ready_state: ReadyState::Closed, reason: ErrorReason::BufferFull, status: 0, delay: None };
+        assert_eq!(machine.poll(), Some(Output::Error(error)));
+        assert_eq!(machine.ready_state(), ReadyState::Closed);
+        assert_eq!(machine.poll(), None);
+    }
+
+    #[test]
+    fn a_retry_field_counts_once_the_events_before_it_were_taken() {
+        let mut machine = open_machine();
+        let chunk = b"data: a\n\nretry: 50\ndata: b\n\n";
+        let consumed = machine.feed(T0, chunk);
+        assert_eq!(&chunk[..consumed], b"data: a\n\nretry: 50\n", "the parser stops after the retry field");
+        assert_eq!(machine.poll(), Some(Output::Events));
+        assert_eq!(machine.reconnection_time(), 3000, "the event before it still sees the old time");
+        let batch = machine.take_events();
+        assert_eq!(events_in(&batch).map(|event| event.data).collect::<Vec<_>>(), ["a"]);
+        machine.recycle(batch);
+        assert_eq!(machine.poll(), None);
+        assert_eq!(machine.reconnection_time(), 50);
+        assert_eq!(machine.feed(T0, &chunk[consumed..]), chunk.len() - consumed);
+        assert_eq!(machine.poll(), Some(Output::Events));
+        assert_eq!(machine.take_events(), "message\rb\r\r");
+        // Without events waiting, the time is taken at once.
+        assert_eq!(machine.feed(T0, b"retry: 70\n"), 10);
+        assert_eq!((machine.poll(), machine.reconnection_time()), (None, 70));
+    }
+
+    #[test]
+    fn events_come_in_batches_and_feeding_waits_for_them_to_be_taken() {
+        let mut machine = open_machine();
+        let data = "x".repeat(100);
+        let stream: alloc::string::String = (0..100).map(|i| alloc::format!("id: {i}\ndata: {data}\n\n")).collect();
+        let mut rest = stream.as_bytes();
+        let mut batches = Vec::new();
+        let mut ids = Vec::new();
+        while !rest.is_empty() {
+            let consumed = machine.feed(T0, rest);
+            assert!(consumed > 0);
+            rest = &rest[consumed..];
+            // Outputs wait: nothing more is consumed until they are taken.
+            assert_eq!(machine.feed(T0, rest), 0);
+            assert_eq!(machine.poll(), Some(Output::Events));
+            let batch = machine.take_events();
+            batches.push(batch.len());
+            ids.extend(events_in(&batch).map(|event| event.last_event_id.parse::<u32>().unwrap()));
+            machine.recycle(batch);
+            assert_eq!(machine.poll(), None);
+        }
+        assert_eq!(ids, (0..100).collect::<Vec<_>>(), "every event once, in order");
+        let event = "message\r".len() + data.len() + "\r99\r".len();
+        assert!(batches.len() >= 100 * event / (BATCH_BYTES + event), "{batches:?}");
+        assert!(batches.iter().all(|&len| len < BATCH_BYTES + event), "{batches:?}");
+    }
+
+    #[test]
+    fn spec_13_close_drops_what_was_queued() {
+        let mut machine = open_machine();
+        assert_eq!(machine.feed(T0, b"data: a\n\n"), 9);
+        machine.end_of_stream(T0);
+        machine.close();
+        assert_eq!(machine.ready_state(), ReadyState::Closed);
+        assert_eq!(machine.poll(), None);
+        assert_eq!(machine.take_events(), "");
     }
 
     #[test]
     fn retry_is_clamped_to_what_a_timer_can_hold() {
         let mut machine = open_machine();
         let mut items = Vec::new();
-        let _ = machine.feed(T0, b"retry: 99999999999999\n", &mut items);
+        let _ = feed(&mut machine, T0, b"retry: 99999999999999\n", &mut items);
         assert_eq!(machine.reconnection_time(), MAX_TIMER_DELAY);
-        let _ = machine.feed(T0, b"retry: 0\n", &mut items);
-        assert_eq!(machine.end_of_stream(T0), Transition::Reconnect { delay_ms: 0, cause: Interruption::EndOfStream });
+        let _ = feed(&mut machine, T0, b"retry: 0\n", &mut items);
+        assert_eq!(
+            step(&mut machine, |m| m.end_of_stream(T0)),
+            Transition::Reconnect { delay_ms: 0, cause: ErrorReason::EndOfStream }
+        );
         assert_eq!(machine.poll_timeout(), Some(T0));
     }
 
     #[test]
     fn a_parse_error_fails_the_connection() {
         let mut machine = Machine::new(URL, ORIGIN, Parser::with_max_buffer_size(8), Settings::default());
-        assert_eq!(machine.start(T0), Transition::Connect);
-        assert_eq!(machine.response(T0, 200, STREAM, None), Transition::Open);
+        assert_eq!(step(&mut machine, |m| m.start(T0)), Transition::Connect);
+        assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None)), Transition::Open);
         let mut items = Vec::new();
-        let (_, transition) = machine.feed(T0, b"data: 0123456789", &mut items);
-        assert_eq!(transition, Transition::Fail(FailReason::Parse(ParseError::BufferFull { limit: 8 })));
+        let transition = feed(&mut machine, T0, b"data: 0123456789", &mut items);
+        assert_eq!(transition, Transition::Fail(ErrorReason::BufferFull, 0));
         assert_eq!(machine.ready_state(), ReadyState::Closed);
     }
 
@@ -1010,9 +1341,9 @@ mod tests {
         (0..n)
             .map(|_| {
                 let now = machine.poll_timeout().unwrap_or(T0);
-                assert_eq!(machine.handle_timeout(now, true), Transition::Connect);
-                match machine.fetch_failed(now, false) {
-                    Transition::Reconnect { delay_ms, cause: Interruption::Network } => {
+                assert_eq!(step(machine, |m| m.handle_timeout(now, true)), Transition::Connect);
+                match step(machine, |m| m.fetch_failed(now, false)) {
+                    Transition::Reconnect { delay_ms, cause: ErrorReason::Network } => {
                         assert_eq!(machine.poll_timeout(), Some(now + f64::from(delay_ms)));
                         delay_ms
                     }
@@ -1025,7 +1356,7 @@ mod tests {
     /// A machine that has failed once: waiting to reconnect.
     fn failing(settings: Settings) -> Machine {
         let mut machine = started(settings);
-        assert!(matches!(machine.fetch_failed(T0, false), Transition::Reconnect { .. }));
+        assert!(matches!(step(&mut machine, |m| m.fetch_failed(T0, false)), Transition::Reconnect { .. }));
         machine
     }
 
@@ -1054,10 +1385,13 @@ mod tests {
         let mut machine = failing(settings_with(policy(100, u32::MAX, 3.0, 0.0, u32::MAX)));
         assert_eq!(delays(&mut machine, 2), [300, 900]);
         assert_eq!(wait_out(&mut machine), Transition::Connect);
-        assert_eq!(machine.response(T0, 200, STREAM, None), Transition::Open);
-        let _ = machine.feed(T0, b"retry: 50\n", &mut Vec::new());
+        assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None)), Transition::Open);
+        let _ = feed(&mut machine, T0, b"retry: 50\n", &mut Vec::new());
         assert_eq!(machine.reconnection_time(), 50);
-        assert_eq!(machine.end_of_stream(T0), Transition::Reconnect { delay_ms: 50, cause: Interruption::EndOfStream });
+        assert_eq!(
+            step(&mut machine, |m| m.end_of_stream(T0)),
+            Transition::Reconnect { delay_ms: 50, cause: ErrorReason::EndOfStream }
+        );
         assert_eq!(delays(&mut machine, 2), [150, 450]);
         // The cap is the timer's even without max_delay.
         assert!(delays(&mut machine, 40).ends_with(&[MAX_TIMER_DELAY]));
@@ -1080,11 +1414,14 @@ mod tests {
         for max_attempts in [0, 1, 3] {
             let mut machine = started(settings_with(policy(10, 10, 1.0, 0.0, max_attempts)));
             if max_attempts > 0 {
-                assert!(matches!(machine.fetch_failed(T0, false), Transition::Reconnect { .. }));
+                assert!(matches!(step(&mut machine, |m| m.fetch_failed(T0, false)), Transition::Reconnect { .. }));
                 assert_eq!(delays(&mut machine, max_attempts as usize - 1).len(), max_attempts as usize - 1);
                 assert_eq!(wait_out(&mut machine), Transition::Connect);
             }
-            assert_eq!(machine.fetch_failed(T0, false), Transition::Fail(FailReason::RetriesExhausted));
+            assert_eq!(
+                step(&mut machine, |m| m.fetch_failed(T0, false)),
+                Transition::Fail(ErrorReason::RetriesExhausted, 0)
+            );
             assert_eq!(machine.ready_state(), ReadyState::Closed);
             assert_eq!(machine.poll_timeout(), None);
         }
@@ -1093,8 +1430,8 @@ mod tests {
         for _ in 0..5 {
             assert_eq!(delays(&mut machine, 1), [10]);
             assert_eq!(wait_out(&mut machine), Transition::Connect);
-            assert_eq!(machine.response(T0, 200, STREAM, None), Transition::Open);
-            assert!(matches!(machine.end_of_stream(T0), Transition::Reconnect { .. }));
+            assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None)), Transition::Open);
+            assert!(matches!(step(&mut machine, |m| m.end_of_stream(T0)), Transition::Reconnect { .. }));
         }
     }
 
@@ -1103,21 +1440,21 @@ mod tests {
         let mut machine = started(Settings { inactivity_timeout: 500, ..Settings::default() });
         // Fetching: from the request.
         assert_eq!(machine.poll_timeout(), Some(T0 + 500.0));
-        assert_eq!(machine.response(T0 + 100.0, 200, STREAM, None), Transition::Open);
+        assert_eq!(step(&mut machine, |m| m.response(T0 + 100.0, 200, STREAM, None)), Transition::Open);
         assert_eq!(machine.poll_timeout(), Some(T0 + 600.0));
-        let _ = machine.feed(T0 + 400.0, b": ping\n", &mut Vec::<Item>::new());
+        let _ = feed(&mut machine, T0 + 400.0, b": ping\n", &mut Vec::<Item>::new());
         // A timer set for the old deadline fires early: nothing, and a new deadline.
-        assert_eq!(machine.handle_timeout(T0 + 600.0, true), Transition::None);
+        assert_eq!(step(&mut machine, |m| m.handle_timeout(T0 + 600.0, true)), Transition::None);
         assert_eq!(machine.poll_timeout(), Some(T0 + 900.0));
         assert_eq!(
-            machine.handle_timeout(T0 + 900.0, true),
-            Transition::Reconnect { delay_ms: 3000, cause: Interruption::Timeout }
+            step(&mut machine, |m| m.handle_timeout(T0 + 900.0, true)),
+            Transition::Reconnect { delay_ms: 3000, cause: ErrorReason::Timeout }
         );
         assert_eq!(machine.ready_state(), ReadyState::Connecting);
         assert_eq!(machine.poll_timeout(), Some(T0 + 3900.0));
         // A request that never answers times out too.
         assert_eq!(wait_out(&mut machine), Transition::Connect);
-        assert_eq!(wait_out(&mut machine), Transition::Reconnect { delay_ms: 3000, cause: Interruption::Timeout });
+        assert_eq!(wait_out(&mut machine), Transition::Reconnect { delay_ms: 3000, cause: ErrorReason::Timeout });
         // Without the option, no deadline while fetching or reading.
         let machine = open_machine();
         assert_eq!(machine.poll_timeout(), None);
@@ -1127,20 +1464,20 @@ mod tests {
     fn offline_the_wait_lasts_until_online() {
         // With `online` events: wait for one.
         let mut machine = failing(Settings::default());
-        assert_eq!(machine.handle_timeout(T0 + 3000.0, false), Transition::None);
+        assert_eq!(step(&mut machine, |m| m.handle_timeout(T0 + 3000.0, false)), Transition::None);
         assert_eq!(machine.poll_timeout(), None);
         assert_eq!(machine.ready_state(), ReadyState::Connecting);
-        assert_eq!(machine.online(T0 + 9000.0), Transition::Connect);
+        assert_eq!(step(&mut machine, |m| m.online(T0 + 9000.0)), Transition::Connect);
         // `online` ends the wait early, too.
         let mut machine = failing(Settings::default());
-        assert_eq!(machine.online(T0 + 1.0), Transition::Connect);
-        assert_eq!(machine.online(T0 + 2.0), Transition::None);
+        assert_eq!(step(&mut machine, |m| m.online(T0 + 1.0)), Transition::Connect);
+        assert_eq!(step(&mut machine, |m| m.online(T0 + 2.0)), Transition::None);
         // Without them: look again every OFFLINE_POLL ms.
         let mut machine = failing(Settings { online_events: false, ..Settings::default() });
-        assert_eq!(machine.handle_timeout(T0 + 3000.0, false), Transition::None);
+        assert_eq!(step(&mut machine, |m| m.handle_timeout(T0 + 3000.0, false)), Transition::None);
         assert_eq!(machine.poll_timeout(), Some(T0 + 3000.0 + f64::from(OFFLINE_POLL)));
-        assert_eq!(machine.handle_timeout(T0 + 4000.0, false), Transition::None);
-        assert_eq!(machine.handle_timeout(T0 + 5000.0, true), Transition::Connect);
+        assert_eq!(step(&mut machine, |m| m.handle_timeout(T0 + 4000.0, false)), Transition::None);
+        assert_eq!(step(&mut machine, |m| m.handle_timeout(T0 + 5000.0, true)), Transition::Connect);
     }
 
     #[test]
@@ -1148,8 +1485,8 @@ mod tests {
         let to = |url, origin| Some(Redirect { url, origin });
         let redirected = |method: &str, url: &'static str, origin: &'static str| {
             let mut machine = started(Settings { method: method.into(), ..Settings::default() });
-            assert_eq!(machine.response(T0, 200, STREAM, to(url, origin)), Transition::Open);
-            assert!(matches!(machine.end_of_stream(T0), Transition::Reconnect { .. }));
+            assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, to(url, origin))), Transition::Open);
+            assert!(matches!(step(&mut machine, |m| m.end_of_stream(T0)), Transition::Reconnect { .. }));
             assert_eq!(wait_out(&mut machine), Transition::Connect);
             machine
         };
@@ -1170,13 +1507,16 @@ mod tests {
         // POST may have become GET: reconnect to the original URL, fetch follows again.
         let mut machine = redirected("POST", "https://b.test/x", "https://b.test");
         assert_eq!(machine.request(), Request { url: URL, last_event_id: None, drop_credentials: false });
-        assert_eq!(machine.response(T0, 200, STREAM, to("https://b.test/x", "https://b.test")), Transition::Open);
+        assert_eq!(
+            step(&mut machine, |m| m.response(T0, 200, STREAM, to("https://b.test/x", "https://b.test"))),
+            Transition::Open
+        );
         assert_eq!(machine.origin(), "https://b.test");
         // A failed response after a redirect still moves the URL of a GET (for nothing: it fails).
         let mut machine = started(Settings::default());
         assert_eq!(
-            machine.response(T0, 500, None, to("http://c.test/", "http://c.test")),
-            Transition::Fail(FailReason::Status(500))
+            step(&mut machine, |m| m.response(T0, 500, None, to("http://c.test/", "http://c.test"))),
+            Transition::Fail(ErrorReason::Status, 500)
         );
         // Without a redirect, the origin is the URL's.
         let machine = open_machine();

@@ -4,7 +4,7 @@
 //! real servers are tested end to end in tests/e2e.
 #![cfg(target_arch = "wasm32")]
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use eventsource_wasm::wasm::{Connection, Hooks};
@@ -71,7 +71,13 @@ fn recorder(until: impl Fn(&str) -> bool + 'static, on_message: impl Fn() -> boo
             }
         })
     };
-    let error = Closure::<dyn Fn(u8)>::new(move |state: u8| record(format!("error {state}")));
+    // `error` gets `{ readyState, reason, status, delay, contentType, cause }`.
+    let error = Closure::<dyn Fn(JsValue)>::new(move |info: JsValue| {
+        let field = |name: &str| Reflect::get(&info, &name.into()).unwrap();
+        let state = field("readyState").as_f64().unwrap();
+        assert!(field("reason").is_string() && field("status").as_f64().is_some(), "{info:?}");
+        record(format!("error {state}"))
+    });
     Reflect::set(&hooks, &"open".into(), open.as_ref()).unwrap();
     Reflect::set(&hooks, &"messages".into(), messages.as_ref()).unwrap();
     Reflect::set(&hooks, &"error".into(), error.as_ref()).unwrap();
@@ -275,7 +281,7 @@ async fn rust_api_callbacks_see_open_messages_and_the_reconnection() {
         ["open", "greet hi #7 null", "message there #7 null", "error Connecting end-of-stream Some(10)"]
     );
     assert_eq!(source.ready_state(), ReadyState::Closed);
-    assert_eq!(source.last_event_id().as_deref(), Some("7"));
+    assert_eq!(source.last_event_id(), "7");
     assert_eq!(source.reconnection_time(), 10);
 }
 
@@ -315,4 +321,95 @@ async fn rust_api_relative_urls_and_bad_urls() {
     assert!(source.url().starts_with("http://") && source.url().ends_with("/no/such/stream"), "{}", source.url());
     source.close();
     assert_eq!(source.ready_state(), ReadyState::Closed);
+}
+
+#[wasm_bindgen_test]
+async fn rust_api_a_callback_may_call_anything_at_any_point() {
+    // One chunk: two events, a retry field, an event, then the end. The
+    // callbacks read the getters, dispatch `online` and `offline` (inputs
+    // that arrive while events are dispatched), make and close another
+    // source, and close this one from the second event of the second
+    // connection: nothing after it.
+    let stream = "id: 1\ndata: a\n\nid: 2\ndata: b\n\nretry: 5\nid: 3\ndata: c\n\n";
+    let source = EventSource::new(&data_url(stream)).unwrap();
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let (promise, done) = {
+        let mut resolve = None;
+        let promise = Promise::new(&mut |res, _| resolve = Some(res));
+        (promise, resolve.unwrap())
+    };
+    let dispatch = Function::new_no_args(
+        "globalThis.dispatchEvent(new Event('online')); globalThis.dispatchEvent(new Event('offline'));",
+    );
+    let getters = |source: &EventSource| {
+        format!("{:?} #{} {}", source.ready_state(), source.last_event_id(), source.reconnection_time())
+    };
+    let (record, handle, online) = (log.clone(), source.clone(), dispatch.clone());
+    source.on_open(move || {
+        record.borrow_mut().push(format!("open {}", getters(&handle)));
+        online.call0(&JsValue::NULL).unwrap();
+    });
+    let (record, handle, online) = (log.clone(), source.clone(), dispatch.clone());
+    let messages = Rc::new(Cell::new(0));
+    source.on_message(move |event| {
+        record.borrow_mut().push(format!("{} {}", event.data, getters(&handle)));
+        messages.set(messages.get() + 1);
+        match event.data.as_str() {
+            "a" => online.call0(&JsValue::NULL).map(drop).unwrap(),
+            "b" => EventSource::new("/other").unwrap().close(),
+            _ => {}
+        }
+        // The second connection's second event.
+        if messages.get() == 5 {
+            handle.close();
+            done.call0(&JsValue::NULL).unwrap();
+        }
+    });
+    let (record, handle) = (log.clone(), source.clone());
+    source.on_error(move |error| record.borrow_mut().push(format!("error {:?} {}", error.reason, getters(&handle))));
+    JsFuture::from(promise).await.unwrap();
+    // Nothing after close(): not the rest of the batch, not an error.
+    JsFuture::from(Promise::new(&mut |resolve, _| web_sys_timeout(&resolve, 50))).await.unwrap();
+    assert_eq!(
+        *log.borrow(),
+        [
+            "open Open # 3000",
+            "a Open #1 3000",
+            "b Open #2 3000",
+            "c Open #3 5",
+            "error EndOfStream Connecting #3 5",
+            "open Open #3 5",
+            "a Open #1 5",
+            "b Open #2 5",
+        ]
+    );
+    assert_eq!(source.ready_state(), ReadyState::Closed);
+    assert_eq!(source.last_event_id(), "2");
+}
+
+#[wasm_bindgen_test]
+async fn a_hook_that_throws_is_reported_and_the_connection_goes_on() {
+    // The hooks are the class's own code: a throw there is a bug, reported as an
+    // exception in an event listener is (an `error` event on the global), not dropped.
+    let make = Function::new_no_args(
+        "const reported = [];
+         const onError = (event) => { reported.push(event.error?.message); event.preventDefault(); };
+         globalThis.addEventListener('error', onError);
+         let resolve;
+         const done = new Promise((r) => { resolve = r; }).then((batch) => {
+           globalThis.removeEventListener('error', onError);
+           return [batch, reported];
+         });
+         return [{ open() { throw new Error('a bug in open'); }, messages(batch) { resolve(batch); }, error() {} }, done];",
+    );
+    let pair = make.call0(&JsValue::NULL).unwrap();
+    let hooks = Reflect::get_u32(&pair, 0).unwrap();
+    let done: Promise = Reflect::get_u32(&pair, 1).unwrap().unchecked_into();
+    let connection = Connection::new(data_url("data: still here\n\n"), &Object::new(), hooks.unchecked_into());
+    let result = JsFuture::from(done).await.unwrap();
+    connection.close();
+    let batch = Reflect::get_u32(&result, 0).unwrap().as_string().unwrap();
+    let reported = js_sys::Array::from(&Reflect::get_u32(&result, 1).unwrap());
+    assert_eq!(batch, "message\rstill here\r\r");
+    assert_eq!(reported.to_vec(), [JsValue::from("a bug in open")]);
 }

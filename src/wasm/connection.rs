@@ -1,94 +1,63 @@
 //! The JS class's side: `js/eventsource.js` creates one [`Connection`] per
 //! `EventSource`, with its options (already checked) and a hooks object; the
 //! connection calls `hooks.open(origin)`, `hooks.messages(batch)` and
-//! `hooks.error(readyState, reason, status, delay, contentType, cause)`, and the
-//! class turns those into events.
+//! `hooks.error({ readyState, reason, status, delay, contentType, cause })`,
+//! and the class turns those into events. The class reads `readyState`,
+//! `lastEventId` and `reconnectionTime` from the connection: the machine's
+//! own, as the hooks called so far have told them.
 //!
 //! `batch` holds the events of a slice of input, each as its type, data and
 //! last event ID, every one followed by a CR: no field can contain a CR (the
-//! parser ends lines there), so `batch.split('\r')` gives them back. One
-//! string per slice (or per 4 KiB of events) rather than three per event:
-//! crossing into JS and decoding UTF-8 cost more per call than per byte.
+//! parser ends lines there), so `batch.split('\r')` gives them back
+//! ([`Machine::take_events`](crate::machine::Machine::take_events)).
 
 use alloc::rc::Rc;
 use alloc::string::String;
-use core::cell::RefCell;
 
 use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 
-use super::driver::{seed, ErrorInfo, Handler, Inner, Options};
-use crate::machine::RetryPolicy;
-use crate::parser::{Event, Parser};
+use super::driver::{error_info, report, seed, Handler, Inner, Options};
+use crate::machine::{Error, RetryPolicy};
+use crate::parser::Parser;
 
 #[wasm_bindgen]
 extern "C" {
-    /// The JS class's private hooks object.
-    #[wasm_bindgen(typescript_type = "ConnectionHooks")]
+    /// The JS class's private hooks object (`ConnectionHooks` in
+    /// `js/eventsource.js`).
     pub type Hooks;
     #[wasm_bindgen(method, catch)]
     fn open(this: &Hooks, origin: &str) -> Result<(), JsValue>;
     #[wasm_bindgen(method, catch)]
     fn messages(this: &Hooks, batch: &str) -> Result<(), JsValue>;
     #[wasm_bindgen(method, catch)]
-    fn error(
-        this: &Hooks,
-        ready_state: u8,
-        reason: &str,
-        status: u16,
-        delay: i32,
-        content_type: &str,
-        cause: &JsValue,
-    ) -> Result<(), JsValue>;
+    fn error(this: &Hooks, info: &JsValue) -> Result<(), JsValue>;
 }
 
-/// The hooks, and the events kept for the next `messages` call.
+/// The hooks: what the connection tells the JS class. A hook that throws
+/// (a bug: listeners' exceptions never reach it) is reported as a
+/// listener's is, and the connection goes on.
 pub(crate) struct JsHandler {
     hooks: Hooks,
-    batch: RefCell<String>,
 }
-
-/// A batch's allocation is kept for the next one up to this size.
-const KEEP_BATCH: usize = 64 * 1024;
-
-/// A batch is dispatched once it holds this many bytes: in JS its fields are
-/// slices of one string (V8 and SpiderMonkey keep substrings as views of
-/// their parent), so a page that keeps one `event.data` keeps at most this
-/// much more text alive than the event itself.
-const BATCH_BYTES: usize = 4 * 1024;
 
 impl Handler for JsHandler {
     fn open(&self, origin: &str) {
-        let _ = self.hooks.open(origin);
-    }
-    fn message(&self, event: Event<'_>) {
-        let full = {
-            let mut batch = self.batch.borrow_mut();
-            for field in [event.event_type, event.data, event.last_event_id] {
-                batch.push_str(field);
-                batch.push('\r');
-            }
-            batch.len() >= BATCH_BYTES
-        };
-        if full {
-            self.flush();
+        if let Err(error) = self.hooks.open(origin) {
+            report(&error);
         }
     }
-    fn flush(&self) {
-        // Taken out: the page's handlers run meanwhile.
-        let mut batch = self.batch.take();
-        if !batch.is_empty() {
-            let _ = self.hooks.messages(&batch);
-            batch.clear();
-        }
-        if batch.capacity() <= KEEP_BATCH {
-            self.batch.replace(batch);
+    fn messages(&self, batch: &str) {
+        if let Err(error) = self.hooks.messages(batch) {
+            report(&error);
         }
     }
-    fn error(&self, error: &ErrorInfo<'_>) {
-        let delay = error.delay.map_or(-1, |delay| delay as i32);
+    fn error(&self, error: &Error, content_type: &str, cause: &JsValue) {
         let reason = error.reason.as_str();
-        let _ = self.hooks.error(error.ready_state as u8, reason, error.status, delay, error.content_type, error.cause);
+        let info = error_info(error.ready_state as u8, reason, error.status, error.delay, content_type, cause);
+        if let Err(error) = self.hooks.error(&info) {
+            report(&error);
+        }
     }
 }
 
@@ -136,7 +105,7 @@ impl Connection {
             inactivity_timeout: number("inactivityTimeout", 0.0) as u32,
             seed: seed(),
         };
-        let handler = JsHandler { hooks, batch: RefCell::new(String::new()) };
+        let handler = JsHandler { hooks };
         Connection { inner: Inner::start(&url, options, parser, handler) }
     }
 
@@ -151,10 +120,15 @@ impl Connection {
         self.inner.stopped();
     }
 
-    /// The last event ID string; `undefined` while an event is being
-    /// dispatched (the event's `lastEventId` is the current one then).
+    /// The readyState: 0 CONNECTING, 1 OPEN, 2 CLOSED.
+    #[wasm_bindgen(js_name = readyState)]
+    pub fn ready_state(&self) -> u8 {
+        self.inner.ready_state() as u8
+    }
+
+    /// The last event ID string.
     #[wasm_bindgen(js_name = lastEventId)]
-    pub fn last_event_id(&self) -> Option<String> {
+    pub fn last_event_id(&self) -> String {
         self.inner.last_event_id()
     }
 

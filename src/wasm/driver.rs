@@ -4,6 +4,21 @@
 //! reads bodies, keeps one timer for [`Machine::poll_timeout`] and passes
 //! what settles back to the machine, with the time.
 //!
+//! One way through: whatever settles is an input to the machine, which only
+//! queues what happened; then [`Inner::drain`] takes the outputs one by one
+//! ([`Machine::poll`]) and carries each out (a request, a probe, `open`, a
+//! batch of events, `error`) with no borrow of the machine held. So a
+//! handler (page code) may call anything at any point: `close()`, the
+//! getters, which read the machine itself, a new source, or an `online`
+//! event dispatched by hand, an input that arrives while outputs are being
+//! carried out: it is queued, and taken by the same loop, in order.
+//!
+//! ```text
+//! fetch, reads, timer, online ──► settled() ──► Machine input ──► queue
+//!                                                                   │
+//!          page code (may close, read getters, feed more input) ◄── drain(): poll, carry out
+//! ```
+//!
 //! Callbacks, not futures: a connection owns, for its whole life, one JS
 //! function (`settle`) that every request, probe and read of every attempt
 //! settles into, tagged with the attempt's number so that what settles
@@ -18,17 +33,11 @@
 //! collector instead, the closure and the `Weak` it holds would keep the
 //! connection's whole allocation until the function is finalized: in
 //! Firefox, which collects late, hundreds of KiB under churn.)
-//!
-//! Re-entrancy: a handler may call `close()` while a chunk is being parsed.
-//! `close()` only sets a flag, aborts the fetch and drops the timer; it never
-//! waits for the machine, which the parsing code holds. The sink checks the
-//! flag after each event and stops the chunk at once.
 
 use alloc::rc::{Rc, Weak};
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::{Cell, RefCell};
-use core::ops::ControlFlow;
 
 use gloo_timers::callback::Timeout;
 use js_sys::{Reflect, Uint8Array};
@@ -36,14 +45,15 @@ use wasm_bindgen::prelude::*;
 use web_sys::AbortController;
 
 use crate::machine::{
-    retry_delay, FailReason, Interruption, Machine, ReadyState, Redirect, RetryPolicy, Settings, Transition,
+    Error, ErrorReason, Machine, Output, ReadyState, Redirect, RetryPolicy, Settings, DEFAULT_METHOD,
 };
-use crate::parser::{Event, ParseError, Parser, Sink};
+use crate::parser::Parser;
 
 // The JS half of the driver. `settle(attempt, kind, value, status,
-// contentType, url)` is the connection's one callback; `kind` is one of the
-// `SETTLED_*` constants below. (Its numbers are always given: a debug build
-// of the glue checks them.)
+// contentType, url)` is the connection's one callback; `kind` says what
+// settled, a [`Settled`] that Rust hands to each call below (the JS names no
+// number of its own). (Its numbers are always given: a debug build of the
+// glue checks them.)
 #[wasm_bindgen(inline_js = r#"
 const DROPPED = ['Authorization', 'Proxy-Authorization', 'Cookie', 'Host'];
 export const now = typeof performance === 'object' && performance.now ? () => performance.now() : Date.now;
@@ -55,11 +65,22 @@ export function port(closure) {
 export function detach(port) {
   port.closure = undefined;
 }
-export function defer(settle) {
-  Promise.resolve().then(() => settle(0, 0, undefined, 0));
+export function report(error) {
+  // As an exception in an event listener is: reported, and the caller goes on.
+  if (typeof reportError === 'function') reportError(error);
+  else
+    setTimeout(() => {
+      throw error;
+    });
 }
-export function request(options, url, lastEventId, dropCredentials, signal, attempt, settle) {
-  let kind = 4;
+export function errorInfo(readyState, reason, status, delay, contentType, cause) {
+  return { readyState, reason, status, delay: delay ?? null, contentType, cause };
+}
+export function defer(settle, start) {
+  Promise.resolve().then(() => settle(0, start, undefined, 0));
+}
+export function request(options, url, lastEventId, dropCredentials, signal, attempt, settle, responded, fetchFailed, requestFailed) {
+  let kind = requestFailed;
   new Promise((resolve) => resolve(typeof options.headers === 'function' ? options.headers() : options.headers))
     .then((init) => {
       const headers = new Headers(init ?? undefined);
@@ -70,7 +91,7 @@ export function request(options, url, lastEventId, dropCredentials, signal, atte
       const { fetch: custom, method = 'GET', body, credentials = 'same-origin' } = options;
       const request = { method, headers, mode: 'cors', credentials, cache: 'no-store', redirect: 'follow', signal };
       if (body !== undefined) request.body = body;
-      kind = 3;
+      kind = fetchFailed;
       return custom ? custom(url, request) : fetch(url, request);
     })
     .then((response) => {
@@ -79,23 +100,23 @@ export function request(options, url, lastEventId, dropCredentials, signal, atte
       return response;
     })
     .then(
-      (response) => settle(attempt, 1, response, response.status, response.headers.get('content-type'), response.redirected ? response.url : undefined),
+      (response) => settle(attempt, responded, response, response.status, response.headers.get('content-type'), response.redirected ? response.url : undefined),
       (error) => settle(attempt, kind, error, 0),
     );
 }
-export function probe(options, url, signal, attempt, settle) {
+export function probe(options, url, signal, attempt, settle, probed) {
   fetch(url, { mode: 'no-cors', credentials: options.credentials ?? 'same-origin', cache: 'no-store', signal })
-    .then((response) => settle(attempt, 2, response.type === 'opaque', 0), () => settle(attempt, 2, undefined, 0));
+    .then((response) => settle(attempt, probed, response.type === 'opaque', 0), () => settle(attempt, probed, undefined, 0));
 }
 export function reader(response) {
   return response.body ? response.body.getReader() : null;
 }
-export function read(reader, attempt, settle) {
-  reader.read().then((result) => settle(attempt, result.done ? 6 : 5, result.value, 0), (error) => settle(attempt, 7, error, 0));
+export function read(reader, attempt, settle, chunk, end, failed) {
+  reader.read().then((result) => settle(attempt, result.done ? end : chunk, result.value, 0), (error) => settle(attempt, failed, error, 0));
 }
-export function listen(settle) {
+export function listen(settle, online) {
   if (!('ononline' in globalThis)) return undefined;
-  const listener = () => settle(0, 8, undefined, 0);
+  const listener = () => settle(0, online, undefined, 0);
   globalThis.addEventListener('online', listener);
   return listener;
 }
@@ -121,34 +142,54 @@ extern "C" {
     /// and then does nothing: what JS holds instead of the closure itself.
     fn port(closure: &JsValue) -> JsValue;
     fn detach(port: &JsValue);
+    /// Reports an exception of a hook as one of an event listener is
+    /// (`reportError`), and goes on.
+    pub(crate) fn report(error: &JsValue);
+    /// The `error` hook's argument: `{ readyState, reason, status, delay
+    /// (null when closed), contentType, cause }`.
+    #[wasm_bindgen(js_name = errorInfo)]
+    pub(crate) fn error_info(
+        ready_state: u8,
+        reason: &str,
+        status: u16,
+        delay: Option<u32>,
+        content_type: &str,
+        cause: &JsValue,
+    ) -> JsValue;
     /// Milliseconds on a monotonic clock (`performance.now()`, else `Date.now()`).
     fn now() -> f64;
-    /// Calls `settle(0, SETTLED_START)` once the current task's microtasks ran.
-    fn defer(settle: &JsValue);
+    /// Settles with `start` once the current task's microtasks ran.
+    fn defer(settle: &JsValue, start: i32);
     /// Makes the request: the headers (a function's awaited) with `Accept`,
     /// `Last-Event-ID` and without the credentials headers if asked, the
     /// options' method, body and credentials mode, mode `cors`, cache
-    /// `no-store`; settles with the response or the failure.
+    /// `no-store`; settles with the response (`responded`), the failure of
+    /// fetch (`fetch_failed`) or of making the request (`request_failed`).
+    #[allow(clippy::too_many_arguments)]
     fn request(
         options: &JsValue,
         url: &str,
         last_event_id: Option<String>,
         drop_credentials: bool,
         signal: &web_sys::AbortSignal,
-        attempt: u32,
+        attempt: i32,
         settle: &JsValue,
+        responded: i32,
+        fetch_failed: i32,
+        request_failed: i32,
     );
     /// A `no-cors` request for `url`, with the options' credentials mode:
-    /// settles with whether its response is opaque.
-    fn probe(options: &JsValue, url: &str, signal: &web_sys::AbortSignal, attempt: u32, settle: &JsValue);
+    /// settles (`probed`) with whether its response is opaque.
+    fn probe(options: &JsValue, url: &str, signal: &web_sys::AbortSignal, attempt: i32, settle: &JsValue, probed: i32);
     /// The response body's reader, or `null` without a body.
     #[wasm_bindgen(catch)]
     fn reader(response: &JsValue) -> Result<JsValue, JsValue>;
-    /// Reads a chunk: settles with its bytes, the end, or the failure.
-    fn read(reader: &JsValue, attempt: u32, settle: &JsValue);
-    /// Adds `settle(0, SETTLED_ONLINE)` as an `online` listener, where the
-    /// runtime has the event; returns it.
-    fn listen(settle: &JsValue) -> JsValue;
+    /// Reads a chunk: settles with its bytes (`chunk`), the end (`end`), or
+    /// the failure (`failed`).
+    fn read(reader: &JsValue, attempt: i32, settle: &JsValue, chunk: i32, end: i32, failed: i32);
+    /// Adds a listener that settles with `online` for the `online` event,
+    /// where the runtime has the event; returns it.
+    fn listen(settle: &JsValue, online: i32) -> JsValue;
     fn unlisten(listener: &JsValue);
     /// `URL.origin` of an absolute URL.
     #[wasm_bindgen(js_name = originOf)]
@@ -162,82 +203,65 @@ extern "C" {
     fn probes_cors(options: &JsValue) -> bool;
 }
 
-/// The Rust side of `settle(attempt, kind, value, status, contentType, url)`.
-type SettleClosure = Closure<dyn FnMut(u32, u32, JsValue, u32, JsValue, JsValue)>;
-
-/// What settled (the `kind` of `settle`).
-const SETTLED_START: u32 = 0;
-const SETTLED_RESPONSE: u32 = 1;
-const SETTLED_PROBE: u32 = 2;
-const SETTLED_FETCH_FAILED: u32 = 3;
-const SETTLED_REQUEST_FAILED: u32 = 4;
-const SETTLED_CHUNK: u32 = 5;
-const SETTLED_END: u32 = 6;
-const SETTLED_READ_FAILED: u32 = 7;
-const SETTLED_ONLINE: u32 = 8;
-
-/// Why the source fired `error` (the `reason` of the JS class's error event).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorReason {
-    /// The server ended the response body (reconnecting).
-    EndOfStream,
-    /// The fetch or the read failed (reconnecting); or, when the source is
-    /// closed, a CORS failure or a URL that fetch cannot load.
-    Network,
-    /// Nothing arrived for longer than the inactivity timeout (reconnecting).
-    Timeout,
-    /// The response status was not 200 (closed).
-    Status,
-    /// The Content-Type was not `text/event-stream` (closed).
-    ContentType,
-    /// An event or a line exceeded the maximum buffer size (closed).
-    BufferFull,
-    /// The retry policy's attempts all failed (closed).
-    RetriesExhausted,
-    /// The request could not be made, e.g. the headers callback failed
-    /// (reconnecting).
-    Request,
+/// What settled: the `kind` of `settle`, defined here alone (the JS above
+/// is handed the ones each call settles with, as numbers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(i32)]
+enum Settled {
+    /// The source was made (and the current task's microtasks ran).
+    Start,
+    /// Response headers arrived.
+    Response,
+    /// The `no-cors` probe settled.
+    Probe,
+    /// Fetch rejected.
+    FetchFailed,
+    /// The request could not be made (the headers function failed).
+    RequestFailed,
+    /// A chunk of the body.
+    Chunk,
+    /// The end of the body.
+    End,
+    /// Reading the body failed.
+    ReadFailed,
+    /// The runtime's `online` event.
+    Online,
 }
 
-impl ErrorReason {
-    /// The name the JS class uses: `"end-of-stream"`, `"network"`, ...
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorReason::EndOfStream => "end-of-stream",
-            ErrorReason::Network => "network",
-            ErrorReason::Timeout => "timeout",
-            ErrorReason::Status => "status",
-            ErrorReason::ContentType => "content-type",
-            ErrorReason::BufferFull => "buffer-full",
-            ErrorReason::RetriesExhausted => "retries-exhausted",
-            ErrorReason::Request => "request",
-        }
+impl Settled {
+    /// The kind numbered `kind`, if any.
+    fn from(kind: i32) -> Option<Settled> {
+        Settled::ALL.get(kind as usize).copied()
     }
+
+    /// In the order of their numbers.
+    const ALL: [Settled; 9] = [
+        Settled::Start,
+        Settled::Response,
+        Settled::Probe,
+        Settled::FetchFailed,
+        Settled::RequestFailed,
+        Settled::Chunk,
+        Settled::End,
+        Settled::ReadFailed,
+        Settled::Online,
+    ];
 }
 
-/// What an `error` says, as the driver reports it.
-pub(crate) struct ErrorInfo<'a> {
-    pub ready_state: ReadyState,
-    pub reason: ErrorReason,
-    /// The response status, when a response came; else 0.
-    pub status: u16,
-    /// The delay before the next attempt, when reconnecting.
-    pub delay: Option<u32>,
-    /// The wrong Content-Type, if that was the reason.
-    pub content_type: &'a str,
-    /// The JS error behind the failure, or `undefined`.
-    pub cause: &'a JsValue,
-}
+/// The Rust side of `settle(attempt, kind, value, status, contentType, url)`.
+type SettleClosure = Closure<dyn Fn(i32, i32, JsValue, i32, JsValue, JsValue)>;
 
 /// Receives what happens: the JS class's hooks, or the Rust API's callbacks.
+/// It is called with no borrow of the connection held: it may call anything.
 pub(crate) trait Handler: 'static {
+    /// `open`, with the origin of the response's final URL.
     fn open(&self, origin: &str);
-    /// An event; a handler may keep it until `flush`.
-    fn message(&self, event: Event<'_>);
-    /// Dispatches the events kept so far: called after each slice of input,
-    /// and before a `retry` changes the reconnection time.
-    fn flush(&self) {}
-    fn error(&self, error: &ErrorInfo<'_>);
+    /// A batch of events ([`Machine::take_events`]): dispatch each in
+    /// order, and none after the source is closed.
+    fn messages(&self, batch: &str);
+    /// `error`; `content_type` is the response's, for a wrong one, and
+    /// `cause` the JS error behind a failure (else `undefined`).
+    fn error(&self, error: &Error, content_type: &str, cause: &JsValue);
 }
 
 /// What a connection is made with.
@@ -259,19 +283,22 @@ pub(crate) struct Inner<H> {
     request: JsValue,
     pub handler: H,
     machine: RefCell<Machine>,
-    /// The machine's reconnection time, readable while the machine is busy.
-    reconnection_time: Cell<u32>,
-    /// Set by `close()`; read by the code that holds `machine`.
-    closed: Cell<bool>,
+    /// Set while [`Inner::drain`] runs: an input that arrives meanwhile (from
+    /// page code) is only queued, for that loop to take.
+    draining: Cell<bool>,
     /// Set when the document aborted its fetches (`window.stop()`) since the
     /// last request began: the request in flight failed by an abort.
     stopped: Cell<bool>,
     /// The number of the attempt in flight: what settles with another is late.
-    attempt: Cell<u32>,
+    attempt: Cell<i32>,
     abort: RefCell<Option<AbortController>>,
+    /// The response of [`Output::Open`], until it is taken.
+    response: RefCell<JsValue>,
     reader: RefCell<JsValue>,
-    /// The JS error behind a failed fetch, while the probe runs.
+    /// What the next `error` reports besides the machine's [`Error`]: the JS
+    /// error behind a failure, and a wrong Content-Type.
     cause: RefCell<JsValue>,
+    content_type: RefCell<String>,
     /// The one timer, and the deadline it was set for.
     timer: RefCell<Option<(f64, Timeout)>>,
     /// The connection's one callback, as JS calls it: a `port` to `closure`
@@ -294,13 +321,15 @@ impl<H: Handler> Inner<H> {
         let mut settings = Settings {
             policy: options.policy,
             inactivity_timeout: options.inactivity_timeout,
-            method: method.unwrap_or_else(|| "GET".into()),
+            method: method.unwrap_or_else(|| DEFAULT_METHOD.into()),
             probe_cors: probes_cors(&options.request),
             online_events: false,
             seed: options.seed,
         };
         let inner = Rc::new_cyclic(|me: &Weak<Self>| {
             let weak = me.clone();
+            // `Fn`, not `FnMut`: page code run from it may settle again (an
+            // `online` event dispatched by hand), and must not find it busy.
             let closure =
                 SettleClosure::new(move |attempt, kind, value, status, content_type: JsValue, url: JsValue| {
                     if let Some(inner) = weak.upgrade() {
@@ -308,20 +337,21 @@ impl<H: Handler> Inner<H> {
                     }
                 });
             let settle = port(closure.as_ref());
-            let online = listen(&settle);
+            let online = listen(&settle, Settled::Online as i32);
             settings.online_events = !online.is_undefined();
             let machine = Machine::new(url, &origin_of(url), parser, settings);
             Inner {
                 request: options.request,
                 handler,
-                reconnection_time: Cell::new(machine.reconnection_time()),
                 machine: RefCell::new(machine),
-                closed: Cell::new(false),
+                draining: Cell::new(false),
                 stopped: Cell::new(false),
                 attempt: Cell::new(0),
                 abort: RefCell::new(None),
+                response: RefCell::new(JsValue::UNDEFINED),
                 reader: RefCell::new(JsValue::UNDEFINED),
                 cause: RefCell::new(JsValue::UNDEFINED),
+                content_type: RefCell::new(String::new()),
                 timer: RefCell::new(None),
                 settle,
                 closure: RefCell::new(Some(closure)),
@@ -330,7 +360,7 @@ impl<H: Handler> Inner<H> {
                 me: me.clone(),
             }
         });
-        defer(&inner.settle);
+        defer(&inner.settle, Settled::Start as i32);
         inner
     }
 
@@ -341,115 +371,149 @@ impl<H: Handler> Inner<H> {
         self.stopped.set(true);
     }
 
-    /// The readyState (CLOSED as soon as `close()` was called).
+    /// The readyState, as the page has been told it (the machine's).
     pub fn ready_state(&self) -> ReadyState {
-        match self.machine.try_borrow() {
-            _ if self.closed.get() => ReadyState::Closed,
-            Ok(machine) => machine.ready_state(),
-            Err(_) => ReadyState::Open, // dispatching
-        }
+        self.machine.borrow().ready_state()
     }
 
-    /// The last event ID string; `None` while an event is being dispatched
-    /// (the event's last event ID is the current one then).
-    pub fn last_event_id(&self) -> Option<String> {
-        self.machine.try_borrow().ok().map(|machine| machine.last_event_id().into())
+    /// The last event ID string (the machine's).
+    pub fn last_event_id(&self) -> String {
+        self.machine.borrow().last_event_id().into()
     }
 
     /// The reconnection time (ms): the server's `retry`, else the policy's
-    /// initial delay.
+    /// initial delay (the machine's).
     pub fn reconnection_time(&self) -> u32 {
-        self.reconnection_time.get()
+        self.machine.borrow().reconnection_time()
     }
 
     /// Whatever settled: the start, a response, a probe, a chunk, a failure,
-    /// the `online` event.
-    fn settled(&self, attempt: u32, kind: u32, value: JsValue, status: u16, content_type: JsValue, url: JsValue) {
-        if self.closed.get() || (attempt != self.attempt.get() && kind != SETTLED_START && kind != SETTLED_ONLINE) {
+    /// the `online` event. An input to the machine, then its outputs.
+    fn settled(&self, attempt: i32, kind: i32, value: JsValue, status: u16, content_type: JsValue, url: JsValue) {
+        let Some(kind) = Settled::from(kind) else { return };
+        if attempt != self.attempt.get() && kind != Settled::Start && kind != Settled::Online {
             return;
         }
         let now = now();
-        if matches!(kind, SETTLED_FETCH_FAILED | SETTLED_REQUEST_FAILED | SETTLED_END | SETTLED_READ_FAILED) {
+        if matches!(kind, Settled::FetchFailed | Settled::RequestFailed | Settled::End | Settled::ReadFailed) {
             // Nothing of this attempt is in flight any more: nothing to abort
             // (a custom fetch may look at its signal).
             self.abort.take();
         }
-        let mut cause = JsValue::UNDEFINED;
-        let transition = match kind {
-            SETTLED_START => self.machine.borrow_mut().start(now),
-            SETTLED_ONLINE => self.machine.borrow_mut().online(now),
-            SETTLED_RESPONSE => {
+        // Each input borrows the machine for itself alone.
+        let machine = &self.machine;
+        match kind {
+            Settled::Start => machine.borrow_mut().start(now),
+            Settled::Online => machine.borrow_mut().online(now),
+            Settled::Response => {
                 let content_type = content_type.as_string();
                 let redirected = url.as_string().map(|url| {
                     let origin = origin_of(&url);
                     (url, origin)
                 });
                 let redirected = redirected.as_ref().map(|(url, origin)| Redirect { url, origin });
-                let transition = self.machine.borrow_mut().response(now, status, content_type.as_deref(), redirected);
-                if transition == Transition::Open {
-                    return self.open(&value);
-                }
-                return self.carry_out(transition, content_type.as_deref().unwrap_or(""), &cause);
+                self.response.replace(value);
+                machine.borrow_mut().response(now, status, content_type.as_deref(), redirected);
+                self.content_type.replace(content_type.unwrap_or_default());
             }
-            SETTLED_FETCH_FAILED => {
+            Settled::FetchFailed => {
                 let name = Reflect::get(&value, &"name".into()).ok().and_then(|name| name.as_string());
                 let aborted = self.stopped.get() || name.as_deref() == Some("AbortError");
-                cause = value;
-                self.cause.replace(cause.clone());
-                self.machine.borrow_mut().fetch_failed(now, aborted)
+                self.cause.replace(value);
+                machine.borrow_mut().fetch_failed(now, aborted);
             }
-            SETTLED_PROBE => {
+            Settled::Probe => {
                 self.abort_in_flight();
-                cause = self.cause.take();
-                self.machine.borrow_mut().probe_settled(now, value.as_bool())
+                machine.borrow_mut().probe_settled(now, value.as_bool());
             }
-            SETTLED_REQUEST_FAILED => {
-                cause = value;
-                self.machine.borrow_mut().request_failed(now)
+            Settled::RequestFailed => {
+                self.cause.replace(value);
+                machine.borrow_mut().request_failed(now);
             }
-            SETTLED_CHUNK => return self.chunk(now, value.unchecked_into()),
-            SETTLED_END => self.machine.borrow_mut().end_of_stream(now),
-            SETTLED_READ_FAILED => {
-                cause = value;
-                self.machine.borrow_mut().read_failed(now, self.stopped.get())
+            Settled::Chunk => return self.chunk(now, value.unchecked_into()),
+            Settled::End => machine.borrow_mut().end_of_stream(now),
+            Settled::ReadFailed => {
+                self.cause.replace(value);
+                machine.borrow_mut().read_failed(now, self.stopped.get());
             }
-            _ => Transition::None,
-        };
-        self.carry_out(transition, "", &cause);
+        }
+        self.drain();
     }
 
-    /// The response opened the connection: fire `open`, read the body.
-    fn open(&self, response: &JsValue) {
+    /// Takes the machine's outputs and carries each out, in order, until
+    /// none is left (or the source is closed: `close()` drops them); then
+    /// sets the timer. Page code runs here, with nothing borrowed.
+    fn drain(&self) {
+        if self.draining.replace(true) {
+            return; // an input from page code: the loop below takes its outputs
+        }
+        loop {
+            let output = self.machine.borrow_mut().poll();
+            match output {
+                None => break,
+                Some(Output::Fetch) => self.fetch(),
+                Some(Output::Probe) => {
+                    let controller = self.new_attempt();
+                    let url = String::from(self.machine.borrow().request().url);
+                    let (attempt, settle) = (self.attempt.get(), &self.settle);
+                    probe(&self.request, &url, &controller.signal(), attempt, settle, Settled::Probe as i32);
+                }
+                Some(Output::Open) => self.open(),
+                Some(Output::Events) => {
+                    let batch = self.machine.borrow_mut().take_events();
+                    self.handler.messages(&batch);
+                    self.machine.borrow_mut().recycle(batch);
+                }
+                Some(Output::Error(error)) => {
+                    self.abort_in_flight();
+                    let (cause, content_type) = (self.cause.take(), self.content_type.take());
+                    let content_type =
+                        if error.reason == ErrorReason::ContentType { content_type.as_str() } else { "" };
+                    self.handler.error(&error, content_type, &cause);
+                    if error.ready_state == ReadyState::Closed {
+                        // Failed for good: what the connection holds is given back
+                        // now, whoever keeps its handle (the Rust API's may be kept).
+                        self.close();
+                    }
+                }
+            }
+        }
+        self.draining.set(false);
+        self.arm();
+    }
+
+    /// The connection opened: fire `open`, then read the body.
+    fn open(&self) {
+        let response = self.response.take();
         // spec 25: the origin of the final URL, after redirects.
         let origin = String::from(self.machine.borrow().origin());
         self.handler.open(&origin);
-        if self.closed.get() {
-            return;
+        if self.ready_state() != ReadyState::Open {
+            return; // closed by a handler
         }
-        let transition = match reader(response) {
+        match reader(&response) {
             Ok(reader) if reader.is_null() => self.machine.borrow_mut().end_of_stream(now()),
             Ok(reader) => {
-                read(&reader, self.attempt.get(), &self.settle);
+                self.read(&reader);
                 self.reader.replace(reader);
-                Transition::None
             }
             Err(error) => {
-                let transition = self.machine.borrow_mut().read_failed(now(), false);
-                return self.carry_out(transition, "", &error);
+                self.cause.replace(error);
+                self.machine.borrow_mut().read_failed(now(), false);
             }
-        };
-        self.carry_out(transition, "", &JsValue::UNDEFINED);
+        }
     }
 
     /// A chunk of the body: parsed a bounded slice at a time (a browser may
     /// hand over megabytes at once; wasm memory holds the parser's buffers,
-    /// at most its maximum buffer size, plus one slice), then the next read.
+    /// at most its maximum buffer size, plus one slice), its outputs carried
+    /// out whenever the machine stops; then the next read.
     fn chunk(&self, now: f64, bytes: Uint8Array) {
+        // Out of its cell while page code runs (a handler may close the source).
+        let mut chunk = self.chunk.take();
         let length = bytes.length();
         let mut start = 0;
-        let mut transition = Transition::None;
-        let mut chunk = self.chunk.borrow_mut();
-        while start < length && transition == Transition::None {
+        while start < length && self.ready_state() == ReadyState::Open {
             let end = length.min(start + SLICE);
             chunk.resize((end - start) as usize, 0);
             if start == 0 && end == length {
@@ -458,92 +522,59 @@ impl<H: Handler> Inner<H> {
                 bytes.subarray(start, end).copy_to(&mut chunk);
             }
             start = end;
-            let mut machine = self.machine.borrow_mut();
-            let mut sink = Dispatch { inner: self };
-            transition = machine.feed(now, &chunk, &mut sink).1;
-            self.handler.flush();
-            if self.closed.get() {
-                machine.close();
-                *chunk = Vec::new();
-                return;
+            let mut offset = 0;
+            while offset < chunk.len() && self.ready_state() == ReadyState::Open {
+                offset += self.machine.borrow_mut().feed(now, &chunk[offset..]);
+                self.drain();
             }
         }
-        if chunk.capacity() > SLICE as usize {
-            *chunk = Vec::new();
-        }
-        drop(chunk);
-        if transition == Transition::None {
-            read(&self.reader.borrow(), self.attempt.get(), &self.settle);
-        }
-        self.carry_out(transition, "", &JsValue::UNDEFINED);
-    }
-
-    /// Does what the machine said, then sets the timer for its deadline.
-    fn carry_out(&self, transition: Transition, content_type: &str, cause: &JsValue) {
-        match transition {
-            Transition::None | Transition::Open => {}
-            Transition::Connect | Transition::RetryWithoutLastEventId => self.fetch(),
-            Transition::Probe => {
-                let controller = self.new_attempt();
-                let machine = self.machine.borrow();
-                probe(&self.request, machine.request().url, &controller.signal(), self.attempt.get(), &self.settle);
+        if self.ready_state() == ReadyState::Open {
+            if chunk.capacity() <= SLICE as usize {
+                self.chunk.replace(chunk);
             }
-            Transition::Reconnect { delay_ms, cause: why } => {
-                self.abort_in_flight();
-                let reason = match why {
-                    Interruption::EndOfStream => ErrorReason::EndOfStream,
-                    Interruption::Network => ErrorReason::Network,
-                    Interruption::Timeout => ErrorReason::Timeout,
-                    Interruption::Request => ErrorReason::Request,
-                };
-                let info = ErrorInfo {
-                    ready_state: ReadyState::Connecting,
-                    reason,
-                    status: 0,
-                    delay: Some(delay_ms),
-                    content_type,
-                    cause,
-                };
-                self.handler.error(&info);
-            }
-            Transition::Fail(why) => {
-                self.abort_in_flight();
-                let (reason, status) = match why {
-                    FailReason::Status(status) => (ErrorReason::Status, status),
-                    FailReason::ContentType => (ErrorReason::ContentType, 200),
-                    FailReason::Network(_) => (ErrorReason::Network, 0),
-                    FailReason::Parse(ParseError::BufferFull { .. }) => (ErrorReason::BufferFull, 0),
-                    FailReason::RetriesExhausted => (ErrorReason::RetriesExhausted, 0),
-                };
-                let info =
-                    ErrorInfo { ready_state: ReadyState::Closed, reason, status, delay: None, content_type, cause };
-                self.handler.error(&info);
-                // Failed for good: what the connection holds is given back now,
-                // whoever keeps its handle (the Rust API's may be kept).
-                self.close();
-            }
+            // (Out of its cell: a stream of the page's may run page code here.)
+            let reader = self.reader.borrow().clone();
+            self.read(&reader);
         }
-        self.arm();
     }
 
     /// Makes the machine's request.
     fn fetch(&self) {
         let controller = self.new_attempt();
         self.stopped.set(false);
-        let machine = self.machine.borrow();
-        let next = machine.request();
-        // A header value carries the ID UTF-8 encoded (spec 11): `Headers`
-        // takes a ByteString, one character per byte.
-        let last_event_id = next.last_event_id.map(|id| id.bytes().map(char::from).collect());
+        // What a failure of the previous attempt left is no one's now.
+        self.cause.take();
+        self.content_type.take();
+        let (url, last_event_id, drop_credentials) = {
+            let machine = self.machine.borrow();
+            let next = machine.request();
+            // A header value carries the ID UTF-8 encoded (spec 11): `Headers`
+            // takes a ByteString, one character per byte.
+            let id = next.last_event_id.map(|id| id.bytes().map(char::from).collect::<String>());
+            (String::from(next.url), id, next.drop_credentials)
+        };
+        // (A headers function, page code, runs in this call.)
+        let (attempt, settle) = (self.attempt.get(), &self.settle);
+        let kinds = (Settled::Response as i32, Settled::FetchFailed as i32, Settled::RequestFailed as i32);
+        let signal = controller.signal();
         request(
             &self.request,
-            next.url,
+            &url,
             last_event_id,
-            next.drop_credentials,
-            &controller.signal(),
-            self.attempt.get(),
-            &self.settle,
+            drop_credentials,
+            &signal,
+            attempt,
+            settle,
+            kinds.0,
+            kinds.1,
+            kinds.2,
         );
+    }
+
+    /// Reads the next chunk of the body.
+    fn read(&self, reader: &JsValue) {
+        let (chunk, end, failed) = (Settled::Chunk as i32, Settled::End as i32, Settled::ReadFailed as i32);
+        read(reader, self.attempt.get(), &self.settle, chunk, end, failed);
     }
 
     /// Aborts what is in flight and numbers a new attempt.
@@ -557,9 +588,6 @@ impl<H: Handler> Inner<H> {
     /// Sets the one timer for the machine's deadline, unless it is set for
     /// that deadline or an earlier one (it then fires early, and is set again).
     fn arm(&self) {
-        if self.closed.get() {
-            return;
-        }
         let Some(deadline) = self.machine.borrow().poll_timeout() else {
             drop(self.timer.take());
             return;
@@ -573,10 +601,8 @@ impl<H: Handler> Inner<H> {
         let timer = Timeout::new(delay as u32 + u32::from(delay.fract() > 0.0), move || {
             if let Some(inner) = weak.upgrade() {
                 inner.timer.take();
-                if !inner.closed.get() {
-                    let transition = inner.machine.borrow_mut().handle_timeout(now(), online());
-                    inner.carry_out(transition, "", &JsValue::UNDEFINED);
-                }
+                inner.machine.borrow_mut().handle_timeout(now(), online());
+                inner.drain();
             }
         });
         self.timer.replace(Some((deadline, timer)));
@@ -585,7 +611,7 @@ impl<H: Handler> Inner<H> {
 
 impl<H> Inner<H> {
     /// `close()`: aborts the fetch, cancels a pending reconnection; nothing
-    /// more is dispatched, not even the rest of the current chunk (spec 13).
+    /// more is dispatched, not even the rest of the current batch (spec 13).
     ///
     /// Gives back at once what the connection no longer needs: the closure
     /// behind `settle` (JS keeps a detached `port`, which late promises call
@@ -593,15 +619,11 @@ impl<H> Inner<H> {
     /// What is left (the last event ID, the reconnection time) is freed
     /// with the connection.
     pub fn close(&self) {
-        self.closed.set(true);
-        if let Ok(mut machine) = self.machine.try_borrow_mut() {
-            machine.close();
-        } // else: a chunk is being parsed; that code closes the machine.
-        if let Ok(mut chunk) = self.chunk.try_borrow_mut() {
-            *chunk = Vec::new();
-        } // else: the same code frees it.
+        self.machine.borrow_mut().close();
+        self.chunk.take();
         self.abort_in_flight();
-        self.cause.replace(JsValue::UNDEFINED);
+        self.response.take();
+        self.cause.take();
         drop(self.timer.take());
         let listener = self.online.replace(JsValue::UNDEFINED);
         if !listener.is_undefined() {
@@ -633,33 +655,6 @@ impl<H> Drop for Inner<H> {
 
 /// The most bytes of a read copied into wasm memory at once.
 const SLICE: u32 = 64 * 1024;
-
-/// Hands each event to the page; stops the chunk once `close()` was called.
-struct Dispatch<'a, H> {
-    inner: &'a Inner<H>,
-}
-
-impl<H: Handler> Sink for Dispatch<'_, H> {
-    fn event(&mut self, event: Event<'_>) -> ControlFlow<()> {
-        self.inner.handler.message(event);
-        if self.inner.closed.get() {
-            ControlFlow::Break(())
-        } else {
-            ControlFlow::Continue(())
-        }
-    }
-    fn retry(&mut self, millis: u64) -> ControlFlow<()> {
-        // The events before it see the reconnection time they came with.
-        self.inner.handler.flush();
-        // The machine has taken it; keep a copy readable while it is busy.
-        self.inner.reconnection_time.set(retry_delay(millis));
-        if self.inner.closed.get() {
-            ControlFlow::Break(())
-        } else {
-            ControlFlow::Continue(())
-        }
-    }
-}
 
 /// A random seed for the retry policy's jitter.
 pub(crate) fn seed() -> u64 {

@@ -13,8 +13,8 @@ mod driver;
 pub mod source;
 pub mod stream_parser;
 
+pub use crate::machine::ErrorReason;
 pub use connection::{Connection, Hooks};
-pub use driver::ErrorReason;
 #[cfg(feature = "stream")]
 pub use source::Events;
 pub use source::{ErrorEvent, EventSource, MessageEvent, Options, SourceEvent};

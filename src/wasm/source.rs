@@ -37,9 +37,9 @@ use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use web_sys::{Headers, RequestCredentials, Url};
 
-use super::driver::{seed, ErrorInfo, ErrorReason, Handler, Inner, Options as DriverOptions};
-use crate::machine::{ReadyState, RetryPolicy};
-use crate::parser::{Event, Parser};
+use super::driver::{seed, Handler, Inner, Options as DriverOptions};
+use crate::machine::{events_in, Error, ErrorReason, ReadyState, RetryPolicy, DEFAULT_CREDENTIALS, DEFAULT_METHOD};
+use crate::parser::Parser;
 
 /// The options beyond the standard; `Options::default()` is the standard
 /// `EventSource` (same-origin credentials, GET, 3 s reconnection for ever).
@@ -120,6 +120,9 @@ struct Callbacks {
     /// may hold a handle to their source: that cycle ends here).
     closed: Cell<bool>,
     origin: RefCell<String>,
+    /// The last event ID of the event being dispatched, while its callback
+    /// runs: what [`EventSource::last_event_id`] says then.
+    dispatching: RefCell<Option<String>>,
     open: Callback<()>,
     message: Callback<MessageEvent>,
     error: Callback<ErrorEvent>,
@@ -192,22 +195,29 @@ impl Handler for Callbacks {
         self.origin.replace(origin.into());
         self.emit(SourceEvent::Open);
     }
-    fn message(&self, event: Event<'_>) {
-        self.emit(SourceEvent::Message(MessageEvent {
-            event_type: event.event_type.into(),
-            data: event.data.into(),
-            last_event_id: event.last_event_id.into(),
-            origin: self.origin.borrow().clone(),
-        }));
+    fn messages(&self, batch: &str) {
+        for event in events_in(batch) {
+            if self.closed.get() {
+                break; // closed by a callback: nothing more (spec 13)
+            }
+            self.dispatching.replace(Some(event.last_event_id.into()));
+            self.emit(SourceEvent::Message(MessageEvent {
+                event_type: event.event_type.into(),
+                data: event.data.into(),
+                last_event_id: event.last_event_id.into(),
+                origin: self.origin.borrow().clone(),
+            }));
+            self.dispatching.take();
+        }
     }
-    fn error(&self, error: &ErrorInfo<'_>) {
+    fn error(&self, error: &Error, content_type: &str, cause: &JsValue) {
         self.emit(SourceEvent::Error(ErrorEvent {
             ready_state: error.ready_state,
             reason: error.reason,
             status: error.status,
             delay: error.delay,
-            content_type: error.content_type.into(),
-            cause: error.cause.clone(),
+            content_type: content_type.into(),
+            cause: cause.clone(),
         }));
     }
 }
@@ -255,9 +265,9 @@ impl EventSource {
         let credentials = match options.credentials {
             Some(RequestCredentials::Include) => "include",
             Some(RequestCredentials::Omit) => "omit",
-            _ => "same-origin",
+            _ => DEFAULT_CREDENTIALS,
         };
-        let method = options.method.unwrap_or_else(|| "GET".into());
+        let method = options.method.unwrap_or_else(|| DEFAULT_METHOD.into());
         let body = options.body.unwrap_or(JsValue::UNDEFINED);
         let fetch = options.fetch.map_or(JsValue::UNDEFINED, Into::into);
         for (name, value) in [
@@ -289,10 +299,11 @@ impl EventSource {
         self.handle.inner.ready_state()
     }
 
-    /// The last event ID string (from inside a callback: the current
+    /// The last event ID string (from inside a message callback: its
     /// event's).
-    pub fn last_event_id(&self) -> Option<String> {
-        self.handle.inner.last_event_id()
+    pub fn last_event_id(&self) -> String {
+        let dispatching = self.handle.inner.handler.dispatching.borrow().clone();
+        dispatching.unwrap_or_else(|| self.handle.inner.last_event_id())
     }
 
     /// The reconnection time (ms): the server's `retry`, else the policy's

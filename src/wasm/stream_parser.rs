@@ -23,6 +23,7 @@ use core::ops::ControlFlow;
 
 use wasm_bindgen::prelude::*;
 
+use crate::machine::BATCH_BYTES;
 use crate::parser::{Event, Parser, Sink};
 
 #[wasm_bindgen]
@@ -37,10 +38,6 @@ extern "C" {
     #[wasm_bindgen(method, catch)]
     fn comment(this: &StreamHooks, text: &str) -> Result<(), JsValue>;
 }
-
-/// A batch is dispatched once it holds this many bytes (see `connection.rs`:
-/// a page that keeps one event's data keeps its batch's string alive).
-const BATCH_BYTES: usize = 4 * 1024;
 
 /// One `EventStreamParser`'s parser: one stream, no reconnection.
 #[wasm_bindgen]
@@ -72,6 +69,7 @@ impl StreamParser {
     pub fn feed(&mut self, chunk: &[u8], hooks: &StreamHooks) -> Result<bool, JsValue> {
         let mut report = Report { hooks, comments: self.comments, batch: &mut self.batch, thrown: None };
         let parsed = self.parser.feed(chunk, &mut report as &mut dyn Sink);
+        // (A hook's throw is kept in `report.thrown`, and returned below.)
         let _ = report.flush();
         report.batch.clear();
         if report.batch.capacity() > 2 * BATCH_BYTES {

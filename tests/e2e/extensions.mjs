@@ -721,6 +721,72 @@ test('getters: lastEventId and reconnectionTime (an id-only block counts; kept a
   },
 });
 
+test('re-entrancy: a listener may call anything at any point (getters, a new source, online and offline events, close())', {
+  async run(ctx) {
+    const { es, rec } = ctx.open(ctx.url('x-reentry'), undefined, X);
+    const seen = [];
+    const g = (what) => seen.push([what, es.readyState, es.lastEventId, es.reconnectionTime]);
+    const dispatch = (...types) => {
+      for (const type of types) window.dispatchEvent(new Event(type));
+    };
+    es.onopen = () => {
+      g('open');
+      dispatch('offline', 'online');
+    };
+    es.addEventListener('message', (e) => {
+      g(`message ${e.data}`);
+      if (e.data === 'a') dispatch('online', 'offline');
+      if (e.data === 'b') ctx.track(new ctx.ES(ctx.url('basic', { key: 'reentry' }))).close();
+      if (e.data === 'e') es.close(); // f, in the same chunk, is never dispatched
+    });
+    // The server's retry is 10 minutes: only this `online` (an input that arrives while
+    // the error is being dispatched) brings the second connection.
+    es.addEventListener('error', () => {
+      g('error');
+      dispatch('online');
+    });
+    await rec.untilMessage('e');
+    await ctx.quiet(300);
+    return { seen, log: rec.log, connections: (await ctx.server('x-reentry')).count };
+  },
+  expect: {
+    seen: [
+      ['open', 1, '', 3000],
+      ['message a', 1, '1', 3000],
+      // The retry field after b counts for the events after it.
+      ['message b', 1, '2', 3000],
+      ['message c', 1, '3', 600000],
+      ['error', 0, '3', 600000],
+      ['open', 1, '3', 600000],
+      ['message d', 1, '4', 600000],
+      ['message e', 1, '5', 600000],
+    ],
+    log: [
+      open(),
+      msg('a', { id: '1' }),
+      msg('b', { id: '2' }),
+      msg('c', { id: '3' }),
+      xerr('end-of-stream', 0, { delay: 600000 }),
+      open(),
+      msg('d', { id: '4' }),
+      msg('e', { id: '5' }),
+    ],
+    connections: 2,
+  },
+});
+
+test('re-entrancy: window.stop() from a listener fails the source (spec 4), as from anywhere else', {
+  async run(ctx) {
+    // No fetch of the page is in flight when it stops but the stream's.
+    const { es, rec } = ctx.open(ctx.url('basic', { key: 'stop-in-listener' }), undefined, X);
+    es.onmessage = () => window.stop();
+    await rec.untilError();
+    await ctx.quiet(300);
+    return { log: rec.log, connections: (await ctx.server('basic', { key: 'stop-in-listener' })).count };
+  },
+  expect: { log: [open(), msg('hello'), xerr('network', 2)], connections: 1 },
+});
+
 // =====================================================================================
 // The richer error event
 // =====================================================================================

@@ -569,6 +569,14 @@ export const extensionScenarios = {
   'x-heartbeat': { responses: [{ chunks: ['data: a\n\n', ...Array(60).fill(':\n')], pauseMs: 50 }] },
   'x-big-line': { responses: [{ chunks: ['data: ok\n\n', `data: ${'x'.repeat(300)}\n\n`, 'data: after\n\n'] }] },
   // The getters: an id-only block (no data) is the last thing before the end of the body.
+  // One chunk: two events, a retry field, an event; then the end of the body. Then two
+  // chunks, the second with two events.
+  'x-reentry': {
+    responses: [
+      { chunks: ['id: 1\ndata: a\n\nid: 2\ndata: b\n\nretry: 600000\nid: 3\ndata: c\n\n'], end: 'end' },
+      { chunks: ['id: 4\ndata: d\n\n', 'id: 5\ndata: e\n\nid: 6\ndata: f\n\n'] },
+    ],
+  },
   'x-getters': { responses: [{ chunks: ['retry: 1234\nid: 1\ndata: a\n\n', 'id: 2\n\n'], end: 'end' }] },
   'x-401': { responses: [{ status: 401, chunks: ['data: no\n\n'] }] },
   'x-huge-retry': { responses: [{ chunks: ['retry: 9999999999\ndata: a\n\n'], end: 'end' }] },
