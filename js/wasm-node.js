@@ -2,14 +2,9 @@
 // stream-parser subpath, which scripts/build.sh bundles with it in one chunk): the wasm
 // is read from disk and instantiated at import. No sharing (Node.js has no Web Locks):
 // a `shared` source connects alone.
-//
-// Built as dist/eventsource_wasm-node.js as well, exporting the glue: the same instance
-// as the entries', for tests that instrument its classes or read its memory.
 import { readFileSync } from 'node:fs';
 import { initSync, Connection, StreamParser } from './eventsource_wasm.js';
 import { defineEventSource } from './eventsource.js';
-
-export * from './eventsource_wasm.js';
 
 initSync({ module: readFileSync(new URL('./eventsource_wasm_bg.wasm', import.meta.url)) });
 

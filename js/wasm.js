@@ -6,13 +6,8 @@
 // this is imported, not at the first EventSource: the page goes on meanwhile. A load
 // that fails is no error at import: the first source (or parser) made fails with it,
 // as every later one does ('module', in eventsource.js).
-//
-// Built as dist/eventsource_wasm.js as well, exporting the glue's init() (which gives the
-// instance's exports): the same instance as the entries', for tests that read its memory.
 import init, { Connection, StreamParser } from './eventsource_wasm.js';
 import { defineEventSource } from './eventsource.js';
-
-export { init as default };
 
 // Async, so that a `new URL` that throws (import.meta.url is no URL in Cloudflare workerd)
 // rejects (and fails the sources) instead of throwing at import.

@@ -5,13 +5,13 @@
 // reverse on odd. A process warms up once, then keeps the best of --reps runs,
 // timed in CPU milliseconds of the process.
 //
-//   node scripts/alloc-bench.mjs [--rounds N] [--reps N] [NAME=]DIR ...
+//   node scripts/alloc-bench.mjs [--rounds N] [--reps N] [NAME=]DIR [--wasm FILE] ...
 //
-// DIR is a built dist/ (its Node.js entries, `eventsource_wasm-node.js` and
-// `stream-parser-node.js`, which instantiate the wasm at import), or the bare
-// output of wasm-bindgen (the glue `eventsource_wasm.js` and
-// `eventsource_wasm_bg.wasm`, instantiated here, with js/stream-parser.js).
-// Without DIR: dist/.
+// DIR is the output of wasm-bindgen (the glue `eventsource_wasm.js` and
+// `eventsource_wasm_bg.wasm`, instantiated here, with js/stream-parser.js);
+// --wasm after it takes the wasm from FILE instead.
+// Without DIR: today's build, the glue of target/bindgen/ with the wasm of dist/
+// (as shipped: after wasm-opt).
 //
 // Modes, each timed per workload (milliseconds):
 //   stream  the bytes in 64 KiB chunks through EventStreamParser (TransformStream)
@@ -19,7 +19,7 @@
 //   churn   100,000 parsers constructed, fed one small event and freed (raw),
 //           and 10,000 EventStreamParsers each given one event and closed (stream)
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { WORKLOADS, workload } from '../benches/browser/workloads.mjs';
@@ -34,25 +34,24 @@ for (let i = 0; i < args.length; i++) {
   if (args[i] === '--rounds') rounds = Number(args[++i]);
   else if (args[i] === '--reps') reps = Number(args[++i]);
   else if (args[i] === '--child') child = true;
+  else if (args[i] === '--wasm') builds.at(-1).wasm = resolve(args[++i]);
   else {
     const [name, dir] = args[i].includes('=') ? args[i].split('=') : [args[i], args[i]];
     builds.push({ name, dir: resolve(dir) });
   }
 }
-if (!builds.length) builds.push({ name: 'dist', dir: new URL('dist', root).pathname });
+if (!builds.length) {
+  const wasm = new URL('dist/eventsource_wasm_bg.wasm', root).pathname;
+  builds.push({ name: 'dist', dir: new URL('target/bindgen', root).pathname, wasm });
+}
 
 const CHUNK = 64 * 1024;
 const MAX = 16 * 1024 * 1024;
 
 // One build per process (--child), so no build shares JIT state or a module with another.
-async function load({ name, dir }) {
-  if (existsSync(`${dir}/eventsource_wasm-node.js`)) {
-    const { StreamParser } = await import(pathToFileURL(`${dir}/eventsource_wasm-node.js`).href);
-    const { EventStreamParser } = await import(pathToFileURL(`${dir}/stream-parser-node.js`).href);
-    return { name, StreamParser, EventStreamParser };
-  }
+async function load({ name, dir, wasm = `${dir}/eventsource_wasm_bg.wasm` }) {
   const glue = await import(pathToFileURL(`${dir}/eventsource_wasm.js`).href);
-  glue.initSync({ module: readFileSync(`${dir}/eventsource_wasm_bg.wasm`) });
+  glue.initSync({ module: readFileSync(wasm) });
   const { defineEventStreamParser } = await import(new URL('js/stream-parser.js', root).href);
   return { name, StreamParser: glue.StreamParser, EventStreamParser: defineEventStreamParser(() => glue.StreamParser) };
 }
@@ -178,6 +177,7 @@ for (let round = 0; round < rounds; round++) {
       '--reps',
       String(reps),
       `${b.name}=${b.dir}`,
+      ...(b.wasm ? ['--wasm', b.wasm] : []),
     ]);
     for (const [i, t] of JSON.parse(out).entries()) times.get(labels[i]).get(b.name).push(t);
   }

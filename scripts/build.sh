@@ -54,10 +54,9 @@ done
 esm=(esbuild --log-level=warning --log-override:duplicate-object-key=silent --bundle --splitting --minify --format=esm --target=es2022 --outdir=dist)
 b=target/bindgen
 "${esm[@]}" --external:./shared.js --chunk-names='chunk-[hash]' --metafile=$b/meta-browser.json \
-  index=$b/index.js polyfill=$b/polyfill.js stream-parser=$b/stream-parser-entry.js eventsource_wasm=$b/wasm.js
+  index=$b/index.js polyfill=$b/polyfill.js stream-parser=$b/stream-parser-entry.js
 "${esm[@]}" --platform=node --chunk-names='chunk-node-[hash]' \
-  node=$b/node.js polyfill-node=$b/polyfill-node.js stream-parser-node=$b/stream-parser-node.js \
-  eventsource_wasm-node=$b/wasm-node.js
+  node=$b/node.js polyfill-node=$b/polyfill-node.js stream-parser-node=$b/stream-parser-node.js
 "${esm[@]}" --external:./eventsource_wasm_bg.wasm --chunk-names='chunk-workerd-[hash]' \
   workerd=$b/workerd.js polyfill-workerd=$b/polyfill-workerd.js stream-parser-workerd=$b/stream-parser-workerd.js
 esbuild --log-level=warning --bundle --minify --format=esm --target=es2022 $b/shared.js --outfile=dist/shared.js

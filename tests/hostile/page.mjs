@@ -4,7 +4,7 @@
 //   ours     EventSource from /dist/index.js (the ES entry)
 //   native   the browser's own EventSource, captured before anything can replace it
 
-import init from '/dist/eventsource_wasm.js';
+import { wasmExports } from '../wasm-instance.mjs';
 
 const Native = globalThis.EventSource;
 let ours;
@@ -14,10 +14,10 @@ async function impl(name) {
   return ours;
 }
 
-/** The wasm linear memory in bytes. Once the module is loaded (by the first source), the
- *  glue's init() returns that same instance's exports rather than loading another. */
+/** The wasm linear memory of the library's instance, in bytes. */
 async function wasmMemory() {
-  return (await init()).memory.buffer.byteLength;
+  await impl('ours'); // the library loads its module when imported
+  return (await wasmExports).memory.buffer.byteLength;
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -6,19 +6,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import * as entry from 'eventsource-wasm';
 import { EventStreamParser } from 'eventsource-wasm/stream-parser';
 import * as polyfill from 'eventsource-wasm/polyfill';
-// The same module instance as the package's (the chunk dist/node.js imports): the
-// wasm class, to count how the parser's wasm objects are created and freed.
-import { StreamParser } from '../../dist/eventsource_wasm-node.js';
+// The wasm class, to count how the parser's wasm objects are created and freed: the glue
+// that scripts/build.sh bundles into dist/ (target/bindgen/, a build output that is not
+// shipped), on an instance of the shipped wasm of its own.
+import { initSync, StreamParser } from '../../target/bindgen/eventsource_wasm.js';
 // The factory the entries call (bundled into them in dist/).
 import { defineEventStreamParser } from '../../js/stream-parser.js';
 import { SSE, TIMEOUT, fileServer, scaled } from './helpers.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+initSync({ module: readFileSync(new URL('../../dist/eventsource_wasm_bg.wasm', import.meta.url)) });
 const encoder = new TextEncoder();
 
 const server = fileServer();
@@ -587,9 +590,16 @@ test('a stream abandoned unfinished does not keep its wasm memory (FinalizationR
   // of an unfinished line and dropped. If nothing freed them, wasm memory
   // would grow past 64 MiB; freed, the allocator reuses the same few MiB.
   const script = `
-    import { EventStreamParser } from 'eventsource-wasm/stream-parser';
-    import { initSync } from './dist/eventsource_wasm-node.js';
-    const memory = initSync().memory;
+    // The package's own instance, caught as it is made (it is not exported).
+    let memory;
+    const { Instance } = WebAssembly;
+    WebAssembly.Instance = function (module, imports) {
+      const instance = new Instance(module, imports);
+      memory ??= instance.exports.memory;
+      return instance;
+    };
+    const { EventStreamParser } = await import('eventsource-wasm/stream-parser');
+    if (!memory) throw new Error('the package made no WebAssembly.Instance');
     const line = new Uint8Array(1 << 20).fill(0x61);
     const turn = () => new Promise((resolve) => setImmediate(resolve));
     for (let i = 0; i < 64; i++) {

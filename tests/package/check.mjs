@@ -23,8 +23,6 @@ const EXPECTED = [
   'LICENSE-MIT',
   'README.md',
   'dist/eventsource-wasm.js',
-  'dist/eventsource_wasm-node.js',
-  'dist/eventsource_wasm.js',
   'dist/eventsource_wasm_bg.wasm',
   'dist/index.d.ts',
   'dist/index.js',
@@ -80,8 +78,8 @@ test('dist/ is built', () => {
 test('each runtime: the entries share one chunk (one glue, one wasm instance); the main entry needs only it', () => {
   const chunkOf = (entry) => [...staticClosure(entry)].filter(isChunk);
   const runtimes = {
-    browsers: ['dist/index.js', 'dist/polyfill.js', 'dist/stream-parser.js', 'dist/eventsource_wasm.js'],
-    node: ['dist/node.js', 'dist/polyfill-node.js', 'dist/stream-parser-node.js', 'dist/eventsource_wasm-node.js'],
+    browsers: ['dist/index.js', 'dist/polyfill.js', 'dist/stream-parser.js'],
+    node: ['dist/node.js', 'dist/polyfill-node.js', 'dist/stream-parser-node.js'],
     workerd: ['dist/workerd.js', 'dist/polyfill-workerd.js', 'dist/stream-parser-workerd.js'],
   };
   for (const [runtime, entries] of Object.entries(runtimes)) {

@@ -1,9 +1,7 @@
 // The page of tests/soak/run.mjs: churn and reconnection loops over OUR EventSource, and the wasm
-// instance's figures. The glue's default export, `init()`, returns the exports of the
-// instance already made (wasm-bindgen: `if (wasm !== undefined) return wasm`), and
-// /dist/index.js imports this same module URL: so this reads the library's own instance.
+// instance's figures: the library's own instance, caught as it is made (../wasm-instance.mjs).
+import { wasmExports } from '../wasm-instance.mjs'; // first: it watches the library load its module
 import { EventSource } from '/dist/index.js';
-import init from '/dist/eventsource_wasm.js';
 
 const NativeEventSource = globalThis.EventSource;
 
@@ -101,7 +99,7 @@ window.__soak = {
 
   /** The library's wasm instance: linear memory in bytes, externref table slots. */
   async wasm() {
-    const exports = await init();
+    const exports = await wasmExports;
     return { memory: exports.memory.buffer.byteLength, externrefs: exports.__wbindgen_externrefs.length };
   },
 
