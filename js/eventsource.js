@@ -227,11 +227,9 @@ export function defineEventSource(load, share = undefined) {
       const message = (type, data, lastEventId) => {
         if (this.#closed) return false; // closed by a listener: not the rest of the batch
         this.#dispatching = lastEventId;
-        try {
-          this.dispatchEvent(new MessageEvent(type, { data, origin: this.#origin, lastEventId }));
-        } finally {
-          this.#dispatching = undefined;
-        }
+        // (A listener's exception is reported by dispatchEvent, never thrown here.)
+        this.dispatchEvent(new MessageEvent(type, { data, origin: this.#origin, lastEventId }));
+        this.#dispatching = undefined;
         return true;
       };
       const hooks = {
