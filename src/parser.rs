@@ -681,15 +681,17 @@ mod tests {
         }
     }
 
+    /// A sink that takes every event and keeps none.
+    struct Ignore;
+    impl Sink for Ignore {
+        fn event(&mut self, _: Event<'_>) -> ControlFlow<()> {
+            ControlFlow::Continue(())
+        }
+    }
+
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn release_gives_every_buffer_back_but_keeps_the_last_event_id() {
-        struct Ignore;
-        impl Sink for Ignore {
-            fn event(&mut self, _: Event<'_>) -> ControlFlow<()> {
-                ControlFlow::Continue(())
-            }
-        }
         let mut parser = Parser::new();
         let x = "x".repeat(5_000);
         // An event of text that is not UTF-8 (decoded into its own buffer), then
@@ -713,12 +715,6 @@ mod tests {
     fn buffers_never_reserve_past_the_cap() {
         // A cap that is not a power of two, where doubling would overshoot it.
         // Data lines in one chunk and spanning chunks, and a long held line.
-        struct Ignore;
-        impl Sink for Ignore {
-            fn event(&mut self, _: Event<'_>) -> ControlFlow<()> {
-                ControlFlow::Continue(())
-            }
-        }
         let feed = |parser: &mut Parser, bytes: &[u8]| assert_eq!(parser.feed(bytes, &mut Ignore), Ok(Status::Done));
         let limit = 10_000;
         let line = alloc::format!("data: {}\n", "x".repeat(99));

@@ -104,17 +104,22 @@ async fn connection_cycle() {
     drop(connection); // the JS class's free()
 }
 
+/// Runs `cycle` once, which settles what is allocated once (the executor's
+/// queue, the externref slab), then three times more: each must leave the
+/// live bytes as it found them.
+async fn each_cycle_gives_back_everything<F: std::future::Future<Output = ()>>(cycle: impl Fn() -> F) {
+    cycle().await;
+    for round in 0..3 {
+        let before = live();
+        cycle().await;
+        let after = live();
+        assert_eq!(after, before, "cycle {round}: {} bytes still allocated after close()", after.wrapping_sub(before));
+    }
+}
+
 #[wasm_bindgen_test]
 async fn closed_and_freed_a_connection_holds_no_wasm_memory() {
-    // The first cycle settles what is allocated once (the executor's queue,
-    // the externref slab).
-    connection_cycle().await;
-    for cycle in 0..3 {
-        let before = live();
-        connection_cycle().await;
-        let after = live();
-        assert_eq!(after, before, "cycle {cycle}: {} bytes still allocated after close()", after.wrapping_sub(before));
-    }
+    each_cycle_gives_back_everything(connection_cycle).await;
 }
 
 #[wasm_bindgen_test]
@@ -128,13 +133,7 @@ async fn closed_and_dropped_a_rust_api_source_holds_no_wasm_memory() {
         source.close();
         drop(source);
     };
-    cycle().await;
-    for round in 0..3 {
-        let before = live();
-        cycle().await;
-        let after = live();
-        assert_eq!(after, before, "cycle {round}: {} bytes still allocated after close()", after.wrapping_sub(before));
-    }
+    each_cycle_gives_back_everything(cycle).await;
 }
 
 #[wasm_bindgen_test]

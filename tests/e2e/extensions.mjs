@@ -319,6 +319,15 @@ test('credentials: "include" sends the cookie cross-origin, "omit" withholds it 
   },
 });
 
+/** Two connections, the second's request made again without `Last-Event-ID` after its preflight was refused. */
+const RESUMED_WITHOUT_THE_HEADER = {
+  log: [open(), msg('a', { id: '1', origin: 'B' }), xerr('end-of-stream', 0, { delay: 30 }), open(), msg('b', { id: '1', origin: 'B' })],
+  requests: [
+    { xClient: 'dashboard', cookieSent: true, lastEventId: null },
+    { xClient: 'dashboard', cookieSent: true, lastEventId: null },
+  ],
+};
+
 test('credentials: a preflight refusing Last-Event-ID → the same request again without it (same headers, same cookie)', {
   async run(ctx) {
     const name = `xl_${ctx.run.replace(/\W/g, '_')}`;
@@ -347,34 +356,11 @@ test('credentials: a preflight refusing Last-Event-ID → the same request again
     return out;
   },
   expect: {
-    reconnection: {
-      log: [
-        open(),
-        msg('a', { id: '1', origin: 'B' }),
-        xerr('end-of-stream', 0, { delay: 30 }),
-        open(),
-        msg('b', { id: '1', origin: 'B' }),
-      ],
-      requests: [
-        { xClient: 'dashboard', cookieSent: true, lastEventId: null },
-        { xClient: 'dashboard', cookieSent: true, lastEventId: null },
-      ],
-      preflightsAskFor: ['x-client', 'last-event-id,x-client', 'x-client'],
-    },
+    reconnection: { ...RESUMED_WITHOUT_THE_HEADER, preflightsAskFor: ['x-client', 'last-event-id,x-client', 'x-client'] },
     // The first request: refused, then made without the header (the probe takes no turn:
     // that request gets the first response, which sets id 1); then as above.
     'lastEventId option': {
-      log: [
-        open(),
-        msg('a', { id: '1', origin: 'B' }),
-        xerr('end-of-stream', 0, { delay: 30 }),
-        open(),
-        msg('b', { id: '1', origin: 'B' }),
-      ],
-      requests: [
-        { xClient: 'dashboard', cookieSent: true, lastEventId: null },
-        { xClient: 'dashboard', cookieSent: true, lastEventId: null },
-      ],
+      ...RESUMED_WITHOUT_THE_HEADER,
       preflightsAskFor: ['last-event-id,x-client', 'x-client', 'last-event-id,x-client', 'x-client'],
     },
   },
