@@ -76,7 +76,7 @@ use crate::parser::{Event, ParseError, Parser, Sink, Status};
 /// A point in time, in milliseconds, on the driver's clock (any epoch).
 pub type Instant = f64;
 
-/// How long the `no-cors` probe of [`Transition::Probe`] may take before
+/// How long the `no-cors` probe of [`Output::Probe`] may take before
 /// the failure is taken for what it most likely is: a network error
 /// (reconnect).
 pub const PROBE_TIMEOUT: u32 = 10_000;
@@ -239,7 +239,7 @@ pub struct Settings {
     pub method: String,
     /// Whether the runtime enforces CORS and the request goes through its
     /// own `fetch` (not a custom one): then a failed fetch may be a CORS
-    /// failure, and is probed ([`Transition::Probe`]).
+    /// failure, and is probed ([`Output::Probe`]).
     pub probe_cors: bool,
     /// Whether the runtime fires `online` events: then an offline wait ends
     /// at one ([`Machine::online`]); without them it looks again every

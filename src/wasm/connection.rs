@@ -17,7 +17,7 @@ use alloc::string::String;
 use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 
-use super::driver::{error_info, report, seed, Handler, Inner, Options};
+use super::driver::{error_info, number_option, report, seed, Handler, Inner, Options};
 use crate::machine::{Error, RetryPolicy};
 use crate::parser::Parser;
 
@@ -78,12 +78,14 @@ impl Connection {
     /// `maxAttempts`; a missing one takes the standard's value).
     #[wasm_bindgen(constructor)]
     pub fn new(url: String, options: &JsValue, hooks: Hooks) -> Connection {
-        // (Not Reflect on a non-object: a caught exception costs a JS reference.)
-        let field = |name: &str| match options.is_object() {
-            true => Reflect::get(options, &name.into()).unwrap_or(JsValue::UNDEFINED),
-            false => JsValue::UNDEFINED,
+        let number = |name: &str, default: f64| {
+            let value = number_option(options, name);
+            if value.is_nan() {
+                default
+            } else {
+                value
+            }
         };
-        let number = |name: &str, default: f64| field(name).as_f64().unwrap_or(default);
         let defaults = RetryPolicy::default();
         let policy = RetryPolicy {
             initial_delay: number("initialDelay", defaults.initial_delay.into()) as u32,
@@ -92,11 +94,10 @@ impl Connection {
             jitter: number("jitter", defaults.jitter),
             max_attempts: number("maxAttempts", defaults.max_attempts.into()) as u32,
         };
-        let mut parser = match field("maxBufferSize").as_f64() {
-            Some(limit) => Parser::with_max_buffer_size(limit as usize),
-            None => Parser::new(),
-        };
-        if let Some(id) = field("lastEventId").as_string() {
+        let limit = number_option(options, "maxBufferSize");
+        let mut parser = if limit.is_nan() { Parser::new() } else { Parser::with_max_buffer_size(limit as usize) };
+        let id = if options.is_object() { Reflect::get(options, &"lastEventId".into()).ok() } else { None };
+        if let Some(id) = id.and_then(|id| id.as_string()) {
             parser.set_last_event_id(&id);
         }
         let options = Options {

@@ -123,6 +123,10 @@ export function listen(settle, online) {
 export function unlisten(listener) {
   globalThis.removeEventListener('online', listener);
 }
+export function numberOption(options, name) {
+  const value = options?.[name];
+  return typeof value === 'number' ? value : NaN;
+}
 export function originOf(url) {
   try {
     return new URL(url).origin;
@@ -191,6 +195,9 @@ extern "C" {
     /// where the runtime has the event; returns it.
     fn listen(settle: &JsValue, online: i32) -> JsValue;
     fn unlisten(listener: &JsValue);
+    /// `options[name]` if it is a number, else NaN.
+    #[wasm_bindgen(js_name = numberOption)]
+    pub(crate) fn number_option(options: &JsValue, name: &str) -> f64;
     /// `URL.origin` of an absolute URL.
     #[wasm_bindgen(js_name = originOf)]
     fn origin_of(url: &str) -> String;

@@ -28,8 +28,8 @@ use crate::parser::{Event, Parser, Sink};
 
 #[wasm_bindgen]
 extern "C" {
-    /// The JS class's private hooks object, given with each chunk.
-    #[wasm_bindgen(typescript_type = "StreamParserHooks")]
+    /// The JS class's private hooks object, given with each chunk
+    /// (`js/stream-parser.js`).
     pub type StreamHooks;
     #[wasm_bindgen(method, catch)]
     fn events(this: &StreamHooks, batch: &str) -> Result<(), JsValue>;
