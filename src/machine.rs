@@ -770,7 +770,18 @@ impl Machine {
     }
 }
 
-/// The events of a batch ([`Machine::take_events`]), in order.
+/// Adds `event` to a batch: its type, data and last event ID, each field
+/// followed by a CR, which none can contain (the parser ends lines there).
+/// Returns whether the batch is full ([`BATCH_BYTES`]): hand it over.
+pub fn push_event(batch: &mut String, event: &Event<'_>) -> bool {
+    for field in [event.event_type, event.data, event.last_event_id] {
+        batch.push_str(field);
+        batch.push('\r');
+    }
+    batch.len() >= BATCH_BYTES
+}
+
+/// The events of a batch ([`push_event`], [`Machine::take_events`]), in order.
 pub fn events_in(batch: &str) -> impl Iterator<Item = Event<'_>> {
     let mut fields = batch.split('\r');
     core::iter::from_fn(move || {
@@ -817,12 +828,8 @@ impl Sink for Batch<'_> {
         if self.events.is_empty() {
             self.queue.push(Entry::Output(Output::Events));
         }
-        for field in [event.event_type, event.data, event.last_event_id] {
-            self.events.push_str(field);
-            self.events.push('\r');
-        }
         // A full batch goes before the rest of the chunk is parsed.
-        if self.events.len() >= BATCH_BYTES {
+        if push_event(self.events, &event) {
             ControlFlow::Break(())
         } else {
             ControlFlow::Continue(())

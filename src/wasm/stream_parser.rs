@@ -23,7 +23,7 @@ use core::ops::ControlFlow;
 
 use wasm_bindgen::prelude::*;
 
-use crate::machine::BATCH_BYTES;
+use crate::machine::{push_event, BATCH_BYTES};
 use crate::parser::{Event, Parser, Sink};
 
 #[wasm_bindgen]
@@ -114,11 +114,7 @@ impl Report<'_> {
 
 impl Sink for Report<'_> {
     fn event(&mut self, event: Event<'_>) -> ControlFlow<()> {
-        for field in [event.event_type, event.data, event.last_event_id] {
-            self.batch.push_str(field);
-            self.batch.push('\r');
-        }
-        if self.batch.len() >= BATCH_BYTES {
+        if push_event(self.batch, &event) {
             return self.flush();
         }
         ControlFlow::Continue(())
