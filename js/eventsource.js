@@ -4,6 +4,7 @@
 // the connection's hooks into events.
 
 import { DEFAULT_CREDENTIALS, DEFAULT_MAX_BUFFER_SIZE, DEFAULT_METHOD, DEFAULT_RECONNECTION_TIME, MAX_DELAY } from './defaults.js';
+import { abandon, early } from './request.js';
 
 const CONNECTING = 0;
 const OPEN = 1;
@@ -159,7 +160,8 @@ export function defineEventSource(load, share = undefined) {
   // window.stop() aborts the document's fetches, and so fails a native source (spec 4); but
   // fetch() and the body's reader then reject with the TypeError of a network error, after
   // which a source reconnects. So the class sees the call itself: the first source made in
-  // a window wraps window.stop, which tells the connections of the live sources first.
+  // a window wraps window.stop, which tells the connections of the live sources first (and
+  // the requests made before their connection, which tell it when it is made).
   const live = new Set();
   let watching = false;
   const watchStop = () => {
@@ -182,6 +184,9 @@ export function defineEventSource(load, share = undefined) {
      *  holds the state the getters read. null before it is made (while the
      *  wasm loads) and after the source is closed. */
     #connection = null;
+    /** The first request, made while the wasm loads (js/request.js), until
+     *  the connection takes it over. */
+    #early;
     #closed = false;
     #origin = '';
     #handlers = new Map();
@@ -254,14 +259,25 @@ export function defineEventSource(load, share = undefined) {
         },
       };
       const start = (Connection) => {
+        const request = this.#early;
+        this.#early = undefined;
+        live.delete(request);
         if (!this.#closed) {
-          this.#connection = new Connection(this.#url, options, hooks);
+          this.#connection = new Connection(this.#url, options, hooks, request);
+          if (request?.wasStopped) this.#connection.stopped();
           watchStop();
           live.add(this.#connection);
         }
       };
       const loaded = options.shared && share ? sharing(load, share) : load();
       if (typeof loaded.then === 'function') {
+        if (!options.shared && !this.#closed) {
+          // The wasm is still loading: the first request leaves now, not after it; the
+          // connection takes it over in flight. (A shared source may not connect at all.)
+          this.#early = early(options, this.#url);
+          watchStop();
+          live.add(this.#early);
+        }
         loaded.then(start, (error) => {
           // The wasm module did not load (a wrong path, a blocked fetch, a CSP
           // without 'wasm-unsafe-eval'): fail the source, and say why.
@@ -306,6 +322,11 @@ export function defineEventSource(load, share = undefined) {
       this.#connection = null;
       this.#unsubscribe?.();
       this.#unsubscribe = null;
+      if (this.#early) {
+        live.delete(this.#early);
+        abandon(this.#early);
+        this.#early = undefined;
+      }
       if (connection) {
         live.delete(connection);
         // Closed by a listener of an event: that event's ID is the last one dispatched.

@@ -11,14 +11,16 @@ import { defineEventSource } from './eventsource.js';
 
 // Async, so that a `new URL` that throws (import.meta.url is no URL in Cloudflare workerd)
 // rejects (and fails the sources) instead of throwing at import.
+let loaded = null; // Connection, once the wasm is ready: then a source connects at once
 const ready = (async () => {
   await init({ module_or_path: new URL('./eventsource_wasm_bg.wasm', import.meta.url) });
+  loaded = Connection;
 })();
 ready.catch(() => {}); // reported by the sources and parsers, not as an unhandled rejection
 
 // shared.js (one connection for every tab) is fetched only if a source asks for it.
 export const EventSource = defineEventSource(
-  () => ready.then(() => Connection),
+  () => loaded ?? ready.then(() => Connection),
   () => import('./shared.js'),
 );
 export const loadStreamParser = () => ready.then(() => StreamParser);

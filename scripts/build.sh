@@ -3,7 +3,7 @@
 #
 #   cargo (wasm32, release) -> wasm-bindgen (pinned, --target web) -> wasm-opt -Oz
 #   (npm package binaryen) -> the hand-written JS of js/ bundled with the glue
-#   by esbuild (ES modules, code splitting) -> the classic script with the wasm inlined.
+#   by esbuild (ES modules) -> the classic script with the wasm inlined.
 #
 # The wasm may use only the features of the engines the README lists:
 # wasm-opt is given exactly those, and fails on anything else.
@@ -33,31 +33,39 @@ wasm-opt -Oz --converge --strip-debug --strip-producers --strip-target-features 
   target/bindgen/eventsource_wasm_bg.wasm -o dist/eventsource_wasm_bg.wasm
 
 # The ES modules: bundled by esbuild from target/bindgen, where the glue is (with the
-# snippets/ of any #[wasm_bindgen(inline_js)], which the glue imports). One build per
-# runtime, each with code splitting: the entries (the main one, the polyfill, the
-# stream-parser subpath) share one chunk with the glue and the runtime's loader
-# (js/wasm*.js), so that every runtime has one wasm instance and a page that imports
-# 'eventsource-wasm' fetches the entry and that chunk. The chunks land in dist/ beside
-# the entries (so the wasm URL stays relative to them). shared.js is its own file,
+# snippets/ it imports: the driver's inline JS, and its copy of js/request.js, which the
+# class imports too: the copy is made a re-export, so that the bundles hold one).
+#
+# Browsers: each entry (the main one, the polyfill, the stream-parser subpath) is one
+# file, the glue, the loader (js/wasm.js) and the class in it: a page that imports
+# 'eventsource-wasm' fetches index.js, then the wasm (and the stream) in parallel, with
+# no chunk in between, and needs no modulepreload hint. A page that imports two entries
+# instantiates the wasm twice. Node.js and workerd, where a file costs no round trip:
+# code splitting, the entries sharing one chunk with the glue and the loader
+# (js/wasm-node.js, js/wasm-workerd.js), so that each has one wasm instance. Every file
+# lands in dist/ (so the wasm URL stays relative to it). shared.js is its own file,
 # imported only when a source asks for `shared`.
 cp js/*.js target/bindgen/
+for copy in target/bindgen/snippets/*/js/request.js; do
+  echo "export * from '$(realpath --relative-to="$(dirname "$copy")" target/bindgen/request.js)';" > "$copy"
+done
 for runtime in node workerd; do
   sed "s|from './wasm.js'|from './wasm-$runtime.js'|" js/stream-parser-entry.js > "target/bindgen/stream-parser-$runtime.js"
 done
-# The polyfills import the loader, not the entry (an entry imported by another costs an
-# empty chunk).
+# The polyfills import the loader, not the entry (in Node.js and workerd, an entry imported
+# by another costs an empty chunk).
 sed "s|from 'eventsource-wasm'|from './wasm.js'|" js/polyfill.js > target/bindgen/polyfill.js
 for runtime in node workerd; do
   sed "s|from 'eventsource-wasm'|from './wasm-$runtime.js'|" js/polyfill.js > "target/bindgen/polyfill-$runtime.js"
 done
 # (wasm-bindgen repeats the key of a snippet module in the imports object: harmless.)
-esm=(esbuild --log-level=warning --log-override:duplicate-object-key=silent --bundle --splitting --minify --format=esm --target=es2022 --outdir=dist)
+esm=(esbuild --log-level=warning --log-override:duplicate-object-key=silent --bundle --minify --format=esm --target=es2022 --outdir=dist)
 b=target/bindgen
-"${esm[@]}" --external:./shared.js --chunk-names='chunk-[hash]' --metafile=$b/meta-browser.json \
+"${esm[@]}" --external:./shared.js --metafile=$b/meta-browser.json \
   index=$b/index.js polyfill=$b/polyfill.js stream-parser=$b/stream-parser-entry.js
-"${esm[@]}" --platform=node --chunk-names='chunk-node-[hash]' \
+"${esm[@]}" --splitting --platform=node --chunk-names='chunk-node-[hash]' \
   node=$b/node.js polyfill-node=$b/polyfill-node.js stream-parser-node=$b/stream-parser-node.js
-"${esm[@]}" --external:./eventsource_wasm_bg.wasm --chunk-names='chunk-workerd-[hash]' \
+"${esm[@]}" --splitting --external:./eventsource_wasm_bg.wasm --chunk-names='chunk-workerd-[hash]' \
   workerd=$b/workerd.js polyfill-workerd=$b/polyfill-workerd.js stream-parser-workerd=$b/stream-parser-workerd.js
 esbuild --log-level=warning --bundle --minify --format=esm --target=es2022 $b/shared.js --outfile=dist/shared.js
 cp js/index.d.ts js/stream-parser.d.ts dist/
@@ -67,20 +75,14 @@ cp dist/eventsource_wasm_bg.wasm target/bindgen/eventsource_wasm_bg.wasm
 esbuild --log-level=error --bundle --minify --format=iife --target=es2022 --loader:.wasm=binary \
   target/bindgen/classic.js --outfile=dist/eventsource-wasm.js
 
-# The sizes, gzipped file by file as a server sends them (gzip -9n: no file name in the
-# header): what a page that imports only 'eventsource-wasm' downloads (dist/index.js, the
-# chunks it imports statically, as esbuild's metafile lists them, and the wasm), then what
-# the stream-parser subpath adds to it, and shared.js.
-imports() { # the files of dist/ each entry given imports statically, with the entries
-  node -e 'const { outputs } = require(process.argv[1]); const seen = new Set();
-    const visit = (f) => { if (seen.has(f)) return; seen.add(f);
-      for (const i of outputs[f].imports) if (i.kind === "import-statement" && !i.external) visit(i.path); };
-    process.argv.slice(2).forEach(visit); console.log([...seen].join("\n"));' "$PWD/$b/meta-browser.json" "$@"
-}
-gz() { local n=0 f; for f in "$@"; do n=$((n + $(gzip -9nc "$f" | wc -c))); done; echo $n; }
-main=($(imports dist/index.js))
-parser=($(comm -13 <(printf '%s\n' "${main[@]}" | sort) <(imports dist/stream-parser.js | sort)))
-wasm=$(gz dist/eventsource_wasm_bg.wasm)
-js=$(gz "${main[@]}")
-printf 'build: dist/ ready; ES entry %s B gzipped (wasm %s B + JS %s B: %s), + %s B for the stream-parser subpath (%s), + %s B for shared\n' \
-  $((wasm + js)) "$wasm" "$js" "${main[*]#dist/}" "$(gz "${parser[@]}")" "${parser[*]#dist/}" "$(gz dist/shared.js)" >&2
+# The sizes, each file compressed alone as a server sends it: gzip -9n (no file name in
+# the header) and brotli (quality 11). What a page that imports only 'eventsource-wasm'
+# downloads (dist/index.js and the wasm), the stream-parser subpath alone, shared.js
+# (fetched by the first `shared` source), the classic script.
+node -e 'const fs = require("fs"), zlib = require("zlib"), { execFileSync } = require("child_process");
+  const gzip = (f) => execFileSync("gzip", ["-9nc", f]).length;
+  const size = (files) => files.reduce((n, f) => [n[0] + gzip("dist/" + f), n[1] + zlib.brotliCompressSync(fs.readFileSync("dist/" + f)).length], [0, 0]);
+  const say = (files) => { const [gz, br] = size(files); return `${gz} B gzipped (brotli ${br} B)`; };
+  console.error(`build: dist/ ready; ES entry ${say(["index.js", "eventsource_wasm_bg.wasm"])}: wasm ${say(["eventsource_wasm_bg.wasm"])}` +
+    ` + index.js ${say(["index.js"])}; stream-parser subpath ${say(["stream-parser.js", "eventsource_wasm_bg.wasm"])};` +
+    ` shared.js ${say(["shared.js"])}; classic script ${say(["eventsource-wasm.js"])}`);'

@@ -107,6 +107,7 @@ async fn spec_7_to_11_opens_dispatches_and_reconnects_after_the_body_ends() {
         data_url("retry: 10\nid: 1\nevent: greet\ndata: hi\ndata: there\n\ndata: second\n\n"),
         &Object::new(),
         recorder.hooks.clone().unchecked_into(),
+        JsValue::UNDEFINED,
     );
     JsFuture::from(recorder.done.clone()).await.unwrap();
     connection.close();
@@ -130,6 +131,7 @@ async fn spec_13_close_inside_a_handler_stops_the_rest_of_the_chunk() {
         data_url("data: 1\n\ndata: 2\n\ndata: 3\n\n"),
         &Object::new(),
         recorder.hooks.clone().unchecked_into(),
+        JsValue::UNDEFINED,
     ));
     JsFuture::from(recorder.done.clone()).await.unwrap();
     // Let any wrongly scheduled work run: a macrotask later, still nothing.
@@ -140,8 +142,12 @@ async fn spec_13_close_inside_a_handler_stops_the_rest_of_the_chunk() {
 #[wasm_bindgen_test]
 async fn spec_5_an_unloadable_scheme_fails_without_reconnecting() {
     let recorder = recorder(|line| line.starts_with("error"), || false);
-    let _connection =
-        Connection::new("ftp://127.0.0.1/stream".into(), &Object::new(), recorder.hooks.clone().unchecked_into());
+    let _connection = Connection::new(
+        "ftp://127.0.0.1/stream".into(),
+        &Object::new(),
+        recorder.hooks.clone().unchecked_into(),
+        JsValue::UNDEFINED,
+    );
     JsFuture::from(recorder.done.clone()).await.unwrap();
     assert_eq!(*recorder.log.borrow(), ["error 2"]);
 }
@@ -153,6 +159,7 @@ async fn spec_6_a_wrong_content_type_fails() {
         "data:text/plain,data:%20x%0A%0A".into(),
         &Object::new(),
         recorder.hooks.clone().unchecked_into(),
+        JsValue::UNDEFINED,
     );
     JsFuture::from(recorder.done.clone()).await.unwrap();
     assert_eq!(*recorder.log.borrow(), ["error 2"]);
@@ -162,8 +169,12 @@ async fn spec_6_a_wrong_content_type_fails() {
 async fn spec_5_an_unreachable_server_is_retried() {
     // A high port on loopback where nothing listens: the connection is refused.
     let recorder = recorder(|line| line.starts_with("error"), || false);
-    let connection =
-        Connection::new("http://127.0.0.1:65534/".into(), &Object::new(), recorder.hooks.clone().unchecked_into());
+    let connection = Connection::new(
+        "http://127.0.0.1:65534/".into(),
+        &Object::new(),
+        recorder.hooks.clone().unchecked_into(),
+        JsValue::UNDEFINED,
+    );
     JsFuture::from(recorder.done.clone()).await.unwrap();
     connection.close();
     assert_eq!(*recorder.log.borrow(), ["error 0"]);
@@ -192,7 +203,8 @@ async fn a_connection_dropped_without_close_aborts_its_request() {
     let options = Object::new();
     Reflect::set(&options, &"fetch".into(), fetch.as_ref()).unwrap();
     let recorder = recorder(|_| false, || false);
-    let connection = Connection::new(data_url("data: x\n\n"), &options, recorder.hooks.clone().unchecked_into());
+    let connection =
+        Connection::new(data_url("data: x\n\n"), &options, recorder.hooks.clone().unchecked_into(), JsValue::UNDEFINED);
     // The request is made once the current task's microtasks ran.
     JsFuture::from(Promise::new(&mut |resolve, _| web_sys_timeout(&resolve, 0))).await.unwrap();
     let signal = signal.borrow_mut().take().expect("the request was made");
@@ -208,13 +220,15 @@ async fn reconnecting_leaks_no_closure_or_js_reference() {
     // per attempt would show as live JS references held by wasm.
     let stream = data_url("retry: 0\nid: 1\ndata: x\n\n");
     let warm_up = recorder(reconnections(3), || false);
-    let connection = Connection::new(stream.clone(), &Object::new(), warm_up.hooks.clone().unchecked_into());
+    let connection =
+        Connection::new(stream.clone(), &Object::new(), warm_up.hooks.clone().unchecked_into(), JsValue::UNDEFINED);
     JsFuture::from(warm_up.done.clone()).await.unwrap();
     connection.close();
 
     let recorder = recorder(reconnections(200), || false);
     let before = wasm_bindgen::externref_heap_live_count();
-    let connection = Connection::new(stream, &Object::new(), recorder.hooks.clone().unchecked_into());
+    let connection =
+        Connection::new(stream, &Object::new(), recorder.hooks.clone().unchecked_into(), JsValue::UNDEFINED);
     JsFuture::from(recorder.done.clone()).await.unwrap();
     connection.close();
     drop(connection);
@@ -232,7 +246,8 @@ async fn events_cross_into_js_in_batches_of_about_4_kib() {
     let data = "x".repeat(100);
     let stream: String = (0..300).map(|i| format!("id: {i}\ndata: {data}\n\n")).collect();
     let recorder = recorder(|line| line.ends_with("#299"), || false);
-    let connection = Connection::new(data_url(&stream), &Object::new(), recorder.hooks.clone().unchecked_into());
+    let connection =
+        Connection::new(data_url(&stream), &Object::new(), recorder.hooks.clone().unchecked_into(), JsValue::UNDEFINED);
     JsFuture::from(recorder.done.clone()).await.unwrap();
     connection.close();
     let log = recorder.log.borrow();
@@ -405,7 +420,8 @@ async fn a_hook_that_throws_is_reported_and_the_connection_goes_on() {
     let pair = make.call0(&JsValue::NULL).unwrap();
     let hooks = Reflect::get_u32(&pair, 0).unwrap();
     let done: Promise = Reflect::get_u32(&pair, 1).unwrap().unchecked_into();
-    let connection = Connection::new(data_url("data: still here\n\n"), &Object::new(), hooks.unchecked_into());
+    let connection =
+        Connection::new(data_url("data: still here\n\n"), &Object::new(), hooks.unchecked_into(), JsValue::UNDEFINED);
     let result = JsFuture::from(done).await.unwrap();
     connection.close();
     let batch = Reflect::get_u32(&result, 0).unwrap().as_string().unwrap();

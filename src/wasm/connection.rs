@@ -75,9 +75,11 @@ impl Connection {
     /// (`credentials`, `method`, `headers`, `body`, `fetch`,
     /// `inactivityTimeout`, `maxBufferSize`, `lastEventId`, and the retry
     /// policy's `initialDelay`, `maxDelay`, `multiplier`, `jitter`,
-    /// `maxAttempts`; a missing one takes the standard's value).
+    /// `maxAttempts`; a missing one takes the standard's value). `early`:
+    /// the first request, if the class made it while the wasm loaded
+    /// (`js/request.js`), which the connection takes over; else `undefined`.
     #[wasm_bindgen(constructor)]
-    pub fn new(url: String, options: &JsValue, hooks: Hooks) -> Connection {
+    pub fn new(url: String, options: &JsValue, hooks: Hooks, early: JsValue) -> Connection {
         let number = |name: &str, default: f64| {
             let value = number_option(options, name);
             if value.is_nan() {
@@ -105,6 +107,7 @@ impl Connection {
             policy,
             inactivity_timeout: number("inactivityTimeout", 0.0) as u32,
             seed: seed(),
+            early,
         };
         let handler = JsHandler { hooks };
         Connection { inner: Inner::start(&url, options, parser, handler) }

@@ -55,7 +55,6 @@ use crate::parser::Parser;
 // number of its own). (Its numbers are always given: a debug build of the
 // glue checks them.)
 #[wasm_bindgen(inline_js = r#"
-const DROPPED = ['Authorization', 'Proxy-Authorization', 'Cookie', 'Host'];
 export const now = typeof performance === 'object' && performance.now ? () => performance.now() : Date.now;
 export function port(closure) {
   const port = (attempt, kind, value, status, contentType, url) => port.closure?.(attempt, kind, value, status, contentType, url);
@@ -78,31 +77,6 @@ export function errorInfo(readyState, reason, status, delay, contentType, cause)
 }
 export function defer(settle, start) {
   Promise.resolve().then(() => settle(0, start, undefined, 0));
-}
-export function request(options, url, lastEventId, dropCredentials, signal, attempt, settle, responded, fetchFailed, requestFailed) {
-  let kind = requestFailed;
-  new Promise((resolve) => resolve(typeof options.headers === 'function' ? options.headers() : options.headers))
-    .then((init) => {
-      const headers = new Headers(init ?? undefined);
-      if (dropCredentials) for (const name of DROPPED) headers.delete(name);
-      if (!headers.has('accept')) headers.set('Accept', 'text/event-stream');
-      if (lastEventId === undefined) headers.delete('Last-Event-ID');
-      else headers.set('Last-Event-ID', lastEventId);
-      const { fetch: custom, method = 'GET', body, credentials = 'same-origin' } = options;
-      const request = { method, headers, mode: 'cors', credentials, cache: 'no-store', redirect: 'follow', signal };
-      if (body !== undefined) request.body = body;
-      kind = fetchFailed;
-      return custom ? custom(url, request) : fetch(url, request);
-    })
-    .then((response) => {
-      // Read structurally: a custom fetch may return another library's Response (undici's).
-      if (typeof response?.status !== 'number') throw new TypeError('the fetch option did not resolve to a Response');
-      return response;
-    })
-    .then(
-      (response) => settle(attempt, responded, response, response.status, response.headers.get('content-type'), response.redirected ? response.url : undefined),
-      (error) => settle(attempt, kind, error, 0),
-    );
 }
 export function probe(options, url, signal, attempt, settle, probed) {
   fetch(url, { mode: 'no-cors', credentials: options.credentials ?? 'same-origin', cache: 'no-store', signal })
@@ -164,24 +138,6 @@ extern "C" {
     fn now() -> f64;
     /// Settles with `start` once the current task's microtasks ran.
     fn defer(settle: &JsValue, start: i32);
-    /// Makes the request: the headers (a function's awaited) with `Accept`,
-    /// `Last-Event-ID` and without the credentials headers if asked, the
-    /// options' method, body and credentials mode, mode `cors`, cache
-    /// `no-store`; settles with the response (`responded`), the failure of
-    /// fetch (`fetch_failed`) or of making the request (`request_failed`).
-    #[allow(clippy::too_many_arguments)]
-    fn request(
-        options: &JsValue,
-        url: &str,
-        last_event_id: Option<String>,
-        drop_credentials: bool,
-        signal: &web_sys::AbortSignal,
-        attempt: i32,
-        settle: &JsValue,
-        responded: i32,
-        fetch_failed: i32,
-        request_failed: i32,
-    );
     /// A `no-cors` request for `url`, with the options' credentials mode:
     /// settles (`probed`) with whether its response is opaque.
     fn probe(options: &JsValue, url: &str, signal: &web_sys::AbortSignal, attempt: i32, settle: &JsValue, probed: i32);
@@ -208,6 +164,43 @@ extern "C" {
     /// request goes through its `fetch`, not the options' own.
     #[wasm_bindgen(js_name = probesCors)]
     fn probes_cors(options: &JsValue) -> bool;
+}
+
+// The request, in a JS module of its own: the JS class makes a source's first
+// request with it too, while the wasm loads (`early`), which the connection
+// adopts.
+#[wasm_bindgen(module = "/js/request.js")]
+extern "C" {
+    /// Makes the request: the headers (a function's awaited) with `Accept`,
+    /// `Last-Event-ID` and without the credentials headers if asked, the
+    /// options' method, body and credentials mode, mode `cors`, cache
+    /// `no-store`; settles with the response (`responded`), the failure of
+    /// fetch (`fetch_failed`) or of making the request (`request_failed`).
+    #[allow(clippy::too_many_arguments)]
+    fn request(
+        options: &JsValue,
+        url: &str,
+        last_event_id: Option<String>,
+        drop_credentials: bool,
+        signal: &web_sys::AbortSignal,
+        attempt: i32,
+        settle: &JsValue,
+        responded: i32,
+        fetch_failed: i32,
+        request_failed: i32,
+    );
+    /// Takes over the request the class made early (the first attempt's):
+    /// it settles as `request` would; returns its controller.
+    fn adopt(
+        early: &JsValue,
+        attempt: i32,
+        settle: &JsValue,
+        responded: i32,
+        fetch_failed: i32,
+        request_failed: i32,
+    ) -> AbortController;
+    /// Aborts the request the class made early.
+    fn abandon(early: &JsValue);
 }
 
 /// What settled: the `kind` of `settle`, defined here alone (the JS above
@@ -283,6 +276,9 @@ pub(crate) struct Options {
     /// Milliseconds without a byte before reconnecting; 0: never.
     pub inactivity_timeout: u32,
     pub seed: u64,
+    /// The first request, made by the JS class while the wasm loaded
+    /// (`early` in `js/request.js`), or `undefined`.
+    pub early: JsValue,
 }
 
 /// One source's connection: the machine, what is in flight, and the handler.
@@ -299,6 +295,8 @@ pub(crate) struct Inner<H> {
     /// The number of the attempt in flight: what settles with another is late.
     attempt: Cell<i32>,
     abort: RefCell<Option<AbortController>>,
+    /// The request the JS class made early, until the first attempt takes it.
+    early: RefCell<JsValue>,
     /// The response of [`Output::Open`], until it is taken.
     response: RefCell<JsValue>,
     reader: RefCell<JsValue>,
@@ -355,6 +353,7 @@ impl<H: Handler> Inner<H> {
                 stopped: Cell::new(false),
                 attempt: Cell::new(0),
                 abort: RefCell::new(None),
+                early: RefCell::new(options.early),
                 response: RefCell::new(JsValue::UNDEFINED),
                 reader: RefCell::new(JsValue::UNDEFINED),
                 cause: RefCell::new(JsValue::UNDEFINED),
@@ -545,13 +544,23 @@ impl<H: Handler> Inner<H> {
         }
     }
 
-    /// Makes the machine's request.
+    /// Makes the machine's request, or takes over the one the JS class made
+    /// early, if it is that request.
     fn fetch(&self) {
-        let controller = self.new_attempt();
-        self.stopped.set(false);
         // What a failure of the previous attempt left is no one's now.
         self.cause.take();
         self.content_type.take();
+        let kinds = (Settled::Response as i32, Settled::FetchFailed as i32, Settled::RequestFailed as i32);
+        let early = self.early.take();
+        if !early.is_undefined() {
+            self.abort_in_flight(); // (a new attempt: nothing is in flight)
+            let (attempt, settle) = (self.attempt.get(), &self.settle);
+            // In flight since before the connection: a `window.stop()` the
+            // connection was told of meanwhile aborted it (`stopped` is kept).
+            let controller = adopt(&early, attempt, settle, kinds.0, kinds.1, kinds.2);
+            self.abort.replace(Some(controller));
+            return;
+        }
         let (url, last_event_id, drop_credentials) = {
             let machine = self.machine.borrow();
             let next = machine.request();
@@ -560,9 +569,10 @@ impl<H: Handler> Inner<H> {
             let id = next.last_event_id.map(|id| id.bytes().map(char::from).collect::<String>());
             (String::from(next.url), id, next.drop_credentials)
         };
+        let controller = self.new_attempt();
+        self.stopped.set(false);
         // (A headers function, page code, runs in this call.)
         let (attempt, settle) = (self.attempt.get(), &self.settle);
-        let kinds = (Settled::Response as i32, Settled::FetchFailed as i32, Settled::RequestFailed as i32);
         let signal = controller.signal();
         request(
             &self.request,
@@ -629,6 +639,10 @@ impl<H> Inner<H> {
         self.machine.borrow_mut().close();
         self.chunk.take();
         self.abort_in_flight();
+        let early = self.early.take();
+        if !early.is_undefined() {
+            abandon(&early);
+        }
         self.response.take();
         self.cause.take();
         drop(self.timer.take());

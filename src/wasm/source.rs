@@ -284,6 +284,7 @@ impl EventSource {
             policy: options.retry,
             inactivity_timeout: options.inactivity_timeout.unwrap_or(0),
             seed: seed(),
+            early: JsValue::UNDEFINED,
         };
         let inner = Inner::start(&url, options, parser, Callbacks::default());
         Ok(EventSource { handle: Rc::new(Handle { url, inner }) })

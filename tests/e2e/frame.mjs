@@ -29,4 +29,17 @@ window.addEventListener('message', async (e) => {
     send({ threw: `${err?.name}: ${err?.message}` });
   }
 });
+// Ours, and its wasm, loaded before the frame says it is ready: a source's first request
+// goes out while the wasm is fetched, from this frame's origin too, and a test may take
+// that origin's server down as soon as the stream ended (the flaky origin C): the wasm must
+// not be fetched after that.
+const wasmFetched = new Promise((resolve) => {
+  new PerformanceObserver((list, observer) => {
+    if (list.getEntries().some((entry) => entry.name.endsWith('.wasm'))) {
+      observer.disconnect();
+      resolve();
+    }
+  }).observe({ type: 'resource', buffered: true });
+});
+await Promise.all([import('/dist/index.js'), wasmFetched]);
 parent.postMessage({ e2eFrameReady: true }, '*');

@@ -1,0 +1,84 @@
+// The stream's request, made the same way whoever makes it: the driver
+// (src/wasm/driver.rs) for every attempt of a connection, and the class
+// (js/eventsource.js) for a source's first one while the wasm is still loading:
+// that one leaves at construction (`early`), and the connection, once made,
+// takes it over in flight (`adopt`) instead of making its own.
+
+const DROPPED = ['Authorization', 'Proxy-Authorization', 'Cookie', 'Host'];
+
+/**
+ * Makes the request: the headers (a function's awaited) with `Accept`, `Last-Event-ID`
+ * (a ByteString: the ID's UTF-8 bytes) and without the credentials headers if asked, the
+ * options' method, body, credentials mode and fetch; settles with the response
+ * (`responded`), the failure of fetch (`fetchFailed`) or of making the request
+ * (`requestFailed`).
+ */
+export function request(options, url, lastEventId, dropCredentials, signal, attempt, settle, responded, fetchFailed, requestFailed) {
+  let kind = requestFailed;
+  new Promise((resolve) => resolve(typeof options.headers === 'function' ? options.headers() : options.headers))
+    .then((init) => {
+      const headers = new Headers(init ?? undefined);
+      if (dropCredentials) for (const name of DROPPED) headers.delete(name);
+      if (!headers.has('accept')) headers.set('Accept', 'text/event-stream');
+      if (lastEventId === undefined) headers.delete('Last-Event-ID');
+      else headers.set('Last-Event-ID', lastEventId);
+      const { fetch: custom, method = 'GET', body, credentials = 'same-origin' } = options;
+      const request = { method, headers, mode: 'cors', credentials, cache: 'no-store', redirect: 'follow', signal };
+      if (body !== undefined) request.body = body;
+      kind = fetchFailed;
+      return custom ? custom(url, request) : fetch(url, request);
+    })
+    .then((response) => {
+      // Read structurally: a custom fetch may return another library's Response (undici's).
+      if (typeof response?.status !== 'number') throw new TypeError('the fetch option did not resolve to a Response');
+      return response;
+    })
+    .then(
+      (response) =>
+        settle(
+          attempt,
+          responded,
+          response,
+          response.status,
+          response.headers.get('content-type'),
+          response.redirected ? response.url : undefined,
+        ),
+      (error) => settle(attempt, kind, error, 0),
+    );
+}
+
+/**
+ * A source's first request, made before its connection exists (the wasm is loading): the
+ * request the connection's first attempt would make (the options' `lastEventId`, if any;
+ * the credentials headers kept), after the current task's microtasks, as the connection's
+ * own would be. What it settles with waits for `adopt`. `stopped()`: `window.stop()` was
+ * called meanwhile (the class tells the connection). Aborted with `controller`.
+ */
+export function early(options, url) {
+  const controller = new AbortController();
+  const bytes = new TextEncoder().encode(options.lastEventId);
+  const id = bytes.length ? Array.from(bytes, (byte) => String.fromCharCode(byte)).join('') : undefined;
+  const made = { controller, settled: null, wasStopped: false, stopped: () => (made.wasStopped = true) };
+  made.settled = new Promise((resolve) =>
+    queueMicrotask(() => request(options, url, id, false, controller.signal, 0, (_, ...result) => resolve(result), 0, 1, 2)),
+  );
+  return made;
+}
+
+/**
+ * The connection takes `made` over as its first attempt's request (the machine's first
+ * request is always the one `early` makes: the tests of `Machine::request`): it settles into `settle` as
+ * `attempt`, with the kinds given. Returns its AbortController.
+ */
+export function adopt(made, attempt, settle, responded, fetchFailed, requestFailed) {
+  const kinds = [responded, fetchFailed, requestFailed];
+  made.settled.then(([kind, value, status, contentType, responseURL]) =>
+    settle(attempt, kinds[kind], value, status, contentType, responseURL),
+  );
+  return made.controller;
+}
+
+/** The source closed (or its connection was made another way): the request is aborted. */
+export function abandon(made) {
+  made.controller.abort();
+}
