@@ -84,8 +84,12 @@ bash scripts/build.sh || { build_failed=1 step_failed=1; }
 step "browsers: the class against a fixture SSE server, the native EventSource as oracle (Chromium, Firefox, WebKit)"
 uses_dist node tests/e2e/run.mjs
 
+step "browsers: the first request leaves while the wasm loads, and the connection takes it over (Chromium, Firefox, WebKit)"
+uses_dist node tests/early/run.mjs
+
 step "browsers: the benchmark harness, a smoke run (every implementation delivers every event intact; no timing checked)"
 uses_dist node benches/browser/run.mjs --quick
+uses_dist node benches/browser/navigation.mjs --reps=1 --latency=20
 
 step "reliability: 10,000 events through broken connections, resumed from Last-Event-ID exactly once and in order (Node, Chromium, Firefox, WebKit; native as reference)"
 uses_dist node tests/resume/run.mjs

@@ -42,8 +42,8 @@ function group(frame) {
   if (!url) return functionName.startsWith('(') ? functionName : `(engine) ${functionName || 'anonymous'}`;
   if (url.endsWith('.wasm') || url.startsWith('wasm://')) return 'wasm';
   const file = path.basename(new URL(url).pathname);
-  // dist/ bundles the class and the wasm-bindgen glue into one chunk, minified.
-  if (/^chunk-[\w-]+\.js$/.test(file) && url.includes('/dist/')) return 'the class and the wasm-bindgen glue (dist/chunk-*.js)';
+  // dist/index.js bundles the class and the wasm-bindgen glue, minified.
+  if (file === 'index.js' && url.includes('/dist/')) return 'the class and the wasm-bindgen glue (dist/index.js)';
   if (file === 'page.mjs' || file === 'workloads.mjs') return 'the page (checking handler)';
   return file;
 }
