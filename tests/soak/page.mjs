@@ -99,8 +99,8 @@ window.__soak = {
 
   /** The library's wasm instance: linear memory in bytes, externref table slots. */
   async wasm() {
-    const exports = await wasmExports;
-    return { memory: exports.memory.buffer.byteLength, externrefs: exports.__wbindgen_externrefs.length };
+    const { memory, externrefs } = await wasmExports;
+    return { memory: memory.buffer.byteLength, externrefs: externrefs.length };
   },
 
   /** Of the sources churn() tracked as `name`, how many were collected: resolves once all

@@ -7,7 +7,7 @@
 //       event with `retry: 0`; counted by events: N + 1 events = N reconnections),
 // after a warm-up of both. Before and after each, it measures
 //   - the wasm linear memory (`memory.buffer.byteLength`) and the externref table's size
-//     (`__wbindgen_externrefs.length`) of the library's own instance: every browser;
+//     (`length` of the table it exports) of the library's own instance: every browser;
 //   - the JS heap after a forced full GC (CDP HeapProfiler.collectGarbage, then
 //     Runtime.getHeapUsage): Chromium only (Firefox has neither performance.memory nor a
 //     heap or GC command over WebDriver BiDi, and about:memory is closed to it);
