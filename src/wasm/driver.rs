@@ -39,7 +39,6 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::{Cell, RefCell};
 
-use gloo_timers::callback::Timeout;
 use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use web_sys::AbortController;
@@ -77,6 +76,12 @@ export function errorInfo(readyState, reason, status, delay, contentType, cause)
 }
 export function defer(settle, start) {
   Promise.resolve().then(() => settle(0, start, undefined, 0));
+}
+export function timer(settle, delay, fired) {
+  return setTimeout(settle, delay, 0, fired, undefined, 0);
+}
+export function cancel(timer) {
+  clearTimeout(timer);
 }
 export function probe(options, url, signal, attempt, settle, probed) {
   fetch(url, { mode: 'no-cors', credentials: options.credentials ?? 'same-origin', cache: 'no-store', signal })
@@ -138,6 +143,9 @@ extern "C" {
     fn now() -> f64;
     /// Settles with `start` once the current task's microtasks ran.
     fn defer(settle: &JsValue, start: i32);
+    /// Settles with `fired` in `delay` ms; returns the timer, for `cancel`.
+    fn timer(settle: &JsValue, delay: u32, fired: i32) -> JsValue;
+    fn cancel(timer: &JsValue);
     /// A `no-cors` request for `url`, with the options' credentials mode:
     /// settles (`probed`) with whether its response is opaque.
     fn probe(options: &JsValue, url: &str, signal: &web_sys::AbortSignal, attempt: i32, settle: &JsValue, probed: i32);
@@ -226,6 +234,8 @@ enum Settled {
     ReadFailed,
     /// The runtime's `online` event.
     Online,
+    /// The timer fired.
+    Timer,
 }
 
 impl Settled {
@@ -235,7 +245,7 @@ impl Settled {
     }
 
     /// In the order of their numbers.
-    const ALL: [Settled; 9] = [
+    const ALL: [Settled; 10] = [
         Settled::Start,
         Settled::Response,
         Settled::Probe,
@@ -245,6 +255,7 @@ impl Settled {
         Settled::End,
         Settled::ReadFailed,
         Settled::Online,
+        Settled::Timer,
     ];
 }
 
@@ -304,8 +315,9 @@ pub(crate) struct Inner<H> {
     /// error behind a failure, and a wrong Content-Type.
     cause: RefCell<JsValue>,
     content_type: RefCell<String>,
-    /// The one timer, and the deadline it was set for.
-    timer: RefCell<Option<(f64, Timeout)>>,
+    /// The one timer (it settles with [`Settled::Timer`]), and the deadline
+    /// it was set for.
+    timer: RefCell<Option<(f64, JsValue)>>,
     /// The connection's one callback, as JS calls it: a `port` to `closure`
     /// (see the inline JS); and its `online` listener.
     settle: JsValue,
@@ -314,7 +326,6 @@ pub(crate) struct Inner<H> {
     online: RefCell<JsValue>,
     /// A slice of a chunk, copied into wasm memory.
     chunk: RefCell<Vec<u8>>,
-    me: Weak<Self>,
 }
 
 impl<H: Handler> Inner<H> {
@@ -363,7 +374,6 @@ impl<H: Handler> Inner<H> {
                 closure: RefCell::new(Some(closure)),
                 online: RefCell::new(online),
                 chunk: RefCell::new(Vec::new()),
-                me: me.clone(),
             }
         });
         defer(&inner.settle, Settled::Start as i32);
@@ -397,7 +407,7 @@ impl<H: Handler> Inner<H> {
     /// the `online` event. An input to the machine, then its outputs.
     fn settled(&self, attempt: i32, kind: i32, value: JsValue, status: u16, content_type: JsValue, url: JsValue) {
         let Some(kind) = Settled::from(kind) else { return };
-        if attempt != self.attempt.get() && kind != Settled::Start && kind != Settled::Online {
+        if attempt != self.attempt.get() && !matches!(kind, Settled::Start | Settled::Online | Settled::Timer) {
             return;
         }
         let now = now();
@@ -411,6 +421,10 @@ impl<H: Handler> Inner<H> {
         match kind {
             Settled::Start => machine.borrow_mut().start(now),
             Settled::Online => machine.borrow_mut().online(now),
+            Settled::Timer => {
+                self.timer.take();
+                machine.borrow_mut().handle_timeout(now, online());
+            }
             Settled::Response => {
                 let content_type = content_type.as_string();
                 let redirected = url.as_string().map(|url| {
@@ -606,22 +620,15 @@ impl<H: Handler> Inner<H> {
     /// that deadline or an earlier one (it then fires early, and is set again).
     fn arm(&self) {
         let Some(deadline) = self.machine.borrow().poll_timeout() else {
-            drop(self.timer.take());
-            return;
+            return self.cancel_timer();
         };
         if matches!(&*self.timer.borrow(), Some((set, _)) if *set <= deadline) {
             return;
         }
-        let weak = self.me.clone();
+        self.cancel_timer();
         let delay = (deadline - now()).clamp(0.0, f64::from(crate::machine::MAX_TIMER_DELAY));
         // Rounded up: a timer that fires early costs another one.
-        let timer = Timeout::new(delay as u32 + u32::from(delay.fract() > 0.0), move || {
-            if let Some(inner) = weak.upgrade() {
-                inner.timer.take();
-                inner.machine.borrow_mut().handle_timeout(now(), online());
-                inner.drain();
-            }
-        });
+        let timer = timer(&self.settle, delay as u32 + u32::from(delay.fract() > 0.0), Settled::Timer as i32);
         self.timer.replace(Some((deadline, timer)));
     }
 }
@@ -645,7 +652,7 @@ impl<H> Inner<H> {
         }
         self.response.take();
         self.cause.take();
-        drop(self.timer.take());
+        self.cancel_timer();
         let listener = self.online.replace(JsValue::UNDEFINED);
         if !listener.is_undefined() {
             unlisten(&listener);
@@ -653,6 +660,13 @@ impl<H> Inner<H> {
         detach(&self.settle);
         // While it runs (close() from a handler), wasm-bindgen frees it when it returns.
         drop(self.closure.take());
+    }
+
+    /// Cancels the timer, if one is set.
+    fn cancel_timer(&self) {
+        if let Some((_, timer)) = self.timer.take() {
+            cancel(&timer);
+        }
     }
 
     /// Aborts the request, the probe or the read in flight; what they settle
