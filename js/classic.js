@@ -3,7 +3,7 @@
 // installs EventSource where missing and always exposes the module as
 // globalThis.EventSourceWasm.
 import { initSync, Connection, StreamParser } from './eventsource_wasm.js';
-import wasm from './eventsource_wasm_bg.wasm';
+import wasm from './eventsource_wasm_full_bg.wasm';
 import { defineEventSource } from './eventsource.js';
 import * as shared from './shared.js';
 import { defineEventStreamParser } from './stream-parser.js';

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { initSync, Connection, StreamParser } from './eventsource_wasm.js';
 import { defineEventSource } from './eventsource.js';
 
-initSync({ module: readFileSync(new URL('./eventsource_wasm_bg.wasm', import.meta.url)) });
+initSync({ module: readFileSync(new URL('./eventsource_wasm_full_bg.wasm', import.meta.url)) });
 
 export const EventSource = defineEventSource(() => Connection);
 export const loadStreamParser = () => StreamParser;

@@ -10,7 +10,7 @@
 // DIR is the output of wasm-bindgen (the glue `eventsource_wasm.js` and
 // `eventsource_wasm_bg.wasm`, instantiated here, with js/stream-parser.js);
 // --wasm after it takes the wasm from FILE instead.
-// Without DIR: today's build, the glue of target/bindgen/ with the wasm of dist/
+// Without DIR: today's build, the glue of target/bindgen/ with its wasm in dist/
 // (as shipped: after wasm-opt).
 //
 // Modes, each timed per workload (milliseconds):
@@ -41,7 +41,7 @@ for (let i = 0; i < args.length; i++) {
   }
 }
 if (!builds.length) {
-  const wasm = new URL('dist/eventsource_wasm_bg.wasm', root).pathname;
+  const wasm = new URL('dist/eventsource_wasm_full_bg.wasm', root).pathname;
   builds.push({ name: 'dist', dir: new URL('target/bindgen', root).pathname, wasm });
 }
 

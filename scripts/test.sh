@@ -70,7 +70,7 @@ step "browsers: the parser, the driver and the Rust API compiled to wasm32, thei
 # CHROMEDRIVER, GECKODRIVER or SAFARIDRIVER (one per run: it takes whichever is set),
 # headless, with the capabilities of ./webdriver.json. (No --quiet: cargo would pass it
 # on to the runner.) `wasm_test PREFIX...` runs the tests under the command PREFIX.
-wasm_test() { "$@" CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner cargo test --target wasm32-unknown-unknown --features stream; }
+wasm_test() { "$@" CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner cargo test --target wasm32-unknown-unknown --features stream,js-connection,js-stream-parser; }
 wasm_test env -u GECKODRIVER -u SAFARIDRIVER CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}"
 wasm_test env -u CHROMEDRIVER -u SAFARIDRIVER GECKODRIVER="${GECKODRIVER:-$(command -v geckodriver)}"
 # WebKit: WebKitWebDriver stands in for safaridriver and starts MiniBrowser, which has no

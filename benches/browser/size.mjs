@@ -73,7 +73,7 @@ export async function moduleGraph(distDir, entry) {
 /** Sizes in bytes (gzipped unless `raw`), each file gzipped alone, as served (and as
  *  scripts/build.sh counts): wasm, js (the static graph of dist/index.js), total, the files,
  *  the lazily loaded JS, the classic script, and what each other ES subpath of package.json's
- *  `exports` (its browser/import/default target) adds to the main entry. */
+ *  `exports` (its browser/import/default target) adds to the main entry (its own wasm too). */
 export async function entrySize(distDir, root = path.dirname(distDir)) {
   const read = (f) => fs.readFileSync(path.join(distDir, f));
   const entry = (f) => ({ file: f, raw: read(f).length, gzip: gzipSize(read(f)) });
@@ -99,7 +99,17 @@ export async function entrySize(distDir, root = path.dirname(distDir)) {
     const rel = path.relative(distDir, path.resolve(root, target));
     if (rel.startsWith('..') || !fs.existsSync(path.join(distDir, rel)) || rel === classicFile) continue;
     const g = await moduleGraph(distDir, rel);
-    const extra = g.static.filter((f) => !graph.static.includes(f)).map(entry);
+    // Its JS beyond the main entry's, and a wasm of its own if it loads one
+    // (`new URL('./x.wasm', import.meta.url)`: the stream-parser subpath does).
+    const own = g.static.filter((f) => !graph.static.includes(f));
+    const wasms = own.flatMap((f) =>
+      [
+        ...read(f)
+          .toString()
+          .matchAll(/["'`]\.\/([\w.-]+\.wasm)["'`]/g),
+      ].map((m) => m[1]),
+    );
+    const extra = [...own, ...new Set(wasms.filter((w) => w !== wasmFile))].map(entry);
     subpaths.push({ subpath: sub, file: rel, files: extra, gzip: extra.reduce((a, f) => a + f.gzip, 0) });
   }
   return {
@@ -118,7 +128,8 @@ export async function entrySize(distDir, root = path.dirname(distDir)) {
 // ---- scripts/build.sh, read ---------------------------------------------------------------------
 
 /** Shell words of one logical line: quotes removed, "${ARR[@]}" expanded from `arrays`,
- *  `NAME=value` words kept as they are. Throws on anything else it cannot expand. */
+ *  $name and ${name} from its strings, `NAME=value` words kept as they are. Throws on
+ *  anything else it cannot expand. */
 function words(line, arrays) {
   const out = [];
   let cur = null;
@@ -151,12 +162,17 @@ function words(line, arrays) {
         i = j + 1;
         continue;
       }
-      if (inner.includes('$')) throw new Error(`cannot expand "${inner}"`);
-      cur = (cur ?? '') + inner;
+      cur = (cur ?? '') + scalars(inner, arrays);
       i = j + 1;
       continue;
     }
-    if (c === '$') throw new Error(`cannot expand ${line.slice(i, i + 20)}`);
+    if (c === '$') {
+      const m = /^\$(\{\w+\}|\w+)/.exec(line.slice(i));
+      if (!m) throw new Error(`cannot expand ${line.slice(i, i + 20)}`);
+      cur = (cur ?? '') + scalars(m[0], arrays);
+      i += m[0].length;
+      continue;
+    }
     cur = (cur ?? '') + c;
     i++;
   }
@@ -164,10 +180,23 @@ function words(line, arrays) {
   return out;
 }
 
-/** The cargo, wasm-bindgen and wasm-opt commands of scripts/build.sh: `{ env, args }` each. */
+/** `text` with $name and ${name} replaced by the strings of `vars`; throws on another. */
+function scalars(text, vars) {
+  return text.replace(/\$(?:\{(\w+)\}|(\w+))/g, (whole, a, b) => {
+    const value = vars[a ?? b];
+    if (typeof value !== 'string') throw new Error(`cannot expand ${whole}`);
+    return value;
+  });
+}
+
+/** The cargo, wasm-bindgen and wasm-opt commands by which scripts/build.sh makes the ES
+ *  entry's wasm (its `wasm DIR eventsource_wasm_bg.wasm FEATURES` call, through its
+ *  function `wasm`): `{ env, args }` each. */
 export function buildCommands(root) {
   const text = fs.readFileSync(path.join(root, 'scripts', 'build.sh'), 'utf8').replace(/\\\n/g, ' ');
-  const arrays = {};
+  const call = /^wasm (\S+) eventsource_wasm_bg\.wasm (\S+)$/m.exec(text);
+  if (!call) throw new Error('no `wasm DIR eventsource_wasm_bg.wasm FEATURES` line in scripts/build.sh');
+  const arrays = { out: `target/${call[1]}`, dist: 'dist/eventsource_wasm_bg.wasm', features: call[2] };
   for (const m of text.matchAll(/^\s*(\w+)=\(([^)]*)\)/gm)) {
     try {
       arrays[m[1]] = words(

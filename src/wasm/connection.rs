@@ -17,9 +17,46 @@ use alloc::string::String;
 use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 
-use super::driver::{error_info, number_option, report, seed, Handler, Inner, Options};
+use super::driver::{seed, Handler, Inner, Options};
 use crate::machine::{Error, RetryPolicy};
 use crate::parser::Parser;
+
+#[wasm_bindgen(inline_js = r#"
+export function report(error) {
+  // As an exception in an event listener is: reported, and the caller goes on.
+  if (typeof reportError === 'function') reportError(error);
+  else
+    setTimeout(() => {
+      throw error;
+    });
+}
+export function errorInfo(readyState, reason, status, delay, contentType, cause) {
+  return { readyState, reason, status, delay: delay ?? null, contentType, cause };
+}
+export function numberOption(options, name) {
+  const value = options?.[name];
+  return typeof value === 'number' ? value : NaN;
+}
+"#)]
+extern "C" {
+    /// Reports an exception of a hook as one of an event listener is
+    /// (`reportError`), and goes on.
+    fn report(error: &JsValue);
+    /// The `error` hook's argument: `{ readyState, reason, status, delay
+    /// (null when closed), contentType, cause }`.
+    #[wasm_bindgen(js_name = errorInfo)]
+    fn error_info(
+        ready_state: u8,
+        reason: &str,
+        status: u16,
+        delay: Option<u32>,
+        content_type: &str,
+        cause: &JsValue,
+    ) -> JsValue;
+    /// `options[name]` if it is a number, else NaN.
+    #[wasm_bindgen(js_name = numberOption)]
+    fn number_option(options: &JsValue, name: &str) -> f64;
+}
 
 #[wasm_bindgen]
 extern "C" {

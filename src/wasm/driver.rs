@@ -63,17 +63,6 @@ export function port(closure) {
 export function detach(port) {
   port.closure = undefined;
 }
-export function report(error) {
-  // As an exception in an event listener is: reported, and the caller goes on.
-  if (typeof reportError === 'function') reportError(error);
-  else
-    setTimeout(() => {
-      throw error;
-    });
-}
-export function errorInfo(readyState, reason, status, delay, contentType, cause) {
-  return { readyState, reason, status, delay: delay ?? null, contentType, cause };
-}
 export function defer(settle, start) {
   Promise.resolve().then(() => settle(0, start, undefined, 0));
 }
@@ -102,10 +91,6 @@ export function listen(settle, online) {
 export function unlisten(listener) {
   globalThis.removeEventListener('online', listener);
 }
-export function numberOption(options, name) {
-  const value = options?.[name];
-  return typeof value === 'number' ? value : NaN;
-}
 export function originOf(url) {
   try {
     return new URL(url).origin;
@@ -125,20 +110,6 @@ extern "C" {
     /// and then does nothing: what JS holds instead of the closure itself.
     fn port(closure: &JsValue) -> JsValue;
     fn detach(port: &JsValue);
-    /// Reports an exception of a hook as one of an event listener is
-    /// (`reportError`), and goes on.
-    pub(crate) fn report(error: &JsValue);
-    /// The `error` hook's argument: `{ readyState, reason, status, delay
-    /// (null when closed), contentType, cause }`.
-    #[wasm_bindgen(js_name = errorInfo)]
-    pub(crate) fn error_info(
-        ready_state: u8,
-        reason: &str,
-        status: u16,
-        delay: Option<u32>,
-        content_type: &str,
-        cause: &JsValue,
-    ) -> JsValue;
     /// Milliseconds on a monotonic clock (`performance.now()`, else `Date.now()`).
     fn now() -> f64;
     /// Settles with `start` once the current task's microtasks ran.
@@ -159,9 +130,6 @@ extern "C" {
     /// where the runtime has the event; returns it.
     fn listen(settle: &JsValue, online: i32) -> JsValue;
     fn unlisten(listener: &JsValue);
-    /// `options[name]` if it is a number, else NaN.
-    #[wasm_bindgen(js_name = numberOption)]
-    pub(crate) fn number_option(options: &JsValue, name: &str) -> f64;
     /// `URL.origin` of an absolute URL.
     #[wasm_bindgen(js_name = originOf)]
     fn origin_of(url: &str) -> String;
@@ -383,6 +351,8 @@ impl<H: Handler> Inner<H> {
     /// The document aborted its fetches (`window.stop()`, which the JS class
     /// sees): fetch and the body's reader reject with the `TypeError` of a
     /// network error, but the request in flight was aborted (spec 4: fail).
+    /// (The Rust API does not see the call.)
+    #[cfg(feature = "js-connection")]
     pub fn stopped(&self) {
         self.stopped.set(true);
     }

@@ -2,18 +2,22 @@
 //!
 //! - `driver`: performs what [`Machine`](crate::machine::Machine) decides,
 //!   with `fetch`, a stream reader and timers, and reports to a handler;
-//! - [`Connection`]: the handle the npm package's JS class (`js/eventsource.js`)
-//!   drives, reporting to its hooks object;
+//! - `Connection` (feature `js-connection`): the handle the npm package's JS
+//!   class (`js/eventsource.js`) drives, reporting to its hooks object;
 //! - [`EventSource`]: the Rust API, reporting to callbacks and, with the
 //!   `stream` feature, to a `futures_core::Stream` (see [`source`]);
-//! - [`stream_parser`]: the parser behind the JS `EventStreamParser`.
+//! - `stream_parser` (feature `js-stream-parser`): the parser behind the JS
+//!   `EventStreamParser`.
 
+#[cfg(feature = "js-connection")]
 mod connection;
 mod driver;
 pub mod source;
+#[cfg(feature = "js-stream-parser")]
 pub mod stream_parser;
 
 pub use crate::machine::ErrorReason;
+#[cfg(feature = "js-connection")]
 pub use connection::{Connection, Hooks};
 #[cfg(feature = "stream")]
 pub use source::Events;

@@ -21,7 +21,7 @@ import { defineEventStreamParser } from '../../js/stream-parser.js';
 import { SSE, TIMEOUT, fileServer, scaled } from './helpers.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-initSync({ module: readFileSync(new URL('../../dist/eventsource_wasm_bg.wasm', import.meta.url)) });
+initSync({ module: readFileSync(new URL('../../dist/eventsource_wasm_full_bg.wasm', import.meta.url)) });
 const encoder = new TextEncoder();
 
 const server = fileServer();

@@ -24,6 +24,7 @@ const EXPECTED = [
   'README.md',
   'dist/eventsource-wasm.js',
   'dist/eventsource_wasm_bg.wasm',
+  'dist/eventsource_wasm_full_bg.wasm',
   'dist/index.d.ts',
   'dist/index.js',
   'dist/node.js',
@@ -35,6 +36,7 @@ const EXPECTED = [
   'dist/stream-parser-workerd.js',
   'dist/stream-parser.d.ts',
   'dist/stream-parser.js',
+  'dist/stream_parser_bg.wasm',
   'dist/workerd.js',
   'package.json',
 ];
