@@ -3,6 +3,7 @@
 // round trip costing its latency. Part of `npm run bench` (after run.mjs); alone:
 //
 //   node benches/browser/navigation.mjs [--browser=chromium,firefox,webkit] [--latency=0,20,100] [--reps=5]
+//                                       [--dist=DIR]   another build's dist/ (an earlier commit's)
 //
 // Four pages, each loaded in a fresh browser context (a new window in WebKit), every
 // answer `no-store`, each constructing one source on /nav/sse, which sends one event at
@@ -27,12 +28,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
 import { launch } from '../../tests/browsers.mjs';
-import { ROOT, readStatic } from '../../tests/static.mjs';
+import { MIME, ROOT, readStatic } from '../../tests/static.mjs';
 import { scaled } from '../../tests/runner.mjs';
 
 const argv = process.argv.slice(2);
 const opt = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-const unknown = argv.filter((a) => !/^--(browser|latency|reps)=.+$/.test(a));
+const unknown = argv.filter((a) => !/^--(browser|latency|reps|dist)=.+$/.test(a));
 if (unknown.length) {
   console.error(`unknown argument(s): ${unknown.join(' ')}`);
   process.exit(2);
@@ -42,6 +43,7 @@ const LATENCIES = (opt('latency') ?? '0,20,100').split(',').map(Number);
 const REPS = Number(opt('reps') ?? 5);
 const VARIANTS = ['native', 'entry', 'native-app', 'bundle'];
 const OUT = path.join(ROOT, 'target', 'bench-browser');
+const DIST = path.resolve(opt('dist') ?? path.join(ROOT, 'dist'));
 
 // ---- the pages ----------------------------------------------------------------------
 // What every page runs once it has its class: one source, the time of its first event.
@@ -74,7 +76,7 @@ fs.rmSync(bundleDir, { recursive: true, force: true });
 fs.mkdirSync(bundleDir, { recursive: true });
 fs.writeFileSync(
   path.join(bundleDir, 'main.js'),
-  `import { EventSource as Ours } from '${path.join(ROOT, 'dist', 'index.js')}';${measure('Ours')}`,
+  `import { EventSource as Ours } from '${path.join(DIST, 'index.js')}';${measure('Ours')}`,
 );
 await esbuild.build({
   entryPoints: [path.join(bundleDir, 'main.js')],
@@ -85,9 +87,18 @@ await esbuild.build({
   external: ['./shared.js'],
   logLevel: 'warning',
 });
-fs.copyFileSync(path.join(ROOT, 'dist', 'eventsource_wasm_bg.wasm'), path.join(bundleDir, 'eventsource_wasm_bg.wasm'));
+fs.copyFileSync(path.join(DIST, 'eventsource_wasm_bg.wasm'), path.join(bundleDir, 'eventsource_wasm_bg.wasm'));
 
 // ---- the server -----------------------------------------------------------------------
+/** A file of DIST (`file`: its path): `{ status, data, type }`. */
+async function readFile(file) {
+  if (path.dirname(file) !== DIST) return { status: 403 };
+  try {
+    return { status: 200, data: await fs.promises.readFile(file), type: MIME[path.extname(file)] ?? 'application/octet-stream' };
+  } catch {
+    return { status: 404 };
+  }
+}
 // Every response held back by `server.hold` ms (Firefox, WebKit), then sent whole.
 const server = http.createServer(async (req, res) => {
   const { pathname } = new URL(req.url, 'http://x');
@@ -104,7 +115,7 @@ const server = http.createServer(async (req, res) => {
   const file = pathname.startsWith('/nav/bundle/')
     ? await readStatic(`/target/bench-browser/nav-bundle/${pathname.slice(12)}`)
     : pathname.startsWith('/dist/')
-      ? await readStatic(pathname)
+      ? await readFile(path.join(DIST, pathname.slice(6)))
       : { status: 404 };
   if (file.status !== 200) return send(file.status, 'text/plain', String(file.status));
   send(200, file.type, file.data);
@@ -176,7 +187,7 @@ function cell(name, latency, variant) {
 
 // ---- the report -----------------------------------------------------------------------
 const lines = [
-  `Navigation → first event (ms, median of ${REPS}; min–max), a fresh context each, every answer no-store.`,
+  `Navigation → first event (ms, median of ${REPS}; min–max), a fresh context each, every answer no-store; the build of ${DIST}.`,
   'Latency: Chromium network emulation; Firefox and WebKit, the server holding each response back.',
   '',
   '| browser | latency | native | entry | − native | target | native-app | bundle | − native-app | target |',

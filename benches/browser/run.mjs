@@ -565,8 +565,8 @@ if (size) {
     rows,
     2,
   );
-  target(size.total <= 12000, `ES entry ≤ 12 KB gzipped: ${kb(size.total)} (wasm ${kb(size.wasm)} + JS ${kb(size.js)}, gzip -9 of dist/)`);
-  target(size.total <= 10000, `ES entry ≤ 10 KB gzipped (stretch): ${kb(size.total)}`);
+  target(size.total <= 16000, `ES entry ≤ 16 KB gzipped: ${kb(size.total)} (wasm ${kb(size.wasm)} + JS ${kb(size.js)}, gzip -9 of dist/)`);
+  target(size.total <= 12000, `ES entry ≤ 12 KB gzipped (stretch): ${kb(size.total)}`);
 }
 
 out();
