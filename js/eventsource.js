@@ -9,11 +9,19 @@ import { abandon, early } from './request.js';
 const CONNECTING = 0;
 const OPEN = 1;
 const CLOSED = 2;
+/** The URL of a source made by `EventSource.fromReadableStream()` (whatwg/html#12272). */
+const STREAM_URL = 'about:event-stream';
 
 /** The base URL relative URLs resolve against (spec 1). */
 function baseURL() {
   if (typeof document !== 'undefined' && document.baseURI) return document.baseURI;
   return globalThis.location?.href;
+}
+
+/** Whether `value` is a ReadableStream (of this realm, or with a stream's members). */
+function isReadableStream(value) {
+  if (typeof ReadableStream === 'function' && value instanceof ReadableStream) return true;
+  return typeof value?.getReader === 'function' && typeof value.locked === 'boolean';
 }
 
 /** Whether `value` is a number in [min, max] (and an integer if asked). */
@@ -111,11 +119,13 @@ const suffix = (cause) => (cause?.message ? `: ${cause.message}` : '');
  * options. A test checks that every reason of index.d.ts has one.
  */
 export const ERROR_MESSAGES = {
-  'end-of-stream': () => 'The server ended the stream',
-  network: ({ readyState, cause }) =>
-    readyState === CLOSED
-      ? 'The request failed in a way retrying cannot fix (CORS, a URL fetch cannot load, or window.stop())'
-      : `The connection failed${suffix(cause)}`,
+  'end-of-stream': (_, options) => (options.fromStream ? 'The stream ended' : 'The server ended the stream'),
+  network: ({ readyState, cause }, options) =>
+    options.fromStream
+      ? `Reading the stream failed${suffix(cause)}`
+      : readyState === CLOSED
+        ? 'The request failed in a way retrying cannot fix (CORS, a URL fetch cannot load, or window.stop())'
+        : `The connection failed${suffix(cause)}`,
   timeout: (_, options) => `Nothing arrived for ${options.inactivityTimeout} ms (inactivityTimeout)`,
   status: ({ status }) => `HTTP status ${status}`,
   'content-type': ({ contentType }) =>
@@ -157,6 +167,8 @@ function sharing(load, share) {
  * a promise of it: it is loaded the first time a source asks for `shared`.
  */
 export function defineEventSource(load, share = undefined) {
+  // The stream `fromReadableStream()` hands to the constructor it calls.
+  let adopting = null;
   // window.stop() aborts the document's fetches, and so fails a native source (spec 4); but
   // fetch() and the body's reader then reject with the TypeError of a network error, after
   // which a source reconnects. So the class sees the call itself: the first source made in
@@ -187,6 +199,8 @@ export function defineEventSource(load, share = undefined) {
     /** The first request, made while the wasm loads (js/request.js), until
      *  the connection takes it over. */
     #early;
+    /** fromReadableStream(): the stream's reader, until the connection takes it. */
+    #reader;
     #closed = false;
     #origin = '';
     #handlers = new Map();
@@ -205,16 +219,21 @@ export function defineEventSource(load, share = undefined) {
       if (arguments.length < 1) {
         throw new TypeError("Failed to construct 'EventSource': 1 argument required, but only 0 present.");
       }
+      const stream = adopting;
+      adopting = null;
       const init = eventSourceInitDict ?? {};
       if (typeof init !== 'object' && typeof init !== 'function') {
         throw new TypeError("Failed to construct 'EventSource': The provided value is not of type 'EventSourceInit'.");
       }
       try {
-        this.#url = new URL(String(url), baseURL()).href;
+        this.#url = stream ? STREAM_URL : new URL(String(url), baseURL()).href;
       } catch {
         throw new DOMException(`The URL '${url}' is invalid.`, 'SyntaxError');
       }
       const options = connectionOptions(init, this.#url);
+      // fromReadableStream(): the stream is read from now on (locked), by the connection.
+      this.#reader = stream?.getReader();
+      options.fromStream = !!stream;
       this.#withCredentials = options.credentials === 'include';
       this.#lastEventId = options.lastEventId;
       this.#reconnectionTime = Math.min(Math.trunc(options.initialDelay), MAX_DELAY);
@@ -260,10 +279,11 @@ export function defineEventSource(load, share = undefined) {
       };
       const start = (Connection) => {
         const request = this.#early;
-        this.#early = undefined;
+        const reader = this.#reader;
+        this.#early = this.#reader = undefined;
         live.delete(request);
         if (!this.#closed) {
-          this.#connection = new Connection(this.#url, options, hooks, request);
+          this.#connection = new Connection(this.#url, options, hooks, request, reader);
           if (request?.wasStopped) this.#connection.stopped();
           watchStop();
           live.add(this.#connection);
@@ -271,7 +291,7 @@ export function defineEventSource(load, share = undefined) {
       };
       const loaded = options.shared && share ? sharing(load, share) : load();
       if (typeof loaded.then === 'function') {
-        if (!options.shared && !this.#closed) {
+        if (!options.shared && !stream && !this.#closed) {
           // The wasm is still loading: the first request leaves now, not after it; the
           // connection takes it over in flight. (A shared source may not connect at all.)
           this.#early = early(options, this.#url);
@@ -314,6 +334,35 @@ export function defineEventSource(load, share = undefined) {
       this.#release();
     }
 
+    /** Drops the event being assembled and any incomplete line (whatwg/html#12272): between
+     *  two streams piped into a source made by fromReadableStream(). */
+    reset() {
+      this.#connection?.reset();
+    }
+
+    /**
+     * A source fed by `stream`, a ReadableStream of bytes, instead of a URL (whatwg/html#12272):
+     * `url` is "about:event-stream", `withCredentials` false, its events' origin "null"; it
+     * opens, dispatches the stream's events, and when the stream ends or fails, fires `error`
+     * and is CLOSED, with no reconnection. A locked stream is a TypeError.
+     */
+    static fromReadableStream(stream) {
+      // biome-ignore lint/complexity/noArguments: WebIDL counts the arguments given, not their values.
+      if (arguments.length < 1) {
+        throw new TypeError("Failed to execute 'fromReadableStream' on 'EventSource': 1 argument required, but only 0 present.");
+      }
+      if (!isReadableStream(stream)) {
+        throw new TypeError("Failed to execute 'fromReadableStream' on 'EventSource': parameter 1 is not of type 'ReadableStream'.");
+      }
+      if (stream.locked) throw new TypeError("Failed to execute 'fromReadableStream' on 'EventSource': the stream is locked.");
+      adopting = stream;
+      try {
+        return new EventSource(STREAM_URL);
+      } finally {
+        adopting = null;
+      }
+    }
+
     /** CLOSED: stops the wasm side (abort, cancel the timer) and frees it,
      *  keeping what the getters read; stops listening to the signal. */
     #release() {
@@ -327,6 +376,9 @@ export function defineEventSource(load, share = undefined) {
         abandon(this.#early);
         this.#early = undefined;
       }
+      // Closed before its connection was made: the stream is cancelled all the same.
+      this.#reader?.cancel().catch(() => {});
+      this.#reader = undefined;
       if (connection) {
         live.delete(connection);
         // Closed by a listener of an event: that event's ID is the last one dispatched.
@@ -401,11 +453,13 @@ export function defineEventSource(load, share = undefined) {
     'onmessage',
     'onerror',
     'close',
+    'reset',
   ]) {
     Object.defineProperty(EventSource.prototype, name, { enumerable: true });
   }
   // Minifiers rename classes; the name is part of the interface.
   Object.defineProperty(EventSource, 'name', { value: 'EventSource' });
+  Object.defineProperty(EventSource, 'fromReadableStream', { enumerable: true });
   Object.defineProperties(EventSource, constants);
   Object.defineProperties(EventSource.prototype, {
     ...constants,

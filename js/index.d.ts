@@ -212,8 +212,23 @@ export declare class EventSource extends EventTarget {
   get onerror(): EventSourceHandlerRead;
   set onerror(handler: ((this: EventSource, ev: EventSourceErrorEvent) => any) | null);
 
-  /** Aborts the connection and any pending reconnection, for good. */
+  /** Aborts the connection and any pending reconnection, for good (a stream's source: cancels the stream). */
   close(): void;
+  /**
+   * Drops the event being assembled and any incomplete line, as a new connection does; the
+   * last event ID and the reconnection time stay (whatwg/html#12272): between two streams
+   * piped into a source made by `fromReadableStream()`.
+   */
+  reset(): void;
+
+  /**
+   * A source fed by `stream` (bytes) instead of a URL (whatwg/html#12272): `url` is
+   * `"about:event-stream"`, `withCredentials` false, the events' `origin` `"null"`. It opens,
+   * dispatches the stream's events, and when the stream ends or fails fires `error` (reason
+   * `end-of-stream` or `network`) and is CLOSED, with no reconnection. Throws a TypeError for
+   * a locked stream; locks it.
+   */
+  static fromReadableStream(stream: ReadableStream<Uint8Array>): EventSource;
 
   readonly CONNECTING: 0;
   readonly OPEN: 1;

@@ -87,6 +87,9 @@ uses_dist node tests/e2e/run.mjs
 step "browsers: the first request leaves while the wasm loads, and the connection takes it over (Chromium, Firefox, WebKit)"
 uses_dist node tests/early/run.mjs
 
+step "browsers: EventSource.fromReadableStream() and reset(), the proposal's rules (Chromium, Firefox, WebKit)"
+uses_dist node tests/from-stream/run.mjs
+
 step "browsers: the benchmark harness, a smoke run (every implementation delivers every event intact; no timing checked)"
 uses_dist node benches/browser/run.mjs --quick
 uses_dist node benches/browser/navigation.mjs --reps=1 --latency=20

@@ -35,6 +35,13 @@
 //! | reading the body failed | [`Machine::read_failed`] |
 //! | the request could not be made | [`Machine::request_failed`] |
 //! | `close()` | [`Machine::close`] (no output: the driver aborts the fetch and cancels the timer) |
+//! | `reset()` (a source fed by a stream) | [`Machine::reset`] |
+//!
+//! A source fed by a stream the application gives
+//! (`EventSource.fromReadableStream()`, whatwg/html#12272) is the same
+//! machine without the network ([`Machine::from_stream`]): no request, it
+//! opens at [`Machine::start`] and fails (CLOSED, never reconnecting) when
+//! the stream ends or errors.
 //!
 //! After every input the driver calls [`Machine::poll`] until it returns
 //! `None`, carrying out each [`Output`] before it takes the next (with no
@@ -105,6 +112,9 @@ pub const DEFAULT_CREDENTIALS: &str = "same-origin";
 /// slices of its batch's string, so a page that keeps one `event.data`
 /// keeps at most this much more text alive than the event itself.
 pub const BATCH_BYTES: usize = 4 * 1024;
+
+/// The URL of a source fed by a stream ([`Machine::from_stream`]).
+pub const STREAM_URL: &str = "about:event-stream";
 
 /// A batch's allocation is kept for the next one up to this size.
 const KEEP_BATCH: usize = 64 * 1024;
@@ -388,6 +398,8 @@ pub struct Machine {
     /// The events of [`Output::Events`], each field followed by a CR (see
     /// [`Machine::take_events`]).
     events: String,
+    /// Fed by a stream the application gives, not a request.
+    from_stream: bool,
 }
 
 impl Machine {
@@ -412,7 +424,21 @@ impl Machine {
             with_last_event_id: true,
             queue: Vec::new(),
             events: String::new(),
+            from_stream: false,
         }
+    }
+
+    /// A machine for a source fed by a stream the application gives
+    /// (`EventSource.fromReadableStream()`): its URL is [`STREAM_URL`], its
+    /// events' origin `"null"`; no request is made: [`Machine::start`] opens
+    /// it (CONNECTING until then), the driver feeds what it reads from the
+    /// stream, and the end of the stream ([`Machine::end_of_stream`]) or its
+    /// failure ([`Machine::read_failed`]) fails it: CLOSED, no reconnection.
+    /// An inactivity timeout in `settings` applies to it too.
+    pub fn from_stream(parser: Parser, settings: Settings) -> Self {
+        let mut machine = Machine::new(STREAM_URL, "null", parser, settings);
+        machine.from_stream = true;
+        machine
     }
 
     // ---- Queries ---------------------------------------------------------------------
@@ -515,11 +541,19 @@ impl Machine {
 
     // ---- Inputs ----------------------------------------------------------------------
 
-    /// The first request, at once (online or not, as the native class).
+    /// The first request, at once (online or not, as the native class); a
+    /// source fed by a stream opens.
     pub fn start(&mut self, now: Instant) {
-        if self.phase == Phase::New {
-            self.connect(now);
+        if self.phase != Phase::New {
+            return;
         }
+        if !self.from_stream {
+            return self.connect(now);
+        }
+        self.origin = "null".into();
+        self.phase = Phase::Reading;
+        self.last_activity = now;
+        self.push(Output::Open);
     }
 
     /// The driver's timer fired; `online` is whether the runtime says it is
@@ -540,6 +574,9 @@ impl Machine {
                 self.phase = Phase::Waiting { until };
             }
             Phase::Fetching | Phase::Reading if self.poll_timeout().is_some_and(|deadline| now >= deadline) => {
+                if self.from_stream {
+                    return self.fail(ErrorReason::Timeout, 0);
+                }
                 self.reestablish(now, ErrorReason::Timeout)
             }
             Phase::Probing { until } if now >= until => self.reestablish(now, ErrorReason::Network),
@@ -622,11 +659,16 @@ impl Machine {
         }
     }
 
-    /// The body ended without a network error: reestablish (spec 8).
+    /// The body ended without a network error: reestablish (spec 8). A
+    /// source fed by a stream fails (CLOSED).
     pub fn end_of_stream(&mut self, now: Instant) {
-        if self.phase == Phase::Reading {
-            self.reestablish(now, ErrorReason::EndOfStream);
+        if self.phase != Phase::Reading {
+            return;
         }
+        if self.from_stream {
+            return self.fail(ErrorReason::EndOfStream, 0);
+        }
+        self.reestablish(now, ErrorReason::EndOfStream);
     }
 
     /// The request could not be made (a headers callback failed): retry it
@@ -669,10 +711,32 @@ impl Machine {
     }
 
     /// Reading the body failed; `aborted` as for [`Machine::fetch_failed`].
+    /// A source fed by a stream fails (CLOSED).
     pub fn read_failed(&mut self, now: Instant, aborted: bool) {
-        if self.phase == Phase::Reading {
-            self.network_error(now, if aborted { NetworkError::Aborted } else { NetworkError::Transient });
+        if self.phase != Phase::Reading {
+            return;
         }
+        if self.from_stream {
+            return self.fail(ErrorReason::Network, 0);
+        }
+        self.network_error(now, if aborted { NetworkError::Aborted } else { NetworkError::Transient });
+    }
+
+    /// `reset()`: the event being assembled and any incomplete line are
+    /// discarded, and the next bytes may start with a BOM, as at a new
+    /// connection (an application pipes one stream after another into a
+    /// source fed by a stream); the last event ID and the reconnection time
+    /// stay. Events already parsed are dispatched. Nothing before the source
+    /// opened, or after it closed.
+    pub fn reset(&mut self) {
+        if self.phase == Phase::Reading {
+            self.parser.reset();
+        }
+    }
+
+    /// Whether the source is fed by a stream ([`Machine::from_stream`]).
+    pub fn is_from_stream(&self) -> bool {
+        self.from_stream
     }
 
     /// `close()`: CLOSED at once, and nothing more is told (spec 13): what
@@ -972,6 +1036,79 @@ mod tests {
         assert_eq!(step(&mut machine, |m| m.start(T0)), Transition::Connect);
         assert_eq!(step(&mut machine, |m| m.start(T0)), Transition::None);
         assert_eq!(machine.request(), Request { url: URL, last_event_id: None, drop_credentials: false });
+    }
+
+    /// The data of the events in `items`.
+    fn data(items: &[Item]) -> Vec<String> {
+        items
+            .iter()
+            .filter_map(|item| match item {
+                Item::Event(event) => Some(event.data.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn from_stream_opens_at_start_with_no_request_and_origin_null() {
+        let mut machine = Machine::from_stream(Parser::new(), Settings::default());
+        assert_eq!(machine.url(), STREAM_URL);
+        assert_eq!(machine.ready_state(), ReadyState::Connecting);
+        assert_eq!(step(&mut machine, |m| m.start(T0)), Transition::Open);
+        assert_eq!(machine.ready_state(), ReadyState::Open);
+        assert_eq!(machine.origin(), "null");
+        assert_eq!(machine.poll_timeout(), None);
+        let mut items = Vec::new();
+        assert_eq!(feed(&mut machine, T0, b"retry: 5000\nid: 42\ndata: hello\n\n", &mut items), Transition::None);
+        assert_eq!(data(&items), ["hello"]);
+        assert_eq!((machine.last_event_id(), machine.reconnection_time()), ("42", 5000));
+    }
+
+    #[test]
+    fn from_stream_the_end_or_a_failure_of_the_stream_closes_it_with_no_reconnection() {
+        for end in [true, false] {
+            let mut machine = Machine::from_stream(Parser::new(), Settings::default());
+            step(&mut machine, |m| m.start(T0));
+            let mut items = Vec::new();
+            // A partial event at the end is discarded (spec 21), the complete one dispatched first.
+            feed(&mut machine, T0, b"data: one\n\ndata: partial", &mut items);
+            let reason = if end { ErrorReason::EndOfStream } else { ErrorReason::Network };
+            let input = |m: &mut Machine| if end { m.end_of_stream(T0) } else { m.read_failed(T0, false) };
+            assert_eq!(step(&mut machine, input), Transition::Fail(reason, 0));
+            assert_eq!((data(&items), machine.ready_state()), (alloc::vec!["one".into()], ReadyState::Closed));
+            assert_eq!(machine.poll_timeout(), None, "no reconnection");
+            assert_eq!(step(&mut machine, |m| m.handle_timeout(T0 + 1e9, true)), Transition::None);
+            assert_eq!(step(&mut machine, |m| m.online(T0)), Transition::None);
+        }
+    }
+
+    #[test]
+    fn from_stream_reset_drops_the_partial_event_and_keeps_the_id_and_retry() {
+        let mut machine = Machine::from_stream(Parser::new(), Settings::default());
+        assert_eq!(step(&mut machine, |m| m.reset()), Transition::None, "before it opens: nothing");
+        step(&mut machine, |m| m.start(T0));
+        let mut items = Vec::new();
+        feed(&mut machine, T0, b"retry: 700\nid: 7\ndata: first\n\nid: 8\ndata: cut", &mut items);
+        machine.reset();
+        // A new stream may start with a BOM again.
+        feed(&mut machine, T0, b"\xEF\xBB\xBFdata: second\n\n", &mut items);
+        assert_eq!(data(&items), ["first", "second"]);
+        assert_eq!((machine.last_event_id(), machine.reconnection_time()), ("7", 700));
+        if let Some(Item::Event(event)) = items.last() {
+            assert_eq!(event.last_event_id, "7", "the cut event's id is forgotten");
+        }
+    }
+
+    #[test]
+    fn from_stream_an_inactivity_timeout_closes_it() {
+        let settings = Settings { inactivity_timeout: 500, ..Settings::default() };
+        let mut machine = Machine::from_stream(Parser::new(), settings);
+        step(&mut machine, |m| m.start(T0));
+        assert_eq!(machine.poll_timeout(), Some(T0 + 500.0));
+        assert_eq!(
+            step(&mut machine, |m| m.handle_timeout(T0 + 500.0, true)),
+            Transition::Fail(ErrorReason::Timeout, 0)
+        );
     }
 
     #[test]

@@ -108,6 +108,7 @@ async fn spec_7_to_11_opens_dispatches_and_reconnects_after_the_body_ends() {
         &Object::new(),
         recorder.hooks.clone().unchecked_into(),
         JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
     );
     JsFuture::from(recorder.done.clone()).await.unwrap();
     connection.close();
@@ -132,6 +133,7 @@ async fn spec_13_close_inside_a_handler_stops_the_rest_of_the_chunk() {
         &Object::new(),
         recorder.hooks.clone().unchecked_into(),
         JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
     ));
     JsFuture::from(recorder.done.clone()).await.unwrap();
     // Let any wrongly scheduled work run: a macrotask later, still nothing.
@@ -147,6 +149,7 @@ async fn spec_5_an_unloadable_scheme_fails_without_reconnecting() {
         &Object::new(),
         recorder.hooks.clone().unchecked_into(),
         JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
     );
     JsFuture::from(recorder.done.clone()).await.unwrap();
     assert_eq!(*recorder.log.borrow(), ["error 2"]);
@@ -159,6 +162,7 @@ async fn spec_6_a_wrong_content_type_fails() {
         "data:text/plain,data:%20x%0A%0A".into(),
         &Object::new(),
         recorder.hooks.clone().unchecked_into(),
+        JsValue::UNDEFINED,
         JsValue::UNDEFINED,
     );
     JsFuture::from(recorder.done.clone()).await.unwrap();
@@ -173,6 +177,7 @@ async fn spec_5_an_unreachable_server_is_retried() {
         "http://127.0.0.1:65534/".into(),
         &Object::new(),
         recorder.hooks.clone().unchecked_into(),
+        JsValue::UNDEFINED,
         JsValue::UNDEFINED,
     );
     JsFuture::from(recorder.done.clone()).await.unwrap();
@@ -203,8 +208,13 @@ async fn a_connection_dropped_without_close_aborts_its_request() {
     let options = Object::new();
     Reflect::set(&options, &"fetch".into(), fetch.as_ref()).unwrap();
     let recorder = recorder(|_| false, || false);
-    let connection =
-        Connection::new(data_url("data: x\n\n"), &options, recorder.hooks.clone().unchecked_into(), JsValue::UNDEFINED);
+    let connection = Connection::new(
+        data_url("data: x\n\n"),
+        &options,
+        recorder.hooks.clone().unchecked_into(),
+        JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
+    );
     // The request is made once the current task's microtasks ran.
     JsFuture::from(Promise::new(&mut |resolve, _| web_sys_timeout(&resolve, 0))).await.unwrap();
     let signal = signal.borrow_mut().take().expect("the request was made");
@@ -220,15 +230,25 @@ async fn reconnecting_leaks_no_closure_or_js_reference() {
     // per attempt would show as live JS references held by wasm.
     let stream = data_url("retry: 0\nid: 1\ndata: x\n\n");
     let warm_up = recorder(reconnections(3), || false);
-    let connection =
-        Connection::new(stream.clone(), &Object::new(), warm_up.hooks.clone().unchecked_into(), JsValue::UNDEFINED);
+    let connection = Connection::new(
+        stream.clone(),
+        &Object::new(),
+        warm_up.hooks.clone().unchecked_into(),
+        JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
+    );
     JsFuture::from(warm_up.done.clone()).await.unwrap();
     connection.close();
 
     let recorder = recorder(reconnections(200), || false);
     let before = wasm_bindgen::externref_heap_live_count();
-    let connection =
-        Connection::new(stream, &Object::new(), recorder.hooks.clone().unchecked_into(), JsValue::UNDEFINED);
+    let connection = Connection::new(
+        stream,
+        &Object::new(),
+        recorder.hooks.clone().unchecked_into(),
+        JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
+    );
     JsFuture::from(recorder.done.clone()).await.unwrap();
     connection.close();
     drop(connection);
@@ -246,8 +266,13 @@ async fn events_cross_into_js_in_batches_of_about_4_kib() {
     let data = "x".repeat(100);
     let stream: String = (0..300).map(|i| format!("id: {i}\ndata: {data}\n\n")).collect();
     let recorder = recorder(|line| line.ends_with("#299"), || false);
-    let connection =
-        Connection::new(data_url(&stream), &Object::new(), recorder.hooks.clone().unchecked_into(), JsValue::UNDEFINED);
+    let connection = Connection::new(
+        data_url(&stream),
+        &Object::new(),
+        recorder.hooks.clone().unchecked_into(),
+        JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
+    );
     JsFuture::from(recorder.done.clone()).await.unwrap();
     connection.close();
     let log = recorder.log.borrow();
@@ -298,6 +323,39 @@ async fn rust_api_callbacks_see_open_messages_and_the_reconnection() {
     assert_eq!(source.ready_state(), ReadyState::Closed);
     assert_eq!(source.last_event_id(), "7");
     assert_eq!(source.reconnection_time(), 10);
+}
+
+#[wasm_bindgen_test]
+async fn rust_api_from_readable_stream_reads_the_stream_then_closes_with_no_reconnection() {
+    let make = Function::new_no_args(
+        "const bytes = new TextEncoder().encode('id: 7\\ndata: hi\\n\\ndata: cut');
+         return new ReadableStream({ start(c) { c.enqueue(bytes.slice(0, 5)); c.enqueue(bytes.slice(5)); c.close(); } });",
+    );
+    let stream: web_sys::ReadableStream = make.call0(&JsValue::NULL).unwrap().unchecked_into();
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let (promise, done) = {
+        let mut resolve = None;
+        let promise = Promise::new(&mut |res, _| resolve = Some(res));
+        (promise, resolve.unwrap())
+    };
+    let source = EventSource::from_readable_stream(&stream).unwrap();
+    assert!(stream.locked(), "the stream is the source's");
+    assert!(EventSource::from_readable_stream(&stream).is_err(), "a locked stream is an error");
+    assert_eq!((source.url(), source.ready_state()), ("about:event-stream", ReadyState::Connecting));
+    let record = log.clone();
+    source.on_open(move || record.borrow_mut().push("open".to_string()));
+    let record = log.clone();
+    source.on_message(move |event| {
+        record.borrow_mut().push(format!("{} #{} {}", event.data, event.last_event_id, event.origin))
+    });
+    let record = log.clone();
+    source.on_error(move |error| {
+        record.borrow_mut().push(format!("error {:?} {} {:?}", error.ready_state, error.reason.as_str(), error.delay));
+        done.call0(&JsValue::NULL).unwrap();
+    });
+    JsFuture::from(promise).await.unwrap();
+    assert_eq!(*log.borrow(), ["open", "hi #7 null", "error Closed end-of-stream None"]);
+    assert_eq!((source.ready_state(), source.last_event_id()), (ReadyState::Closed, "7".to_string()));
 }
 
 #[cfg(feature = "stream")]
@@ -420,8 +478,13 @@ async fn a_hook_that_throws_is_reported_and_the_connection_goes_on() {
     let pair = make.call0(&JsValue::NULL).unwrap();
     let hooks = Reflect::get_u32(&pair, 0).unwrap();
     let done: Promise = Reflect::get_u32(&pair, 1).unwrap().unchecked_into();
-    let connection =
-        Connection::new(data_url("data: still here\n\n"), &Object::new(), hooks.unchecked_into(), JsValue::UNDEFINED);
+    let connection = Connection::new(
+        data_url("data: still here\n\n"),
+        &Object::new(),
+        hooks.unchecked_into(),
+        JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
+    );
     let result = JsFuture::from(done).await.unwrap();
     connection.close();
     let batch = Reflect::get_u32(&result, 0).unwrap().as_string().unwrap();

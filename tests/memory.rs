@@ -97,8 +97,13 @@ async fn connection_cycle() {
     let options = Object::new();
     let event = format!("id: 7\ndata: {}\n\n", "x".repeat(3000));
     Reflect::set(&options, &"fetch".into(), &endless_fetch(&event)).unwrap();
-    let connection =
-        Connection::new("https://example.invalid/stream".into(), &options, hooks.unchecked_into(), JsValue::UNDEFINED);
+    let connection = Connection::new(
+        "https://example.invalid/stream".into(),
+        &options,
+        hooks.unchecked_into(),
+        JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
+    );
     let batch = JsFuture::from(done).await.unwrap();
     assert!(batch.as_string().unwrap().ends_with("\r7\r"), "the event arrived");
     connection.close();

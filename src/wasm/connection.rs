@@ -115,8 +115,11 @@ impl Connection {
     /// `maxAttempts`; a missing one takes the standard's value). `early`:
     /// the first request, if the class made it while the wasm loaded
     /// (`js/request.js`), which the connection takes over; else `undefined`.
+    /// `stream`: for `EventSource.fromReadableStream()`, a reader of the
+    /// application's stream, which the connection reads instead of making
+    /// requests (`url` is then `about:event-stream`); else `undefined`.
     #[wasm_bindgen(constructor)]
-    pub fn new(url: String, options: &JsValue, hooks: Hooks, early: JsValue) -> Connection {
+    pub fn new(url: String, options: &JsValue, hooks: Hooks, early: JsValue, stream: JsValue) -> Connection {
         let number = |name: &str, default: f64| {
             let value = number_option(options, name);
             if value.is_nan() {
@@ -145,6 +148,7 @@ impl Connection {
             inactivity_timeout: number("inactivityTimeout", 0.0) as u32,
             seed: seed(),
             early,
+            stream,
         };
         let handler = JsHandler { hooks };
         Connection { inner: Inner::start(&url, options, parser, handler) }
@@ -153,6 +157,12 @@ impl Connection {
     /// `close()`: nothing more is dispatched (spec 13).
     pub fn close(&self) {
         self.inner.close();
+    }
+
+    /// `reset()`: the event being assembled and any incomplete line are
+    /// discarded; the next bytes may start with a BOM.
+    pub fn reset(&self) {
+        self.inner.reset();
     }
 
     /// `window.stop()` was called: the request in flight, if any, was

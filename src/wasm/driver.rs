@@ -69,7 +69,7 @@ export function defer(settle, start) {
 export function timer(settle, delay, fired) {
   return setTimeout(settle, delay, 0, fired, undefined, 0);
 }
-export function cancel(timer) {
+export function clearTimer(timer) {
   clearTimeout(timer);
 }
 export function probe(options, url, signal, attempt, settle, probed) {
@@ -80,7 +80,19 @@ export function reader(response) {
   return response.body ? response.body.getReader() : null;
 }
 export function read(reader, attempt, settle, chunk, end, failed) {
-  reader.read().then((result) => settle(attempt, result.done ? end : chunk, result.value, 0), (error) => settle(attempt, failed, error, 0));
+  reader.read().then(
+    ({ done, value }) =>
+      done
+        ? settle(attempt, end, undefined, 0)
+        : // (An application's stream may hand over anything: only bytes are read, as fetch reads a body.)
+          Object.prototype.toString.call(value) === '[object Uint8Array]'
+          ? settle(attempt, chunk, value, 0)
+          : settle(attempt, failed, new TypeError('the stream gave a chunk that is not a Uint8Array'), 0),
+    (error) => settle(attempt, failed, error, 0),
+  );
+}
+export function cancel(reader) {
+  reader.cancel().catch(() => {});
 }
 export function listen(settle, online) {
   if (!('ononline' in globalThis)) return undefined;
@@ -114,9 +126,13 @@ extern "C" {
     fn now() -> f64;
     /// Settles with `start` once the current task's microtasks ran.
     fn defer(settle: &JsValue, start: i32);
-    /// Settles with `fired` in `delay` ms; returns the timer, for `cancel`.
+    /// Settles with `fired` in `delay` ms; returns the timer, for `clear_timer`.
     fn timer(settle: &JsValue, delay: u32, fired: i32) -> JsValue;
-    fn cancel(timer: &JsValue);
+    #[wasm_bindgen(js_name = clearTimer)]
+    fn clear_timer(timer: &JsValue);
+    /// Cancels the stream a reader reads (an application's stream, when its
+    /// source closes).
+    fn cancel(reader: &JsValue);
     /// A `no-cors` request for `url`, with the options' credentials mode:
     /// settles (`probed`) with whether its response is opaque.
     fn probe(options: &JsValue, url: &str, signal: &web_sys::AbortSignal, attempt: i32, settle: &JsValue, probed: i32);
@@ -258,6 +274,10 @@ pub(crate) struct Options {
     /// The first request, made by the JS class while the wasm loaded
     /// (`early` in `js/request.js`), or `undefined`.
     pub early: JsValue,
+    /// For a source fed by an application's stream
+    /// ([`Machine::from_stream`]): a reader of it (the stream locked); else
+    /// `undefined`.
+    pub stream: JsValue,
 }
 
 /// One source's connection: the machine, what is in flight, and the handler.
@@ -276,6 +296,8 @@ pub(crate) struct Inner<H> {
     abort: RefCell<Option<AbortController>>,
     /// The request the JS class made early, until the first attempt takes it.
     early: RefCell<JsValue>,
+    /// The reader of a source fed by a stream, until it opens.
+    stream: RefCell<JsValue>,
     /// The response of [`Output::Open`], until it is taken.
     response: RefCell<JsValue>,
     reader: RefCell<JsValue>,
@@ -323,7 +345,11 @@ impl<H: Handler> Inner<H> {
             let settle = port(closure.as_ref());
             let online = listen(&settle, Settled::Online as i32);
             settings.online_events = !online.is_undefined();
-            let machine = Machine::new(url, &origin_of(url), parser, settings);
+            let machine = if options.stream.is_undefined() {
+                Machine::new(url, &origin_of(url), parser, settings)
+            } else {
+                Machine::from_stream(parser, settings)
+            };
             Inner {
                 request: options.request,
                 handler,
@@ -333,6 +359,7 @@ impl<H: Handler> Inner<H> {
                 attempt: Cell::new(0),
                 abort: RefCell::new(None),
                 early: RefCell::new(options.early),
+                stream: RefCell::new(options.stream),
                 response: RefCell::new(JsValue::UNDEFINED),
                 reader: RefCell::new(JsValue::UNDEFINED),
                 cause: RefCell::new(JsValue::UNDEFINED),
@@ -355,6 +382,11 @@ impl<H: Handler> Inner<H> {
     #[cfg(feature = "js-connection")]
     pub fn stopped(&self) {
         self.stopped.set(true);
+    }
+
+    /// `reset()` (see [`Machine::reset`]).
+    pub fn reset(&self) {
+        self.machine.borrow_mut().reset();
     }
 
     /// The readyState, as the page has been told it (the machine's).
@@ -481,7 +513,8 @@ impl<H: Handler> Inner<H> {
         if self.ready_state() != ReadyState::Open {
             return; // closed by a handler
         }
-        match reader(&response) {
+        let stream = self.stream.take();
+        match if stream.is_undefined() { reader(&response) } else { Ok(stream) } {
             Ok(reader) if reader.is_null() => self.machine.borrow_mut().end_of_stream(now()),
             Ok(reader) => {
                 self.read(&reader);
@@ -615,6 +648,12 @@ impl<H> Inner<H> {
     pub fn close(&self) {
         self.machine.borrow_mut().close();
         self.chunk.take();
+        // An application's stream is cancelled, as an aborted fetch cancels its body.
+        let stream = self.stream.take();
+        let reader = if stream.is_undefined() { self.reader.borrow().clone() } else { stream };
+        if self.machine.borrow().is_from_stream() && !reader.is_undefined() {
+            cancel(&reader);
+        }
         self.abort_in_flight();
         let early = self.early.take();
         if !early.is_undefined() {
@@ -635,7 +674,7 @@ impl<H> Inner<H> {
     /// Cancels the timer, if one is set.
     fn cancel_timer(&self) {
         if let Some((_, timer)) = self.timer.take() {
-            cancel(&timer);
+            clear_timer(&timer);
         }
     }
 

@@ -38,7 +38,9 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Headers, RequestCredentials, Url};
 
 use super::driver::{seed, Handler, Inner, Options as DriverOptions};
-use crate::machine::{events_in, Error, ErrorReason, ReadyState, RetryPolicy, DEFAULT_CREDENTIALS, DEFAULT_METHOD};
+use crate::machine::{
+    events_in, Error, ErrorReason, ReadyState, RetryPolicy, DEFAULT_CREDENTIALS, DEFAULT_METHOD, STREAM_URL,
+};
 use crate::parser::Parser;
 
 /// The options beyond the standard; `Options::default()` is the standard
@@ -285,9 +287,41 @@ impl EventSource {
             inactivity_timeout: options.inactivity_timeout.unwrap_or(0),
             seed: seed(),
             early: JsValue::UNDEFINED,
+            stream: JsValue::UNDEFINED,
         };
         let inner = Inner::start(&url, options, parser, Callbacks::default());
         Ok(EventSource { handle: Rc::new(Handle { url, inner }) })
+    }
+
+    /// A source fed by `stream`, a `ReadableStream` of bytes, instead of a
+    /// URL: the JS class's `EventSource.fromReadableStream()`
+    /// (whatwg/html#12272). Its URL is `about:event-stream`, its events'
+    /// origin `"null"`; it opens, reports the stream's events, and when the
+    /// stream ends or fails reports an error (`EndOfStream` or `Network`)
+    /// and is closed, with no reconnection; [`EventSource::close`] cancels
+    /// the stream. A locked stream is an error (a `TypeError`); the stream
+    /// is locked from now on.
+    pub fn from_readable_stream(stream: &web_sys::ReadableStream) -> Result<EventSource, JsValue> {
+        if stream.locked() {
+            return Err(js_sys::TypeError::new("the stream is locked").into());
+        }
+        let options = DriverOptions {
+            request: Object::new().into(),
+            policy: RetryPolicy::default(),
+            inactivity_timeout: 0,
+            seed: seed(),
+            early: JsValue::UNDEFINED,
+            stream: stream.get_reader().into(),
+        };
+        let inner = Inner::start(STREAM_URL, options, Parser::new(), Callbacks::default());
+        Ok(EventSource { handle: Rc::new(Handle { url: STREAM_URL.into(), inner }) })
+    }
+
+    /// Drops the event being assembled and any incomplete line, as a new
+    /// connection does (whatwg/html#12272): between two streams piped into a
+    /// source made by [`EventSource::from_readable_stream`].
+    pub fn reset(&self) {
+        self.handle.inner.reset();
     }
 
     /// The absolute URL.

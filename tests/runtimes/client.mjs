@@ -181,6 +181,21 @@ export async function run({ origin, prefix, timeout, load, loadParser, report })
         return 'connection closed, nothing dispatched after';
       },
     ],
+
+    // EventSource.fromReadableStream() (whatwg/html#12272) on a body made here: no server.
+    [
+      'from-stream',
+      async () => {
+        const source = EventSource.fromReadableStream(new Response('id: 3\ndata: a\n\ndata: b\n\ndata: cut').body);
+        expect(source.url === 'about:event-stream', `url ${source.url}`);
+        const log = record(source, ['open', 'message', 'error']);
+        await log.until(failed, 'from-stream: the end of the stream');
+        const seen = log.all.map((e) => `${e.type} ${e.readyState} ${e.data ?? e.reason} ${e.lastEventId ?? ''} ${e.origin ?? ''}`);
+        const want = ['open 1 undefined  ', 'message 1 a 3 null', 'message 1 b 3 null', 'error 2 end-of-stream  '];
+        expect(JSON.stringify(seen) === JSON.stringify(want), `dispatched ${JSON.stringify(seen)}`);
+        return 'open, two events (origin "null"), then error and CLOSED at the end';
+      },
+    ],
   ];
 
   for (const [check, body] of checks) {

@@ -28,7 +28,9 @@ import { ROOT } from '../static.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const MODULES = path.join(HERE, 'node_modules');
-const CHECKS = ['import', 'events', 'reconnect', 'post', 'close'];
+const CHECKS = ['import', 'events', 'reconnect', 'post', 'close', 'from-stream'];
+// The checks the server has no part in.
+const CLIENT_ONLY = ['import', 'from-stream'];
 const WAIT_QUIET = 5_000; // one wait of the client (an event, an answer), on a quiet machine
 const WAIT = scaled(WAIT_QUIET);
 const RUN = scaled(60_000); // one runtime, start to end
@@ -378,8 +380,8 @@ try {
       const key = `${rt.name}/${check}`;
       const client = results.get(check);
       const server = problems.get(key) ?? [];
-      // The server's side of a check: what it must have seen (import has none).
-      const serverSaw = check === 'import' || confirmed.has(key);
+      // The server's side of a check: what it must have seen (the client-only ones have none).
+      const serverSaw = CLIENT_ONLY.includes(check) || confirmed.has(key);
       const ok = client?.ok === true && server.length === 0 && serverSaw;
       const why = [
         client ? client.detail : `no result from the client (${tail})`,

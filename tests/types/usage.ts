@@ -82,6 +82,12 @@ const url: string = es.url;
 const credentials: boolean = withUrl.withCredentials;
 const state: number = es.readyState;
 if (es.readyState === es.OPEN) es.close();
+
+// fromReadableStream() and reset() (whatwg/html#12272).
+const fromStream: EventSource = EventSource.fromReadableStream(new ReadableStream<Uint8Array>());
+fromStream.reset();
+// @ts-expect-error: a stream, not a URL
+EventSource.fromReadableStream('/events');
 void [asStandard, fromStandard, ctor, connecting, open, closed, url, credentials, state];
 
 // Wrong usage must be an error.
