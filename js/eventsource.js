@@ -211,6 +211,8 @@ export function defineEventSource(load, share = undefined) {
     /** The last event ID of the event being dispatched, while it is. */
     #dispatching;
     #unsubscribe = null;
+    /** The async iterators of `for await (… of source)`, fed each event dispatched. */
+    #iterators = new Set();
 
     constructor(url, eventSourceInitDict = undefined) {
       super();
@@ -251,8 +253,12 @@ export function defineEventSource(load, share = undefined) {
       const message = (type, data, lastEventId) => {
         if (this.#closed) return false; // closed by a listener: not the rest of the batch
         this.#dispatching = lastEventId;
+        const event = new MessageEvent(type, { data, origin: this.#origin, lastEventId });
+        // The loops get it too (they run after the listeners: a promise settles), even if a
+        // listener closes the source.
+        for (const iterator of this.#iterators) iterator.push(event);
         // (A listener's exception is reported by dispatchEvent, never thrown here.)
-        this.dispatchEvent(new MessageEvent(type, { data, origin: this.#origin, lastEventId }));
+        this.dispatchEvent(event);
         this.#dispatching = undefined;
         return true;
       };
@@ -269,10 +275,14 @@ export function defineEventSource(load, share = undefined) {
         // info: { readyState, reason, status, delay, contentType, cause }
         error: (info) => {
           if (this.#closed) return;
-          if (info.readyState === CLOSED) this.#release();
-          const event = new Event('error');
           const { reason, status, delay, cause } = info;
           const fields = { reason, status, message: errorMessage(info, options), delay, cause };
+          if (info.readyState === CLOSED) {
+            // The loops over the source end: a stream's end is its normal end, a failure throws.
+            const normal = options.fromStream && reason === 'end-of-stream';
+            this.#release(normal ? null : Object.assign(new Error(fields.message, { cause }), { reason, status }));
+          }
+          const event = new Event('error');
           for (const name in fields) Object.defineProperty(event, name, { value: fields[name], enumerable: true });
           this.dispatchEvent(event);
         },
@@ -334,6 +344,58 @@ export function defineEventSource(load, share = undefined) {
       this.#release();
     }
 
+    /**
+     * `for await (const event of source)`: the MessageEvents the source dispatches from now on
+     * (`message` and named events), in order, after its listeners. The loop ends when the
+     * source is closed (`close()`, its `signal`, or, made from a stream, the stream's end); a
+     * failure (an `error` that leaves it CLOSED) ends it with an Error that has the event's
+     * `message`, `reason`, `status` and `cause`. Leaving the loop (`break`, `return`, a throw)
+     * closes the source. Reconnections do not end it.
+     */
+    [Symbol.asyncIterator]() {
+      const queue = [];
+      let waiting = null;
+      let ended = this.#closed;
+      let failure = null;
+      const finish = () => ({ value: undefined, done: true });
+      const iterator = {
+        push: (value) => {
+          if (waiting) waiting.resolve({ value, done: false });
+          else queue.push(value);
+          waiting = null;
+        },
+        end: (error) => {
+          ended = true;
+          failure = error;
+          if (waiting) error ? waiting.reject(error) : waiting.resolve(finish());
+          if (waiting && error) failure = null;
+          waiting = null;
+        },
+        next: () => {
+          if (queue.length) return Promise.resolve({ value: queue.shift(), done: false });
+          if (ended) {
+            const error = failure;
+            failure = null;
+            return error ? Promise.reject(error) : Promise.resolve(finish());
+          }
+          return new Promise((resolve, reject) => {
+            waiting = { resolve, reject };
+          });
+        },
+        return: () => {
+          queue.length = 0;
+          this.#iterators.delete(iterator);
+          this.close();
+          return Promise.resolve(finish());
+        },
+        [Symbol.asyncIterator]() {
+          return this;
+        },
+      };
+      if (!ended) this.#iterators.add(iterator);
+      return iterator;
+    }
+
     /** Drops the event being assembled and any incomplete line (whatwg/html#12272): between
      *  two streams piped into a source made by fromReadableStream(). */
     reset() {
@@ -365,8 +427,10 @@ export function defineEventSource(load, share = undefined) {
 
     /** CLOSED: stops the wasm side (abort, cancel the timer) and frees it,
      *  keeping what the getters read; stops listening to the signal. */
-    #release() {
+    #release(failure = null) {
       this.#closed = true;
+      for (const iterator of this.#iterators) iterator.end(failure);
+      this.#iterators.clear();
       const connection = this.#connection;
       this.#connection = null;
       this.#unsubscribe?.();
@@ -460,6 +524,17 @@ export function defineEventSource(load, share = undefined) {
   // Minifiers rename classes; the name is part of the interface.
   Object.defineProperty(EventSource, 'name', { value: 'EventSource' });
   Object.defineProperty(EventSource, 'fromReadableStream', { enumerable: true });
+  // `using source = new EventSource(…)` closes it at the end of the block, where the runtime
+  // has explicit resource management.
+  if (typeof Symbol.dispose === 'symbol') {
+    Object.defineProperty(EventSource.prototype, Symbol.dispose, {
+      value() {
+        this.close();
+      },
+      writable: true,
+      configurable: true,
+    });
+  }
   Object.defineProperties(EventSource, constants);
   Object.defineProperties(EventSource.prototype, {
     ...constants,

@@ -230,6 +230,15 @@ export declare class EventSource extends EventTarget {
    */
   static fromReadableStream(stream: ReadableStream<Uint8Array>): EventSource;
 
+  /**
+   * `for await (const event of source)`: the MessageEvents dispatched from then on (`message`
+   * and named events), in order. Ends when the source is closed (or, made from a stream, at the
+   * stream's end); a failure throws an Error with `reason`, `status` and `cause`; leaving the
+   * loop closes the source. (Where the runtime has `Symbol.dispose`, `using source = …` closes
+   * it at the end of the block.)
+   */
+  [Symbol.asyncIterator](): AsyncIterableIterator<MessageEvent>;
+
   readonly CONNECTING: 0;
   readonly OPEN: 1;
   readonly CLOSED: 2;

@@ -1,7 +1,9 @@
-// EventSource.fromReadableStream() and reset() (whatwg/html#12272), as cases that run the
-// same in Node.js (tests/node/from-stream.test.mjs) and in the three browsers
-// (tests/from-stream/run.mjs): each takes the EventSource class and throws on a failure.
-// The rules follow the proposal and its web-platform-tests (web-platform-tests/wpt#58550).
+// EventSource.fromReadableStream() and reset() (whatwg/html#12272), and `for await` over a
+// source and Symbol.dispose, as cases that run the same in Node.js
+// (tests/node/from-stream.test.mjs) and in the three browsers (tests/from-stream/run.mjs):
+// each takes the EventSource class and throws on a failure. The rules of the first follow
+// the proposal and its web-platform-tests (web-platform-tests/wpt#58550); the iteration
+// cases use sources fed by streams, which give their events without a server.
 
 const encoder = new TextEncoder();
 
@@ -232,5 +234,113 @@ export const CASES = {
       ],
       'messages (without reset: "partial")',
     );
+  },
+
+  async 'for await: every MessageEvent (message and named), in order, after the listeners; a stream source ends the loop at its end'(
+    EventSource,
+  ) {
+    const source = EventSource.fromReadableStream(streamOf('data: one\n\nevent: chat\ndata: two\n\n', 'id: 3\ndata: three\n\n'));
+    const heard = [];
+    source.addEventListener('message', (event) => heard.push(event));
+    const seen = [];
+    for await (const event of source) {
+      check(event instanceof MessageEvent, 'a MessageEvent');
+      check(event.type !== 'message' || heard.includes(event), 'the very event the listeners got, after them');
+      seen.push([event.type, event.data, event.lastEventId]);
+    }
+    same(
+      seen,
+      [
+        ['message', 'one', ''],
+        ['chat', 'two', ''],
+        ['message', 'three', '3'],
+      ],
+      'events',
+    );
+    same(source.readyState, 2, 'CLOSED');
+  },
+
+  async 'for await: break closes the source (and cancels its stream)'(EventSource) {
+    let cancelled;
+    const wasCancelled = new Promise((resolve) => {
+      cancelled = resolve;
+    });
+    const stream = new ReadableStream({
+      start(controller) {
+        controller.enqueue(encoder.encode('data: one\n\ndata: two\n\n'));
+      },
+      cancel: () => cancelled(true),
+    });
+    const source = EventSource.fromReadableStream(stream);
+    const seen = [];
+    for await (const event of source) {
+      seen.push(event.data);
+      break;
+    }
+    same([seen, source.readyState], [['one'], 2], 'one event, then CLOSED');
+    same(await wasCancelled, true, 'the stream cancelled');
+  },
+
+  async 'for await: return() and a throw in the loop close it too'(EventSource) {
+    const source = EventSource.fromReadableStream(streamOf('data: one\n\n'));
+    const iterator = source[Symbol.asyncIterator]();
+    same((await iterator.next()).value.data, 'one', 'first');
+    same(await iterator.return(), { done: true }, 'return()');
+    same(source.readyState, 2, 'CLOSED by return()');
+    const other = EventSource.fromReadableStream(streamOf('data: one\n\n'));
+    try {
+      for await (const event of other) throw new Error(`stop at ${event.data}`);
+    } catch (error) {
+      same(error.message, 'stop at one', 'the loop threw');
+    }
+    same(other.readyState, 2, 'CLOSED by the throw');
+  },
+
+  async 'for await: a failure ends the loop with an Error carrying the reason and the cause'(EventSource) {
+    let controller;
+    const stream = new ReadableStream({
+      start(c) {
+        controller = c;
+        c.enqueue(encoder.encode('data: before\n\n'));
+      },
+    });
+    const source = EventSource.fromReadableStream(stream);
+    const seen = [];
+    let thrown = null;
+    try {
+      for await (const event of source) {
+        seen.push(event.data);
+        controller.error(new Error('stream broke'));
+      }
+    } catch (error) {
+      thrown = error;
+    }
+    same(seen, ['before'], 'the event before the failure');
+    check(thrown instanceof Error, `an Error, not ${thrown}`);
+    same([thrown.reason, thrown.cause?.message, source.readyState], ['network', 'stream broke', 2], 'reason, cause, CLOSED');
+  },
+
+  async 'for await: close() from elsewhere ends the loop after the events before it; a loop over a closed source is empty'(EventSource) {
+    const pipe = new TransformStream();
+    const source = EventSource.fromReadableStream(pipe.readable);
+    const writer = pipe.writable.getWriter();
+    writer.write(encoder.encode('data: one\n\ndata: two\n\n'));
+    source.addEventListener('message', (event) => {
+      if (event.data === 'two') source.close();
+    });
+    const seen = [];
+    for await (const event of source) seen.push(event.data);
+    same([seen, source.readyState], [['one', 'two'], 2], 'both events, then the end');
+    const after = [];
+    for await (const event of source) after.push(event);
+    same(after, [], 'nothing from a closed source');
+    writer.abort().catch(() => {});
+  },
+
+  'Symbol.dispose closes the source, where the runtime has it'(EventSource) {
+    if (typeof Symbol.dispose !== 'symbol') return;
+    const source = EventSource.fromReadableStream(streamOf('data: one\n\n'));
+    source[Symbol.dispose]();
+    same(source.readyState, 2, 'CLOSED');
   },
 };

@@ -88,6 +88,14 @@ const fromStream: EventSource = EventSource.fromReadableStream(new ReadableStrea
 fromStream.reset();
 // @ts-expect-error: a stream, not a URL
 EventSource.fromReadableStream('/events');
+
+// for await over a source.
+async function iterate(source: EventSource): Promise<string[]> {
+  const data: string[] = [];
+  for await (const event of source) data.push(event.data, event.lastEventId);
+  return data;
+}
+iterate(fromStream);
 void [asStandard, fromStandard, ctor, connecting, open, closed, url, credentials, state];
 
 // Wrong usage must be an error.
