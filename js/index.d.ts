@@ -187,7 +187,12 @@ export interface EventSourceEventMap {
   open: Event;
 }
 
-export declare class EventSource extends EventTarget {
+/**
+ * The standard class. `Names`: the names of the events the server sends besides `message`,
+ * for `addEventListener` to check (`new EventSource<'chat' | 'presence'>(url)`: a listener
+ * for `'chta'` is an error); by default any name.
+ */
+export declare class EventSource<Names extends string = string> extends EventTarget {
   constructor(url: string | URL, eventSourceInitDict?: EventSourceInit);
 
   /** The absolute URL of the stream. */
@@ -228,7 +233,7 @@ export declare class EventSource extends EventTarget {
    * `end-of-stream` or `network`) and is CLOSED, with no reconnection. Throws a TypeError for
    * a locked stream; locks it.
    */
-  static fromReadableStream(stream: ReadableStream<Uint8Array>): EventSource;
+  static fromReadableStream<Names extends string = string>(stream: ReadableStream<Uint8Array>): EventSource<Names>;
 
   /**
    * `for await (const event of source)`: the MessageEvents dispatched from then on (`message`
@@ -248,26 +253,34 @@ export declare class EventSource extends EventTarget {
 
   addEventListener<K extends keyof EventSourceEventMap>(
     type: K,
-    listener: (this: EventSource, ev: EventSourceEventMap[K]) => any,
+    listener: (this: EventSource<Names>, ev: EventSourceEventMap[K]) => any,
     options?: boolean | EventSourceAddListenerOptions,
   ): void;
   addEventListener(
-    type: string,
-    listener: (this: EventSource, event: MessageEvent) => any,
+    type: Names,
+    listener: (this: EventSource<Names>, event: MessageEvent) => any,
     options?: boolean | EventSourceAddListenerOptions,
   ): void;
-  addEventListener(type: string, listener: EventSourceListener, options?: boolean | EventSourceAddListenerOptions): void;
+  addEventListener(
+    type: Names | keyof EventSourceEventMap,
+    listener: EventSourceListener,
+    options?: boolean | EventSourceAddListenerOptions,
+  ): void;
   removeEventListener<K extends keyof EventSourceEventMap>(
     type: K,
-    listener: (this: EventSource, ev: EventSourceEventMap[K]) => any,
+    listener: (this: EventSource<Names>, ev: EventSourceEventMap[K]) => any,
     options?: boolean | EventSourceListenerOptions,
   ): void;
   removeEventListener(
-    type: string,
-    listener: (this: EventSource, event: MessageEvent) => any,
+    type: Names,
+    listener: (this: EventSource<Names>, event: MessageEvent) => any,
     options?: boolean | EventSourceListenerOptions,
   ): void;
-  removeEventListener(type: string, listener: EventSourceListener, options?: boolean | EventSourceListenerOptions): void;
+  removeEventListener(
+    type: Names | keyof EventSourceEventMap,
+    listener: EventSourceListener,
+    options?: boolean | EventSourceListenerOptions,
+  ): void;
 }
 
 export default EventSource;

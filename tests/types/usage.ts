@@ -89,6 +89,24 @@ fromStream.reset();
 // @ts-expect-error: a stream, not a URL
 EventSource.fromReadableStream('/events');
 
+// Typed event names: a listener for a name the source does not send is an error.
+const typed = new EventSource<'chat' | 'presence'>('/events');
+typed.addEventListener('chat', (event) => {
+  const data: string = event.data;
+  const id: string = event.lastEventId;
+  return [data, id];
+});
+typed.addEventListener('open', () => {});
+typed.addEventListener('error', (event) => event.reason);
+typed.removeEventListener('presence', () => {});
+// @ts-expect-error: not one of the source's event names
+typed.addEventListener('chta', () => {});
+const typedFromStream = EventSource.fromReadableStream<'chat'>(new ReadableStream<Uint8Array>());
+// @ts-expect-error: not one of the source's event names
+typedFromStream.addEventListener('presence', () => {});
+// Untyped: any name, as before.
+es.addEventListener('anything', (event) => event.data);
+
 // for await over a source.
 async function iterate(source: EventSource): Promise<string[]> {
   const data: string[] = [];
