@@ -70,6 +70,9 @@ function connectionOptions(init, url) {
     fail('maxBufferSize must be an integer number of bytes > 0');
   const lastEventId = init.lastEventId === undefined ? '' : String(init.lastEventId);
   if (/[\0\r\n]/.test(lastEventId)) fail('lastEventId must not contain NUL, CR or LF');
+  const lastEventIdQueryParameter = init.lastEventIdQueryParameter ?? undefined;
+  if (lastEventIdQueryParameter !== undefined && (typeof lastEventIdQueryParameter !== 'string' || lastEventIdQueryParameter === ''))
+    fail('lastEventIdQueryParameter must be a non-empty string');
   const shared = init.shared ?? false;
   if (typeof shared === 'string' ? shared === '' : typeof shared !== 'boolean') fail('shared must be a boolean or a non-empty string');
   // `shared: true` shares among sources whose requests are the same: what cannot be compared needs a key.
@@ -98,6 +101,7 @@ function connectionOptions(init, url) {
     inactivityTimeout: inactivityTimeout === undefined ? 0 : Math.min(Math.ceil(inactivityTimeout), MAX_DELAY),
     maxBufferSize,
     lastEventId,
+    lastEventIdQueryParameter,
   };
 }
 

@@ -111,6 +111,13 @@ export interface EventSourceInit {
   /** The initial last event ID, sent as `Last-Event-ID` from the first request. No NUL, CR or LF (TypeError). */
   lastEventId?: string;
   /**
+   * Send the last event ID as this query parameter of the URL (e.g. `'lastEventID'`, as
+   * Mercure reads it) instead of the `Last-Event-ID` header: a cross-origin request with the
+   * header needs a CORS preflight, one without it does not. The parameter is set on each
+   * request that has an ID, and removed from the URL on one that has none.
+   */
+  lastEventIdQueryParameter?: string;
+  /**
    * One connection for every same-origin tab, frame and worker: the sources
    * with the same URL and `shared: true` and the same options share it, or,
    * with a string, the sources with the same URL and the same string (the

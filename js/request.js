@@ -8,7 +8,8 @@ const DROPPED = ['Authorization', 'Proxy-Authorization', 'Cookie', 'Host'];
 
 /**
  * Makes the request: the headers (a function's awaited) with `Accept`, `Last-Event-ID`
- * (a ByteString: the ID's UTF-8 bytes) and without the credentials headers if asked, the
+ * (a ByteString: the ID's UTF-8 bytes; or, with the option `lastEventIdQueryParameter`, the
+ * ID in that query parameter of the URL) and without the credentials headers if asked, the
  * options' method, body, credentials mode and fetch; settles with the response
  * (`responded`), the failure of fetch (`fetchFailed`) or of making the request
  * (`requestFailed`).
@@ -20,8 +21,17 @@ export function request(options, url, lastEventId, dropCredentials, signal, atte
       const headers = new Headers(init ?? undefined);
       if (dropCredentials) for (const name of DROPPED) headers.delete(name);
       if (!headers.has('accept')) headers.set('Accept', 'text/event-stream');
-      if (lastEventId === undefined) headers.delete('Last-Event-ID');
+      const param = options.lastEventIdQueryParameter;
+      if (lastEventId === undefined || param) headers.delete('Last-Event-ID');
       else headers.set('Last-Event-ID', lastEventId);
+      if (param) {
+        // The ID in the URL instead (Mercure's `lastEventID`): no CORS preflight. The
+        // parameter is set to the ID (decoded from the header's UTF-8 bytes), or removed.
+        const target = new URL(url);
+        if (lastEventId === undefined) target.searchParams.delete(param);
+        else target.searchParams.set(param, new TextDecoder().decode(Uint8Array.from(lastEventId, (c) => c.charCodeAt(0))));
+        url = target.href;
+      }
       const { fetch: custom, method = 'GET', body, credentials = 'same-origin' } = options;
       const request = { method, headers, mode: 'cors', credentials, cache: 'no-store', redirect: 'follow', signal };
       if (body !== undefined) request.body = body;

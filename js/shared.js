@@ -53,6 +53,7 @@ function channelName(url, o) {
           o.maxAttempts,
           o.inactivityTimeout,
           o.maxBufferSize ?? null,
+          o.lastEventIdQueryParameter ?? null,
         ];
   // The version: the messages of another release of this file may differ.
   return `eventsource-wasm 1 ${JSON.stringify([url, ...same])}`;

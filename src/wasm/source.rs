@@ -70,6 +70,11 @@ pub struct Options {
     /// The initial last event ID, sent as `Last-Event-ID` on the first
     /// request too.
     pub last_event_id: String,
+    /// Send the last event ID as this query parameter of the URL (e.g.
+    /// `lastEventID`) instead of the `Last-Event-ID` header, which makes a
+    /// cross-origin request need a CORS preflight; removed from the URL of a
+    /// request with no ID.
+    pub last_event_id_query_parameter: Option<String>,
 }
 
 /// A `message` or named event.
@@ -272,12 +277,14 @@ impl EventSource {
         let method = options.method.unwrap_or_else(|| DEFAULT_METHOD.into());
         let body = options.body.unwrap_or(JsValue::UNDEFINED);
         let fetch = options.fetch.map_or(JsValue::UNDEFINED, Into::into);
+        let query = options.last_event_id_query_parameter.map_or(JsValue::UNDEFINED, Into::into);
         for (name, value) in [
             ("credentials", credentials.into()),
             ("method", method.into()),
             ("headers", headers),
             ("body", body),
             ("fetch", fetch),
+            ("lastEventIdQueryParameter", query),
         ] {
             Reflect::set(&request, &name.into(), &value)?;
         }

@@ -366,6 +366,62 @@ test('credentials: a preflight refusing Last-Event-ID → the same request again
   },
 });
 
+test(
+  'lastEventIdQueryParameter: cross-origin, a server refusing every preflight: the ID goes in the query, no preflight (without it: resumed without the ID)',
+  {
+    async run(ctx) {
+      const out = {};
+      for (const [k, init] of Object.entries({ query: { lastEventIdQueryParameter: 'lastEventID' }, header: {} })) {
+        const { es, rec } = ctx.open(ctx.url('x-lei-query', { key: k, origin: 'B' }), init, X);
+        await rec.until((l) => l.some((e) => e.data === 'b') || l.some((e) => e.readyState === 2), `"b" or a failure (${k})`);
+        es.close();
+        const { requests, preflights } = await ctx.server('x-lei-query', { key: k });
+        out[k] = {
+          log: rec.log,
+          // the GETs; not the `no-cors` probe that tells a CORS failure
+          requests: requests
+            .filter((r) => r.headers['sec-fetch-mode'] !== 'no-cors')
+            .map((r) => ({ header: r.lastEventId, query: new URL(r.url, 'http://x').searchParams.get('lastEventID') })),
+          preflights: preflights.length,
+        };
+      }
+      return out;
+    },
+    expect: {
+      query: {
+        log: [
+          open(),
+          msg('a', { id: '7\u00e9', origin: 'B' }),
+          xerr('end-of-stream', 0, { delay: 30 }),
+          open(),
+          msg('b', { id: '7\u00e9', origin: 'B' }),
+        ],
+        requests: [
+          { header: null, query: null },
+          { header: null, query: '7\u00e9' },
+        ],
+        preflights: 0,
+      },
+      // The header's preflight refused: the same request again without the ID (the server
+      // cannot resume), as the test of credentials above shows in full.
+      header: {
+        log: [
+          open(),
+          msg('a', { id: '7\u00e9', origin: 'B' }),
+          xerr('end-of-stream', 0, { delay: 30 }),
+          open(),
+          msg('b', { id: '7\u00e9', origin: 'B' }),
+        ],
+        requests: [
+          { header: null, query: null },
+          { header: null, query: null },
+        ],
+        preflights: 1,
+      },
+    },
+  },
+);
+
 test('fetch: a custom fetch gets the absolute URL and a plain init with a Headers; a rejection or a throw reconnects', {
   async run(ctx) {
     const calls = [];

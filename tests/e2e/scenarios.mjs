@@ -547,6 +547,15 @@ export const extensionScenarios = {
       { cors: 'credentials', chunks: ['data: b\n\n'] },
     ],
   },
+  // A server that refuses every CORS preflight (403): a cross-origin source can only resume
+  // with the ID in the query (lastEventIdQueryParameter).
+  'x-lei-query': {
+    refusePreflight: true,
+    responses: [
+      { cors: '*', chunks: ['retry: 30\nid: 7\u00e9\ndata: a\n\n'], end: 'end' },
+      { cors: '*', chunks: ['data: b\n\n'] },
+    ],
+  },
   'x-once-cors': { responses: [{ cors: '*', chunks: ['data: hi\n\n'] }] },
   'x-once-credentials': { responses: [{ cors: 'credentials', chunks: ['data: hi\n\n'] }] },
   'x-end': { responses: [{ chunks: ['data: a\n\n'], end: 'end' }, { chunks: ['data: b\n\n'] }] },

@@ -146,6 +146,12 @@ export async function startServers({ quiet = true } = {}) {
       // the next GET will get.
       const next = pickResponse(sc, e.count, undefined);
       e.preflights.push({ server: listener.name, ...headerRecord(req), t: Date.now() });
+      if (sc.refusePreflight) {
+        res.writeHead(403, { 'Cache-Control': 'no-store' });
+        res.end();
+        changed();
+        return;
+      }
       res.writeHead(204, {
         ...corsHeaders(next.cors, req),
         'Access-Control-Allow-Methods': req.headers['access-control-request-method'] ?? 'GET',
