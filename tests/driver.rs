@@ -387,6 +387,67 @@ async fn rust_api_stream_ends_when_the_retries_are_exhausted() {
     );
 }
 
+/// A JS `ReadableStream` that gives `text` and then stays open (`close: false`) or closes,
+/// and a promise that resolves when it is cancelled.
+#[cfg(feature = "stream")]
+fn js_stream(text: &str, close: bool) -> (web_sys::ReadableStream, Promise) {
+    let make = Function::new_with_args(
+        "text, close",
+        "let cancelled; const promise = new Promise((resolve) => (cancelled = resolve));
+         const stream = new ReadableStream({
+           start(c) { c.enqueue(new TextEncoder().encode(text)); if (close) c.close(); },
+           cancel() { cancelled(true); },
+         });
+         return [stream, promise];",
+    );
+    let pair = make.call2(&JsValue::NULL, &text.into(), &close.into()).unwrap();
+    (Reflect::get_u32(&pair, 0).unwrap().unchecked_into(), Reflect::get_u32(&pair, 1).unwrap().unchecked_into())
+}
+
+/// The next item of `events`, polled as an executor does.
+#[cfg(feature = "stream")]
+async fn next(events: &mut eventsource_wasm::wasm::Events) -> Option<eventsource_wasm::wasm::SourceEvent> {
+    use futures_core::Stream;
+    core::future::poll_fn(|cx| core::pin::Pin::new(&mut *events).poll_next(cx)).await
+}
+
+#[cfg(feature = "stream")]
+#[wasm_bindgen_test]
+async fn rust_api_stream_as_for_await_ends_at_a_stream_s_end_at_close_and_dropping_the_last_handle_closes() {
+    use eventsource_wasm::wasm::{ErrorReason, SourceEvent};
+    let describe = |event: Option<SourceEvent>| match event {
+        Some(SourceEvent::Open) => "open".to_string(),
+        Some(SourceEvent::Message(message)) => format!("message {}", message.data),
+        Some(SourceEvent::Error(error)) => format!("error {:?} {}", error.ready_state, error.reason.as_str()),
+        None => "end".to_string(),
+    };
+    // The stream's end: its events, the closing error, then the end of the Stream.
+    let (stream, _) = js_stream("data: a\n\ndata: b\n\n", true);
+    let source = EventSource::from_readable_stream(&stream).unwrap();
+    let mut events = source.events();
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        seen.push(describe(next(&mut events).await));
+    }
+    assert_eq!(seen, ["open", "message a", "message b", "error Closed end-of-stream", "end"]);
+    assert_eq!(ErrorReason::EndOfStream.as_str(), "end-of-stream");
+    // close() from elsewhere ends it after what came before.
+    let (stream, cancelled) = js_stream("data: a\n\n", false);
+    let source = EventSource::from_readable_stream(&stream).unwrap();
+    let mut events = source.events();
+    assert_eq!(describe(next(&mut events).await), "open");
+    assert_eq!(describe(next(&mut events).await), "message a");
+    source.close();
+    assert_eq!(describe(next(&mut events).await), "end");
+    assert_eq!(JsFuture::from(cancelled).await.unwrap(), JsValue::TRUE, "close() cancels the stream");
+    // Leaving the loop: the stream dropped with the last handle closes the source.
+    let (stream, cancelled) = js_stream("data: a\n\n", false);
+    let mut events = EventSource::from_readable_stream(&stream).unwrap().events();
+    assert_eq!(describe(next(&mut events).await), "open");
+    drop(events);
+    assert_eq!(JsFuture::from(cancelled).await.unwrap(), JsValue::TRUE, "dropped: closed, the stream cancelled");
+}
+
 #[wasm_bindgen_test]
 async fn rust_api_relative_urls_and_bad_urls() {
     assert!(EventSource::new("http://[").is_err());
