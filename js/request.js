@@ -6,10 +6,14 @@
 
 const DROPPED = ['Authorization', 'Proxy-Authorization', 'Cookie', 'Host'];
 
+/** `text` UTF-8 encoded as a header value carries it (spec 11): `Headers` takes a ByteString, one character per byte. */
+const byteString = (text) => Array.from(new TextEncoder().encode(text), (byte) => String.fromCharCode(byte)).join('');
+
 /**
  * Makes the request: the headers (a function's awaited) with `Accept`, `Last-Event-ID`
- * (a ByteString: the ID's UTF-8 bytes; or, with the option `lastEventIdQueryParameter`, the
- * ID in that query parameter of the URL) and without the credentials headers if asked, the
+ * (`lastEventId`, undefined for none, UTF-8 encoded; or, with the option
+ * `lastEventIdQueryParameter`, in that query parameter of the URL) and without the
+ * credentials headers if asked, the
  * options' method, body, credentials mode and fetch; settles with the response
  * (`responded`), the failure of fetch (`fetchFailed`) or of making the request
  * (`requestFailed`).
@@ -23,13 +27,13 @@ export function request(options, url, lastEventId, dropCredentials, signal, atte
       if (!headers.has('accept')) headers.set('Accept', 'text/event-stream');
       const param = options.lastEventIdQueryParameter;
       if (lastEventId === undefined || param) headers.delete('Last-Event-ID');
-      else headers.set('Last-Event-ID', lastEventId);
+      else headers.set('Last-Event-ID', byteString(lastEventId));
       if (param) {
         // The ID in the URL instead (Mercure's `lastEventID`): no CORS preflight. The
-        // parameter is set to the ID (decoded from the header's UTF-8 bytes), or removed.
+        // parameter is set to the ID, or removed.
         const target = new URL(url);
         if (lastEventId === undefined) target.searchParams.delete(param);
-        else target.searchParams.set(param, new TextDecoder().decode(Uint8Array.from(lastEventId, (c) => c.charCodeAt(0))));
+        else target.searchParams.set(param, lastEventId);
         url = target.href;
       }
       const { fetch: custom, method = 'GET', body, credentials = 'same-origin' } = options;
@@ -66,8 +70,7 @@ export function request(options, url, lastEventId, dropCredentials, signal, atte
  */
 export function early(options, url) {
   const controller = new AbortController();
-  const bytes = new TextEncoder().encode(options.lastEventId);
-  const id = bytes.length ? Array.from(bytes, (byte) => String.fromCharCode(byte)).join('') : undefined;
+  const id = options.lastEventId || undefined;
   const made = { controller, settled: null, wasStopped: false, stopped: () => (made.wasStopped = true) };
   made.settled = new Promise((resolve) =>
     queueMicrotask(() => request(options, url, id, false, controller.signal, 0, (_, ...result) => resolve(result), 0, 1, 2)),

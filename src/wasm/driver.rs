@@ -581,10 +581,7 @@ impl<H: Handler> Inner<H> {
         let (url, last_event_id, drop_credentials) = {
             let machine = self.machine.borrow();
             let next = machine.request();
-            // A header value carries the ID UTF-8 encoded (spec 11): `Headers`
-            // takes a ByteString, one character per byte.
-            let id = next.last_event_id.map(|id| id.bytes().map(char::from).collect::<String>());
-            (String::from(next.url), id, next.drop_credentials)
+            (String::from(next.url), next.last_event_id.map(String::from), next.drop_credentials)
         };
         let controller = self.new_attempt();
         self.stopped.set(false);
