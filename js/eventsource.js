@@ -370,9 +370,10 @@ export function defineEventSource(load, share = undefined) {
         },
         end: (error) => {
           ended = true;
-          failure = error;
-          if (waiting) error ? waiting.reject(error) : waiting.resolve(finish());
-          if (waiting && error) failure = null;
+          if (!waiting)
+            failure = error; // for the next call of next()
+          else if (error) waiting.reject(error);
+          else waiting.resolve(finish());
           waiting = null;
         },
         next: () => {
