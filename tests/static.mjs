@@ -20,19 +20,19 @@ export const MIME = {
 };
 
 /**
- * The file a URL path names below the repository root: `{ status: 200, data, type }`, or
- * `{ status }` alone: 400 for a path that does not decode, 403 for one that leaves the root,
- * 404 for no such file.
+ * The file a URL path names below the repository root (or below `root`): `{ status: 200,
+ * data, type }`, or `{ status }` alone: 400 for a path that does not decode, 403 for one
+ * that leaves the root, 404 for no such file.
  */
-export async function readStatic(pathname) {
+export async function readStatic(pathname, root = ROOT) {
   let rel;
   try {
     rel = decodeURIComponent(pathname);
   } catch {
     return { status: 400 };
   }
-  const file = path.resolve(ROOT, `.${path.posix.normalize(rel)}`);
-  if (!file.startsWith(ROOT + path.sep)) return { status: 403 };
+  const file = path.resolve(root, `.${path.posix.normalize(rel)}`);
+  if (!file.startsWith(root + path.sep)) return { status: 403 };
   try {
     return { status: 200, data: await fs.readFile(file), type: MIME[path.extname(file)] ?? 'application/octet-stream' };
   } catch {

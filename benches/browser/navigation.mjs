@@ -28,7 +28,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
 import { launch } from '../../tests/browsers.mjs';
-import { MIME, ROOT, readStatic } from '../../tests/static.mjs';
+import { ROOT, readStatic } from '../../tests/static.mjs';
 import { scaled } from '../../tests/runner.mjs';
 
 const argv = process.argv.slice(2);
@@ -90,15 +90,6 @@ await esbuild.build({
 fs.copyFileSync(path.join(DIST, 'eventsource_wasm_bg.wasm'), path.join(bundleDir, 'eventsource_wasm_bg.wasm'));
 
 // ---- the server -----------------------------------------------------------------------
-/** A file of DIST (`file`: its path): `{ status, data, type }`. */
-async function readFile(file) {
-  if (path.dirname(file) !== DIST) return { status: 403 };
-  try {
-    return { status: 200, data: await fs.promises.readFile(file), type: MIME[path.extname(file)] ?? 'application/octet-stream' };
-  } catch {
-    return { status: 404 };
-  }
-}
 // Every response held back by `server.hold` ms (Firefox, WebKit), then sent whole.
 const server = http.createServer(async (req, res) => {
   const { pathname } = new URL(req.url, 'http://x');
@@ -113,9 +104,9 @@ const server = http.createServer(async (req, res) => {
   if (pathname.startsWith('/nav/page/')) return send(200, 'text/html; charset=utf-8', PAGES[pathname.slice(10)] ?? '');
   if (pathname === '/nav/native-app.js') return send(200, 'text/javascript', measure('EventSource'));
   const file = pathname.startsWith('/nav/bundle/')
-    ? await readStatic(`/target/bench-browser/nav-bundle/${pathname.slice(12)}`)
+    ? await readStatic(pathname.slice('/nav/bundle'.length), bundleDir)
     : pathname.startsWith('/dist/')
-      ? await readFile(path.join(DIST, pathname.slice(6)))
+      ? await readStatic(pathname.slice('/dist'.length), DIST)
       : { status: 404 };
   if (file.status !== 200) return send(file.status, 'text/plain', String(file.status));
   send(200, file.type, file.data);
