@@ -52,6 +52,12 @@ function show(a) {
 
 const event = (seq, id = String(seq), data = `d${seq}`) => ({ seq, type: 'message', data, id, rt: 3000 });
 const fresh = () => initial('me', 'x0');
+/** A hub started and told by the holder that the stream is OPEN at `seq` (its event IDs are the seqs). */
+const listeningAt = (seq) =>
+  run(fresh(), [
+    { t: 'start' },
+    { t: 'message', m: { t: 'state', from: 'h', readyState: OPEN, origin: 'o', seq, id: seq ? String(seq) : '', rt: 50 } },
+  ]).state;
 
 test("the first hub: queues, gets the lock alone, connects with the option's ID, numbers and posts what it receives", () => {
   const { state, actions } = run(fresh(), [
@@ -113,10 +119,7 @@ test("a hub that is not holding: adopts the holder's state, delivers each seq on
 });
 
 test("the holder's error reaches every subscription; CLOSED ends the hub (goodbye, lock and channel let go)", () => {
-  const listening = run(fresh(), [
-    { t: 'start' },
-    { t: 'message', m: { t: 'state', from: 'h', readyState: OPEN, origin: 'o', seq: 1, id: '1', rt: 50 } },
-  ]).state;
+  const listening = listeningAt(1);
   const reconnecting = run(listening, [
     { t: 'message', m: { t: 'error', from: 'h', readyState: CONNECTING, reason: 'end-of-stream', status: 0, delay: 50 } },
     { t: 'message', m: { t: 'open', from: 'h', origin: 'o' } },
@@ -146,10 +149,7 @@ test("the holder's error reaches every subscription; CLOSED ends the hub (goodby
 
 test('a new holder catches up with the most advanced of those waiting before it connects (claim, report)', () => {
   // Synced at seq 3, frozen meanwhile; the lock comes with two hubs waiting behind.
-  const synced = run(fresh(), [
-    { t: 'start' },
-    { t: 'message', m: { t: 'state', from: 'h', readyState: OPEN, origin: 'o', seq: 3, id: '3', rt: 50 } },
-  ]).state;
+  const synced = listeningAt(3);
   const claim = run(synced, [{ t: 'granted', pending: 2, claim: 'c9' }]);
   assert.deepEqual(claim.actions, ['post claim 3', `timer ${REPORTS_MS}`]);
   const report = (from, seq, events, synced = true) => ({
@@ -181,10 +181,7 @@ test('a new holder catches up with the most advanced of those waiting before it 
 });
 
 test("frozen and resumed: lets go, then asks for what it missed; a new holder's announcement is not the answer", () => {
-  const synced = run(fresh(), [
-    { t: 'start' },
-    { t: 'message', m: { t: 'state', from: 'h', readyState: OPEN, origin: 'o', seq: 2, id: '2', rt: 50 } },
-  ]).state;
+  const synced = listeningAt(2);
   const back = run(synced, [{ t: 'suspend' }, { t: 'message', m: { t: 'events', list: [event(3)] } }, { t: 'resume' }]);
   assert.deepEqual(back.actions, ['abort-lock', 'lock', 'post join 2']);
   assert.equal(back.state.position, 'resync');
@@ -221,19 +218,13 @@ test("frozen and resumed: lets go, then asks for what it missed; a new holder's 
 });
 
 test('a goodbye after the last event carries the last event ID (an id: without data)', () => {
-  const synced = run(fresh(), [
-    { t: 'start' },
-    { t: 'message', m: { t: 'state', from: 'h', readyState: OPEN, origin: 'o', seq: 2, id: '2', rt: 50 } },
-  ]).state;
+  const synced = listeningAt(2);
   assert.equal(run(synced, [{ t: 'message', m: { t: 'bye', seq: 2, id: '2b', rt: 80 } }]).state.lastEventId, '2b');
   assert.equal(run(synced, [{ t: 'message', m: { t: 'bye', seq: 1, id: 'old', rt: 80 } }]).state.lastEventId, '2');
 });
 
 test('subscriptions: a late one is greeted in a task of its own; the last one gone ends the hub; the lock after that is given back', () => {
-  const open = run(fresh(), [
-    { t: 'start' },
-    { t: 'message', m: { t: 'state', from: 'h', readyState: OPEN, origin: 'o', seq: 0, id: '', rt: 50 } },
-  ]).state;
+  const open = listeningAt(0);
   assert.deepEqual(run(open, [{ t: 'subscribed' }]).actions, ['greet o later']);
   assert.deepEqual(run(fresh(), [{ t: 'start' }, { t: 'subscribed' }]).actions, ['lock', 'post join -1']);
   assert.deepEqual(run(open, [{ t: 'unsubscribed', last: false }]).actions, []);
