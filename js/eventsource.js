@@ -73,6 +73,8 @@ function connectionOptions(init, url) {
   const lastEventIdQueryParameter = init.lastEventIdQueryParameter ?? undefined;
   if (lastEventIdQueryParameter !== undefined && (typeof lastEventIdQueryParameter !== 'string' || lastEventIdQueryParameter === ''))
     fail('lastEventIdQueryParameter must be a non-empty string');
+  const diagnostics = init.diagnostics ?? true;
+  if (typeof diagnostics !== 'boolean') fail('diagnostics must be a boolean');
   const shared = init.shared ?? false;
   if (typeof shared === 'string' ? shared === '' : typeof shared !== 'boolean') fail('shared must be a boolean or a non-empty string');
   // `shared: true` shares among sources whose requests are the same: what cannot be compared needs a key.
@@ -102,6 +104,7 @@ function connectionOptions(init, url) {
     maxBufferSize,
     lastEventId,
     lastEventIdQueryParameter,
+    diagnostics,
   };
 }
 
@@ -113,6 +116,15 @@ function connectionOptions(init, url) {
 export function forEachEvent(batch, each) {
   const fields = batch.split('\r');
   for (let i = 0; i + 2 < fields.length; i += 3) if (each(fields[i], fields[i + 1], fields[i + 2]) === false) return;
+}
+
+/** The warnings said in the console: `${code} ${url}`. */
+const warned = new Set();
+
+/** `event` with `fields` as read-only properties of its own. */
+function withFields(event, fields) {
+  for (const name in fields) Object.defineProperty(event, name, { value: fields[name], enumerable: true });
+  return event;
 }
 
 const suffix = (cause) => (cause?.message ? `: ${cause.message}` : '');
@@ -286,9 +298,16 @@ export function defineEventSource(load, share = undefined) {
             const normal = options.fromStream && reason === 'end-of-stream';
             this.#release(normal ? null : Object.assign(new Error(fields.message, { cause }), { reason, status }));
           }
-          const event = new Event('error');
-          for (const name in fields) Object.defineProperty(event, name, { value: fields[name], enumerable: true });
-          this.dispatchEvent(event);
+          this.dispatchEvent(withFields(new Event('error'), fields));
+        },
+        // What makes a stream seem to send nothing (src/machine.rs, Warning): said once in the
+        // console (per stream and kind, for the whole page), and as a `warning` event.
+        warning: (code, message) => {
+          if (this.#closed) return;
+          const key = `${code} ${this.#url}`;
+          if (!warned.has(key)) console.warn(`eventsource-wasm: ${this.#url}: ${message}`);
+          warned.add(key);
+          this.dispatchEvent(withFields(new Event('warning'), { code, message }));
         },
       };
       const start = (Connection) => {

@@ -128,6 +128,12 @@ export interface EventSourceInit {
    * context, an old engine), the source connects on its own.
    */
   shared?: boolean | string;
+  /**
+   * Look for what makes a stream seem to send nothing, and say so once, in the console and
+   * as a `warning` event (EventSourceWarningEvent): the browser's limit of six HTTP/1.1
+   * connections per host, and a stream that a server or proxy buffers. Default true.
+   */
+  diagnostics?: boolean;
 }
 
 /**
@@ -170,6 +176,28 @@ export interface EventSourceErrorEvent extends Event {
 }
 
 /**
+ * What a `warning` event is about:
+ * - `'connection-limit'`: the request has had no answer for 3 s while six other streams to
+ *   its origin are open, in this page and other tabs of the site (the browser holds it back);
+ * - `'content-length'`: the stream has a Content-Length (it was buffered whole);
+ * - `'held-back'`: events and comments arrived at once after 3 s of silence (a buffering
+ *   proxy, compression).
+ */
+export type EventSourceWarningCode = 'connection-limit' | 'content-length' | 'held-back';
+
+/**
+ * The `warning` event (an extension; `diagnostics: false` turns it off): a plain `Event`, given
+ * once per source and kind, when nothing failed but something makes the stream seem to send
+ * nothing. (An event the server names `warning` is a MessageEvent.)
+ */
+export interface EventSourceWarningEvent extends Event {
+  /** What it is about. */
+  readonly code: EventSourceWarningCode;
+  /** What it means, and the fix (as said in the console). */
+  readonly message: string;
+}
+
+/**
  * What reading `onopen`, `onmessage` or `onerror` gives: the function that was
  * set, typed loosely (`this` an EventTarget; for `onerror`, a plain Event) because
  * the standard class's handlers are typed so, and this class must stay
@@ -192,6 +220,7 @@ export interface EventSourceEventMap {
   error: EventSourceErrorEvent;
   message: MessageEvent;
   open: Event;
+  warning: EventSourceWarningEvent;
 }
 
 /**

@@ -214,6 +214,10 @@ class Hub {
       open: (origin) => this.input({ t: 'opened', origin }),
       messages: (batch) => forEachEvent(batch, (type, data, id) => this.input({ t: 'produced', type, data, id })),
       error: (error) => this.input({ t: 'failed', error }),
+      // (Told to the sources of this context only: the one that holds the connection.)
+      warning: (code, message) => {
+        for (const s of [...this.subscriptions]) if (!s.closed) s.hooks.warning(code, message);
+      },
     };
     const start = (Connection) => {
       if (this.state.holding && !this.connection) this.connection = new Connection(this.url, options, hooks);

@@ -99,6 +99,23 @@ pub const DEFAULT_RECONNECTION_TIME: u32 = 3000;
 /// days); longer ones fire at once. Larger `retry` values are clamped to it.
 pub const MAX_TIMER_DELAY: u32 = i32::MAX as u32;
 
+/// How long a request may go unanswered before the machine asks how many
+/// connections to its origin are open ([`Output::CountConnections`]).
+pub const ANSWER_WAIT: u32 = 3000;
+
+/// Browsers' limit of HTTP/1.1 connections per host (Chromium, Firefox and
+/// WebKit alike), shared by every tab and worker.
+pub const CONNECTION_LIMIT: u32 = 6;
+
+/// A read that comes after this long (ms) without a byte (since the previous
+/// read, or the request: Firefox's fetch gives the answer only with the first
+/// bytes of its body), and completes [`HELD_BACK_COUNT`] events and comments or
+/// more, looks held back and sent at once ([`Warning::HeldBack`]).
+pub const HELD_BACK_QUIET: u32 = 3000;
+
+/// See [`HELD_BACK_QUIET`].
+pub const HELD_BACK_COUNT: u32 = 3;
+
 /// The request method when none is given.
 pub const DEFAULT_METHOD: &str = "GET";
 
@@ -257,6 +274,13 @@ pub struct Settings {
     pub online_events: bool,
     /// A random number, the seed of the jitter's.
     pub seed: u64,
+    /// Whether to look for a stream held back by the server or a proxy
+    /// ([`Warning::ContentLength`], [`Warning::HeldBack`]).
+    pub diagnose_buffering: bool,
+    /// Whether the runtime limits connections per host (a browser): then a
+    /// request unanswered for [`ANSWER_WAIT`] ms is looked into
+    /// ([`Output::CountConnections`], [`Warning::ConnectionLimit`]).
+    pub diagnose_connection_limit: bool,
 }
 
 impl Default for Settings {
@@ -268,6 +292,8 @@ impl Default for Settings {
             probe_cors: false,
             online_events: true,
             seed: 0,
+            diagnose_buffering: false,
+            diagnose_connection_limit: false,
         }
     }
 }
@@ -298,6 +324,96 @@ pub enum Output {
     /// waits that long, spec 9 and 10) or CLOSED (never again, spec 12):
     /// abort what is in flight, fire `error`.
     Error(Error),
+    /// The request has had no answer for [`ANSWER_WAIT`] ms: count the
+    /// event streams open or connecting to the request's origin elsewhere
+    /// (other sources, other tabs and workers of the site), and report with
+    /// [`Machine::connections_counted`].
+    CountConnections,
+    /// Something looks wrong, though nothing failed: tell the page (each
+    /// kind once per source).
+    Warning(Warning),
+}
+
+/// What looks wrong with a connection that did not fail: the two ways an
+/// event stream seems to send nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Warning {
+    /// The request has had no answer for [`ANSWER_WAIT`] ms while `open`
+    /// other event streams to its origin are open (at least
+    /// [`CONNECTION_LIMIT`]): on HTTP/1.1 the browser holds it back until
+    /// one of them closes.
+    ConnectionLimit {
+        /// The other streams open to the origin.
+        open: u32,
+    },
+    /// The event stream has a `Content-Length`: its whole body existed
+    /// before it was sent, so its events come late and at once.
+    ContentLength,
+    /// After `quiet` ms without a byte, [`HELD_BACK_COUNT`] events and
+    /// comments or more came in one read: something between the server and
+    /// the page held them back.
+    HeldBack {
+        /// The silence before, in ms.
+        quiet: u32,
+    },
+}
+
+impl Warning {
+    /// Its name, as the JS class's `warning` event has it in `code`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Warning::ConnectionLimit { .. } => "connection-limit",
+            Warning::ContentLength => "content-length",
+            Warning::HeldBack { .. } => "held-back",
+        }
+    }
+
+    /// Its bit in `Machine::warned`.
+    fn bit(self) -> u8 {
+        match self {
+            Warning::ConnectionLimit { .. } => 1,
+            Warning::ContentLength => 2,
+            Warning::HeldBack { .. } => 4,
+        }
+    }
+
+    /// What it means, and the fix.
+    pub fn message(self) -> String {
+        let mut text = String::new();
+        match self {
+            Warning::ConnectionLimit { open } => {
+                text.push_str("No answer for ");
+                push_number(&mut text, ANSWER_WAIT / 1000);
+                text.push_str(" s, with ");
+                push_number(&mut text, open);
+                text.push_str(
+                    " other streams open to this origin (in this page and other tabs): browsers allow 6 \
+                     HTTP/1.1 connections per host. Fix: `shared: true`, or HTTP/2.",
+                );
+            }
+            Warning::ContentLength => text.push_str(
+                "The stream has a Content-Length: it was buffered whole, so its events arrive late, at once. \
+                 Fix: no Content-Length; flush each event (nginx: `X-Accel-Buffering: no`).",
+            ),
+            Warning::HeldBack { quiet } => {
+                text.push_str("Events arrived together after ");
+                push_number(&mut text, quiet / 1000);
+                text.push_str(
+                    " s of silence: a proxy or compression may buffer the stream. \
+                     Fix: flush each event (nginx: `X-Accel-Buffering: no`); do not compress it.",
+                );
+            }
+        }
+        text
+    }
+}
+
+/// Appends `n` in decimal (no `core::fmt` in the wasm for this).
+fn push_number(text: &mut String, n: u32) {
+    if n >= 10 {
+        push_number(text, n / 10);
+    }
+    text.push(char::from(b'0' + (n % 10) as u8));
 }
 
 /// An `error`: the readyState it leaves, and why.
@@ -400,6 +516,17 @@ pub struct Machine {
     events: String,
     /// Fed by a stream the application gives, not a request.
     from_stream: bool,
+    /// The [`Warning`]s given, a bit each (each is given once).
+    warned: u8,
+    /// This attempt's [`Output::CountConnections`] was asked for.
+    counted: bool,
+    /// When the request was made or the last read came (not the answer:
+    /// see [`HELD_BACK_QUIET`]).
+    last_read: Instant,
+    /// A read after [`HELD_BACK_QUIET`] ms of silence: its time, the
+    /// silence, and the events and comments it completed so far (one read
+    /// is fed in several calls of [`Machine::feed`], all at its time).
+    burst: (Instant, u32, u32),
 }
 
 impl Machine {
@@ -425,6 +552,10 @@ impl Machine {
             queue: Vec::new(),
             events: String::new(),
             from_stream: false,
+            warned: 0,
+            counted: false,
+            last_read: 0.0,
+            burst: (f64::NAN, 0, 0),
         }
     }
 
@@ -531,9 +662,7 @@ impl Machine {
     pub fn poll_timeout(&self) -> Option<Instant> {
         let deadline = match self.phase {
             Phase::Waiting { until } | Phase::Probing { until } => until,
-            Phase::Fetching | Phase::Reading if self.settings.inactivity_timeout > 0 => {
-                self.last_activity + f64::from(self.settings.inactivity_timeout)
-            }
+            Phase::Fetching | Phase::Reading => self.inactivity_deadline().min(self.count_deadline()),
             _ => return None,
         };
         deadline.is_finite().then_some(deadline)
@@ -573,14 +702,28 @@ impl Machine {
                 let until = if self.settings.online_events { f64::INFINITY } else { now + f64::from(OFFLINE_POLL) };
                 self.phase = Phase::Waiting { until };
             }
-            Phase::Fetching | Phase::Reading if self.poll_timeout().is_some_and(|deadline| now >= deadline) => {
+            Phase::Fetching | Phase::Reading if now >= self.inactivity_deadline() => {
                 if self.from_stream {
                     return self.fail(ErrorReason::Timeout, 0);
                 }
                 self.reestablish(now, ErrorReason::Timeout)
             }
+            Phase::Fetching if now >= self.count_deadline() => {
+                self.counted = true;
+                self.push(Output::CountConnections);
+            }
             Phase::Probing { until } if now >= until => self.reestablish(now, ErrorReason::Network),
             _ => {}
+        }
+    }
+
+    /// The count of [`Output::CountConnections`]: `open` other event streams
+    /// are open or connecting to the request's origin. If the request is
+    /// still unanswered and they are [`CONNECTION_LIMIT`] or more,
+    /// [`Warning::ConnectionLimit`].
+    pub fn connections_counted(&mut self, open: u32) {
+        if self.phase == Phase::Fetching && open >= CONNECTION_LIMIT {
+            self.warn(Warning::ConnectionLimit { open });
         }
     }
 
@@ -592,8 +735,9 @@ impl Machine {
         }
     }
 
-    /// The fetch gave a response: `status`, the `Content-Type` header, and
-    /// the final URL if a redirect was followed.
+    /// The fetch gave a response: `status`, the `Content-Type` and
+    /// `Content-Length` headers, and the final URL if a redirect was
+    /// followed.
     ///
     /// A 200 whose MIME type essence is `text/event-stream` opens the
     /// connection; anything else fails it (spec 6, 7). After a redirect,
@@ -608,6 +752,7 @@ impl Machine {
         status: u16,
         content_type: Option<&str>,
         redirected_to: Option<Redirect<'_>>,
+        content_length: Option<&str>,
     ) {
         if self.phase != Phase::Fetching {
             return;
@@ -632,6 +777,11 @@ impl Machine {
         self.phase = Phase::Reading;
         self.attempts = 0;
         self.push(Output::Open);
+        // (A `data:` or `blob:` URL's body is whole by nature: Firefox gives it a length.)
+        let network = self.url.starts_with("http:") || self.url.starts_with("https:");
+        if content_length.is_some() && network && self.settings.diagnose_buffering {
+            self.warn(Warning::ContentLength);
+        }
     }
 
     /// Parses a chunk of the body; returns how many of its bytes were
@@ -644,12 +794,29 @@ impl Machine {
         if self.phase != Phase::Reading || !self.queue.is_empty() {
             return 0;
         }
+        let quiet = now - self.last_read;
+        if quiet >= f64::from(HELD_BACK_QUIET) && self.settings.diagnose_buffering && !self.from_stream {
+            self.burst = (now, quiet as u32, 0);
+        }
         self.last_activity = now;
-        let mut sink =
-            Batch { events: &mut self.events, queue: &mut self.queue, reconnection_time: &mut self.reconnection_time };
+        self.last_read = now;
+        let mut sink = Batch {
+            events: &mut self.events,
+            queue: &mut self.queue,
+            reconnection_time: &mut self.reconnection_time,
+            count: 0,
+        };
         // One parser in the wasm for every caller (the stream parser's too): a
         // virtual call per event costs less than a second copy of the parser.
-        match self.parser.feed(chunk, &mut sink as &mut dyn Sink) {
+        let result = self.parser.feed(chunk, &mut sink as &mut dyn Sink);
+        let count = sink.count;
+        if self.burst.0 == now {
+            self.burst.2 += count;
+            if self.burst.2 >= HELD_BACK_COUNT {
+                self.warn(Warning::HeldBack { quiet: self.burst.1 });
+            }
+        }
+        match result {
             Ok(Status::Done) => chunk.len(),
             Ok(Status::Paused { consumed }) => consumed,
             Err(ParseError::BufferFull { .. }) => {
@@ -734,6 +901,17 @@ impl Machine {
         }
     }
 
+    /// Whether a connection is in use: a request, a probe or a body in
+    /// flight (never for a source fed by a stream).
+    pub fn uses_connection(&self) -> bool {
+        !self.from_stream && matches!(self.phase, Phase::Fetching | Phase::Probing { .. } | Phase::Reading)
+    }
+
+    /// The settings it was made with.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
     /// Whether the source is fed by a stream ([`Machine::from_stream`]).
     pub fn is_from_stream(&self) -> bool {
         self.from_stream
@@ -756,6 +934,37 @@ impl Machine {
         self.queue.push(Entry::Output(output));
     }
 
+    /// Queues `warning`, unless it was given before.
+    fn warn(&mut self, warning: Warning) {
+        let bit = warning.bit();
+        if self.warned & bit == 0 {
+            self.warned |= bit;
+            self.push(Output::Warning(warning));
+        }
+    }
+
+    /// When nothing received for the inactivity timeout reestablishes (∞: never).
+    fn inactivity_deadline(&self) -> Instant {
+        match self.settings.inactivity_timeout {
+            0 => f64::INFINITY,
+            timeout => self.last_activity + f64::from(timeout),
+        }
+    }
+
+    /// When the request, unanswered, asks for [`Output::CountConnections`]
+    /// (∞: not this attempt).
+    fn count_deadline(&self) -> Instant {
+        let due = self.phase == Phase::Fetching
+            && self.settings.diagnose_connection_limit
+            && !self.counted
+            && self.warned & Warning::ConnectionLimit { open: 0 }.bit() == 0;
+        if due {
+            self.last_activity + f64::from(ANSWER_WAIT)
+        } else {
+            f64::INFINITY
+        }
+    }
+
     /// An attempt: the scheme checked, then the request.
     fn connect(&mut self, now: Instant) {
         if !fetchable_scheme(&self.url) {
@@ -765,7 +974,9 @@ impl Machine {
         self.parser.reset();
         self.phase = Phase::Fetching;
         self.with_last_event_id = true;
+        self.counted = false;
         self.last_activity = now;
+        self.last_read = now;
         self.push(Output::Fetch);
     }
 
@@ -885,10 +1096,13 @@ struct Batch<'a> {
     events: &'a mut String,
     queue: &'a mut Vec<Entry>,
     reconnection_time: &'a mut u32,
+    /// The events and comments parsed (for [`Warning::HeldBack`]).
+    count: u32,
 }
 
 impl Sink for Batch<'_> {
     fn event(&mut self, event: Event<'_>) -> ControlFlow<()> {
+        self.count += 1;
         if self.events.is_empty() {
             self.queue.push(Entry::Output(Output::Events));
         }
@@ -908,6 +1122,10 @@ impl Sink for Batch<'_> {
         // Events wait: they see the reconnection time they came with.
         self.queue.push(Entry::Retry(time));
         ControlFlow::Break(())
+    }
+    fn comment(&mut self, _: &str) -> ControlFlow<()> {
+        self.count += 1;
+        ControlFlow::Continue(())
     }
 }
 
@@ -945,6 +1163,8 @@ mod tests {
         Open,
         Reconnect { delay_ms: u32, cause: ErrorReason },
         Fail(ErrorReason, u16),
+        Count,
+        Warn(Warning),
     }
 
     /// Takes every output; events go to `items`.
@@ -972,6 +1192,8 @@ mod tests {
                     Transition::Fail(reason, status)
                 }
                 Output::Error(error) => panic!("{error:?}"),
+                Output::CountConnections => Transition::Count,
+                Output::Warning(warning) => Transition::Warn(warning),
             };
         }
         transition
@@ -1010,7 +1232,7 @@ mod tests {
 
     fn open_machine() -> Machine {
         let mut machine = started(Settings::default());
-        assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None)), Transition::Open);
+        assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None, None)), Transition::Open);
         machine
     }
 
@@ -1162,7 +1384,7 @@ mod tests {
         ] {
             let mut machine = started(Settings::default());
             assert_eq!(
-                step(&mut machine, |m| m.response(T0, status, content_type, None)),
+                step(&mut machine, |m| m.response(T0, status, content_type, None, None)),
                 Transition::Fail(reason, expected)
             );
             assert_eq!(machine.ready_state(), ReadyState::Closed);
@@ -1192,7 +1414,7 @@ mod tests {
         assert_eq!(step(&mut machine, |m| m.handle_timeout(T0 + 1510.0, true)), Transition::Connect);
         assert_eq!(machine.request().last_event_id, Some("4"));
         // The next connection opens as the first did.
-        assert_eq!(step(&mut machine, |m| m.response(T0 + 1600.0, 200, STREAM, None)), Transition::Open);
+        assert_eq!(step(&mut machine, |m| m.response(T0 + 1600.0, 200, STREAM, None, None)), Transition::Open);
     }
 
     #[test]
@@ -1228,7 +1450,7 @@ mod tests {
     /// CONNECTING, with the reconnection's request made.
     fn reconnecting_with_id(id: &[u8]) -> Machine {
         let mut machine = started(Settings { probe_cors: true, ..Settings::default() });
-        assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None)), Transition::Open);
+        assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None, None)), Transition::Open);
         let _ = feed(&mut machine, T0, id, &mut Vec::new());
         assert!(matches!(step(&mut machine, |m| m.end_of_stream(T0)), Transition::Reconnect { .. }));
         assert_eq!(wait_out(&mut machine), Transition::Connect);
@@ -1298,7 +1520,7 @@ mod tests {
         // The ID itself is kept: the events of the new stream carry it.
         assert_eq!(machine.last_event_id(), "7");
         // The retry passes CORS: the stream goes on.
-        assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None)), Transition::Open);
+        assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None, None)), Transition::Open);
         // The next reconnection tries the header again.
         assert!(matches!(step(&mut machine, |m| m.end_of_stream(T0)), Transition::Reconnect { .. }));
         assert_eq!(wait_out(&mut machine), Transition::Connect);
@@ -1333,7 +1555,7 @@ mod tests {
         assert!(items.is_empty());
         assert_eq!(step(&mut machine, |m| m.read_failed(T0, true)), Transition::None);
         assert_eq!(step(&mut machine, |m| m.end_of_stream(T0)), Transition::None);
-        assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None)), Transition::None);
+        assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None, None)), Transition::None);
         assert_eq!(machine.poll_timeout(), None);
         assert_eq!(step(&mut machine, |m| m.handle_timeout(T0 + 1e9, true)), Transition::None);
         assert_eq!(step(&mut machine, |m| m.online(T0)), Transition::None);
@@ -1361,7 +1583,7 @@ mod tests {
         assert!(matches!(step(&mut machine, |m| m.end_of_stream(T0)), Transition::Reconnect { .. }));
         let _ = wait_out(&mut machine);
         assert_eq!(
-            step(&mut machine, |m| m.response(T0, 500, STREAM, None)),
+            step(&mut machine, |m| m.response(T0, 500, STREAM, None, None)),
             Transition::Fail(ErrorReason::Status, 500)
         );
         assert_eq!(machine.parser.pending_bytes(), 0);
@@ -1372,7 +1594,7 @@ mod tests {
     fn inputs_only_queue_and_the_getters_move_with_what_is_taken() {
         let mut machine = machine_with(Settings::default());
         machine.start(T0);
-        machine.response(T0, 200, STREAM, None);
+        machine.response(T0, 200, STREAM, None, None);
         // Nothing told yet: still CONNECTING.
         assert_eq!(machine.ready_state(), ReadyState::Connecting);
         assert_eq!(machine.poll(), Some(Output::Fetch));
@@ -1383,7 +1605,7 @@ mod tests {
         // Events, then a failure: OPEN while the events are dispatched, CLOSED with the error.
         let mut machine = Machine::new(URL, ORIGIN, Parser::with_max_buffer_size(8), Settings::default());
         machine.start(T0);
-        machine.response(T0, 200, STREAM, None);
+        machine.response(T0, 200, STREAM, None, None);
         while machine.poll().is_some() {}
         assert_eq!(machine.feed(T0, b"id: 1\ndata: a\n\ndata: 0123456789"), 31);
         assert_eq!(machine.poll(), Some(Output::Events));
@@ -1472,7 +1694,7 @@ mod tests {
     fn a_parse_error_fails_the_connection() {
         let mut machine = Machine::new(URL, ORIGIN, Parser::with_max_buffer_size(8), Settings::default());
         assert_eq!(step(&mut machine, |m| m.start(T0)), Transition::Connect);
-        assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None)), Transition::Open);
+        assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None, None)), Transition::Open);
         let mut items = Vec::new();
         let transition = feed(&mut machine, T0, b"data: 0123456789", &mut items);
         assert_eq!(transition, Transition::Fail(ErrorReason::BufferFull, 0));
@@ -1529,7 +1751,7 @@ mod tests {
         let mut machine = failing(settings_with(policy(100, u32::MAX, 3.0, 0.0, u32::MAX)));
         assert_eq!(delays(&mut machine, 2), [300, 900]);
         assert_eq!(wait_out(&mut machine), Transition::Connect);
-        assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None)), Transition::Open);
+        assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None, None)), Transition::Open);
         let _ = feed(&mut machine, T0, b"retry: 50\n", &mut Vec::new());
         assert_eq!(machine.reconnection_time(), 50);
         assert_eq!(
@@ -1574,7 +1796,7 @@ mod tests {
         for _ in 0..5 {
             assert_eq!(delays(&mut machine, 1), [10]);
             assert_eq!(wait_out(&mut machine), Transition::Connect);
-            assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None)), Transition::Open);
+            assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None, None)), Transition::Open);
             assert!(matches!(step(&mut machine, |m| m.end_of_stream(T0)), Transition::Reconnect { .. }));
         }
     }
@@ -1584,7 +1806,7 @@ mod tests {
         let mut machine = started(Settings { inactivity_timeout: 500, ..Settings::default() });
         // Fetching: from the request.
         assert_eq!(machine.poll_timeout(), Some(T0 + 500.0));
-        assert_eq!(step(&mut machine, |m| m.response(T0 + 100.0, 200, STREAM, None)), Transition::Open);
+        assert_eq!(step(&mut machine, |m| m.response(T0 + 100.0, 200, STREAM, None, None)), Transition::Open);
         assert_eq!(machine.poll_timeout(), Some(T0 + 600.0));
         let _ = feed(&mut machine, T0 + 400.0, b": ping\n", &mut Vec::<Item>::new());
         // A timer set for the old deadline fires early: nothing, and a new deadline.
@@ -1629,7 +1851,7 @@ mod tests {
         let to = |url, origin| Some(Redirect { url, origin });
         let redirected = |method: &str, url: &'static str, origin: &'static str| {
             let mut machine = started(Settings { method: method.into(), ..Settings::default() });
-            assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, to(url, origin))), Transition::Open);
+            assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, to(url, origin), None)), Transition::Open);
             assert!(matches!(step(&mut machine, |m| m.end_of_stream(T0)), Transition::Reconnect { .. }));
             assert_eq!(wait_out(&mut machine), Transition::Connect);
             machine
@@ -1652,18 +1874,171 @@ mod tests {
         let mut machine = redirected("POST", "https://b.test/x", "https://b.test");
         assert_eq!(machine.request(), Request { url: URL, last_event_id: None, drop_credentials: false });
         assert_eq!(
-            step(&mut machine, |m| m.response(T0, 200, STREAM, to("https://b.test/x", "https://b.test"))),
+            step(&mut machine, |m| m.response(T0, 200, STREAM, to("https://b.test/x", "https://b.test"), None)),
             Transition::Open
         );
         assert_eq!(machine.origin(), "https://b.test");
         // A failed response after a redirect still moves the URL of a GET (for nothing: it fails).
         let mut machine = started(Settings::default());
         assert_eq!(
-            step(&mut machine, |m| m.response(T0, 500, None, to("http://c.test/", "http://c.test"))),
+            step(&mut machine, |m| m.response(T0, 500, None, to("http://c.test/", "http://c.test"), None)),
             Transition::Fail(ErrorReason::Status, 500)
         );
         // Without a redirect, the origin is the URL's.
         let machine = open_machine();
         assert_eq!(machine.origin(), ORIGIN);
+    }
+
+    // ---- Diagnostics -------------------------------------------------------------------
+
+    fn diagnosing() -> Settings {
+        Settings { diagnose_buffering: true, diagnose_connection_limit: true, ..Settings::default() }
+    }
+
+    /// Every output an input led to, events as their count.
+    fn outputs(machine: &mut Machine, input: impl FnOnce(&mut Machine)) -> Vec<Output> {
+        input(machine);
+        core::iter::from_fn(|| {
+            let output = machine.poll()?;
+            if output == Output::Events {
+                let batch = machine.take_events();
+                machine.recycle(batch);
+            }
+            Some(output)
+        })
+        .collect()
+    }
+
+    #[test]
+    fn a_content_length_on_an_event_stream_warns_after_open_once() {
+        let mut machine = started(diagnosing());
+        let open = outputs(&mut machine, |m| m.response(T0, 200, STREAM, None, Some("24")));
+        assert_eq!(open, [Output::Open, Output::Warning(Warning::ContentLength)]);
+        assert_eq!(
+            step(&mut machine, |m| m.end_of_stream(T0)),
+            Transition::Reconnect { delay_ms: 3000, cause: ErrorReason::EndOfStream }
+        );
+        assert_eq!(wait_out(&mut machine), Transition::Connect);
+        // Once per source.
+        assert_eq!(step(&mut machine, |m| m.response(T0 + 3000.0, 200, STREAM, None, Some("24"))), Transition::Open);
+
+        // Not asked for, or not an event stream that opens: nothing.
+        let mut machine = started(Settings::default());
+        assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None, Some("24"))), Transition::Open);
+        let mut machine = started(diagnosing());
+        assert_eq!(
+            step(&mut machine, |m| m.response(T0, 500, STREAM, None, Some("24"))),
+            Transition::Fail(ErrorReason::Status, 500)
+        );
+        // A body whole by nature (Firefox gives a `data:` URL's a length).
+        let mut machine = Machine::new("data:text/event-stream,data:%20x%0A%0A", "null", Parser::new(), diagnosing());
+        assert_eq!(step(&mut machine, |m| m.start(T0)), Transition::Connect);
+        assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None, Some("9"))), Transition::Open);
+    }
+
+    #[test]
+    fn events_held_back_then_sent_at_once_warn_after_them_once() {
+        let quiet = f64::from(HELD_BACK_QUIET);
+        let mut machine = started(diagnosing());
+        assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None, None)), Transition::Open);
+        // A burst that does not come after a silence, and a silence before fewer: nothing.
+        let mut items = Vec::new();
+        assert_eq!(
+            feed(&mut machine, T0 + 10.0, b"data: 1\n\ndata: 2\n\n: 3\n\ndata: 4\n\n", &mut items),
+            Transition::None
+        );
+        let later = T0 + 10.0 + quiet;
+        assert_eq!(feed(&mut machine, later, b"data: 5\n\n: 6\n\n", &mut items), Transition::None);
+        // Three after the silence, fed in three calls as a driver feeds one read: the
+        // warning comes after the events that show it.
+        let at = later + quiet + 1.0;
+        let mut items = Vec::new();
+        assert_eq!(feed(&mut machine, at, b"data: 7\n\n", &mut items), Transition::None);
+        assert_eq!(feed(&mut machine, at, b": 8\n\n", &mut items), Transition::None);
+        let warned = feed(&mut machine, at, b"data: 9\n\ndata: 10\n\n", &mut items);
+        assert_eq!(warned, Transition::Warn(Warning::HeldBack { quiet: HELD_BACK_QUIET + 1 }));
+        assert_eq!(items.len(), 3);
+        // Once per source.
+        let again = at + 2.0 * quiet;
+        assert_eq!(feed(&mut machine, again, b"data: 1\n\ndata: 2\n\ndata: 3\n\n", &mut items), Transition::None);
+
+        // The silence counts from the request, not the answer (Firefox's fetch gives the
+        // response with the first bytes of its body; Chromium's at once).
+        for answered in [T0 + 1.0, T0 + quiet] {
+            let mut machine = started(diagnosing());
+            assert_eq!(step(&mut machine, |m| m.response(answered, 200, STREAM, None, None)), Transition::Open);
+            let warned = feed(&mut machine, T0 + quiet, b"data: 1\n\ndata: 2\n\ndata: 3\n\n", &mut items);
+            assert_eq!(warned, Transition::Warn(Warning::HeldBack { quiet: HELD_BACK_QUIET }));
+        }
+
+        // Not asked for: nothing.
+        let mut machine = open_machine();
+        assert_eq!(
+            feed(&mut machine, T0 + 2.0 * quiet, b"data: 1\n\ndata: 2\n\ndata: 3\n\n", &mut items),
+            Transition::None
+        );
+        // A stream the application gives is its own (it may batch on purpose).
+        let mut machine = Machine::from_stream(Parser::new(), diagnosing());
+        assert_eq!(step(&mut machine, |m| m.start(T0)), Transition::Open);
+        assert_eq!(
+            feed(&mut machine, T0 + 2.0 * quiet, b"data: 1\n\ndata: 2\n\ndata: 3\n\n", &mut items),
+            Transition::None
+        );
+    }
+
+    #[test]
+    fn an_unanswered_request_counts_the_connections_and_warns_at_the_limit() {
+        let answer_wait = f64::from(ANSWER_WAIT);
+        let mut machine = started(diagnosing());
+        assert_eq!(machine.poll_timeout(), Some(T0 + answer_wait));
+        assert_eq!(wait_out(&mut machine), Transition::Count);
+        // Under the limit (a slow server): nothing, and no more counting this attempt.
+        assert_eq!(step(&mut machine, |m| m.connections_counted(CONNECTION_LIMIT - 1)), Transition::None);
+        assert_eq!(machine.poll_timeout(), None);
+        // The next attempt counts again, and at the limit warns.
+        assert!(matches!(
+            step(&mut machine, |m| m.fetch_failed(T0 + answer_wait, false)),
+            Transition::Reconnect { .. }
+        ));
+        assert_eq!(wait_out(&mut machine), Transition::Connect);
+        assert_eq!(wait_out(&mut machine), Transition::Count);
+        let open = CONNECTION_LIMIT;
+        assert_eq!(
+            step(&mut machine, |m| m.connections_counted(open)),
+            Transition::Warn(Warning::ConnectionLimit { open })
+        );
+        // Once per source: no more counting.
+        assert!(matches!(step(&mut machine, |m| m.fetch_failed(T0, false)), Transition::Reconnect { .. }));
+        assert_eq!(wait_out(&mut machine), Transition::Connect);
+        assert_eq!(machine.poll_timeout(), None);
+
+        // A count that comes after the answer: nothing.
+        let mut machine = started(diagnosing());
+        assert_eq!(wait_out(&mut machine), Transition::Count);
+        assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None, None)), Transition::Open);
+        assert_eq!(step(&mut machine, |m| m.connections_counted(10)), Transition::None);
+        // An answer in time: no count.
+        let mut machine = started(diagnosing());
+        assert_eq!(step(&mut machine, |m| m.response(T0 + 1.0, 200, STREAM, None, None)), Transition::Open);
+        assert_eq!(machine.poll_timeout(), None);
+        // A shorter inactivity timeout goes first; not asked for: no deadline.
+        let settings = Settings { inactivity_timeout: 500, ..diagnosing() };
+        let mut machine = started(settings);
+        assert_eq!(wait_out(&mut machine), Transition::Reconnect { delay_ms: 3000, cause: ErrorReason::Timeout });
+        assert_eq!(started(Settings::default()).poll_timeout(), None);
+    }
+
+    #[test]
+    fn warnings_say_what_is_wrong_and_the_fix() {
+        let limit = Warning::ConnectionLimit { open: 12 };
+        assert_eq!(limit.code(), "connection-limit");
+        assert!(limit.message().starts_with("No answer for 3 s, with 12 other streams open"), "{}", limit.message());
+        assert!(limit.message().contains("shared: true") && limit.message().contains("HTTP/2"));
+        assert_eq!(Warning::ContentLength.code(), "content-length");
+        assert!(Warning::ContentLength.message().contains("X-Accel-Buffering: no"));
+        let held = Warning::HeldBack { quiet: 61_500 };
+        assert_eq!(held.code(), "held-back");
+        assert!(held.message().starts_with("Events arrived together after 61 s of silence"), "{}", held.message());
+        assert!(held.message().contains("X-Accel-Buffering: no"));
     }
 }

@@ -326,6 +326,54 @@ async fn rust_api_callbacks_see_open_messages_and_the_reconnection() {
 }
 
 #[wasm_bindgen_test]
+async fn rust_api_warns_of_a_content_length_once_in_order_unless_told_not_to() {
+    use eventsource_wasm::machine::Warning;
+    use eventsource_wasm::wasm::Options;
+    // A stream with a Content-Length, from the fetch option (a server's would do the same).
+    let fetch = Function::new_no_args(
+        "return Promise.resolve(new Response('data: x\\n\\n', { headers: { 'Content-Type': 'text/event-stream', 'Content-Length': '9' } }))",
+    );
+    for no_diagnostics in [false, true] {
+        let retry = eventsource_wasm::machine::RetryPolicy { initial_delay: 10, ..Default::default() };
+        let options = Options { fetch: Some(fetch.clone()), no_diagnostics, retry, ..Options::default() };
+        let source = EventSource::with_options("/stream", options).unwrap();
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let (promise, done) = {
+            let mut resolve = None;
+            let promise = Promise::new(&mut |res, _| resolve = Some(res));
+            (promise, resolve.unwrap())
+        };
+        let record = log.clone();
+        source.on_open(move || record.borrow_mut().push("open".to_string()));
+        let record = log.clone();
+        source.on_message(move |event| record.borrow_mut().push(format!("message {}", event.data)));
+        let record = log.clone();
+        source.on_warning(move |warning| {
+            assert_eq!(*warning, Warning::ContentLength);
+            assert!(warning.message().contains("X-Accel-Buffering: no"));
+            record.borrow_mut().push(format!("warning {}", warning.code()));
+        });
+        // The reconnection after the body's end asks again: still one warning.
+        let (record, handle, errors) = (log.clone(), source.clone(), Cell::new(0));
+        source.on_error(move |error| {
+            record.borrow_mut().push(format!("error {:?}", error.ready_state));
+            errors.set(errors.get() + 1);
+            if errors.get() == 2 {
+                handle.close();
+                done.call0(&JsValue::NULL).unwrap();
+            }
+        });
+        JsFuture::from(promise).await.unwrap();
+        let mut expected = vec!["open", "warning content-length", "message x", "error Connecting"];
+        expected.extend(["open", "message x", "error Connecting"]);
+        if no_diagnostics {
+            expected.remove(1);
+        }
+        assert_eq!(*log.borrow(), expected, "no_diagnostics: {no_diagnostics}");
+    }
+}
+
+#[wasm_bindgen_test]
 async fn rust_api_from_readable_stream_reads_the_stream_then_closes_with_no_reconnection() {
     let make = Function::new_no_args(
         "const bytes = new TextEncoder().encode('id: 7\\ndata: hi\\n\\ndata: cut');
@@ -419,6 +467,7 @@ async fn rust_api_stream_as_for_await_ends_at_a_stream_s_end_at_close_and_droppi
         Some(SourceEvent::Open) => "open".to_string(),
         Some(SourceEvent::Message(message)) => format!("message {}", message.data),
         Some(SourceEvent::Error(error)) => format!("error {:?} {}", error.ready_state, error.reason.as_str()),
+        Some(SourceEvent::Warning(warning)) => format!("warning {}", warning.code()),
         None => "end".to_string(),
     };
     // The stream's end: its events, the closing error, then the end of the Stream.

@@ -1,7 +1,8 @@
 //! The JS class's side: `js/eventsource.js` creates one [`Connection`] per
 //! `EventSource`, with its options (already checked) and a hooks object; the
 //! connection calls `hooks.open(origin)`, `hooks.messages(batch)` and
-//! `hooks.error({ readyState, reason, status, delay, contentType, cause })`,
+//! `hooks.error({ readyState, reason, status, delay, contentType, cause })`
+//! and `hooks.warning(code, message)`,
 //! and the class turns those into events. The class reads `readyState`,
 //! `lastEventId` and `reconnectionTime` from the connection: the machine's
 //! own, as the hooks called so far have told them.
@@ -18,7 +19,7 @@ use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 
 use super::driver::{seed, Handler, Inner, Options};
-use crate::machine::{Error, RetryPolicy};
+use crate::machine::{Error, RetryPolicy, Warning};
 use crate::parser::Parser;
 
 #[wasm_bindgen(inline_js = r#"
@@ -69,6 +70,8 @@ extern "C" {
     fn messages(this: &Hooks, batch: &str) -> Result<(), JsValue>;
     #[wasm_bindgen(method, catch)]
     fn error(this: &Hooks, info: &JsValue) -> Result<(), JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn warning(this: &Hooks, code: &str, message: &str) -> Result<(), JsValue>;
 }
 
 /// The hooks: what the connection tells the JS class. A hook that throws
@@ -96,6 +99,11 @@ impl Handler for JsHandler {
             report(&error);
         }
     }
+    fn warning(&self, warning: Warning) {
+        if let Err(error) = self.hooks.warning(warning.code(), &warning.message()) {
+            report(&error);
+        }
+    }
 }
 
 /// One `EventSource`'s connection, driven from Rust. Freed (by the JS class,
@@ -110,7 +118,7 @@ pub struct Connection {
 impl Connection {
     /// Starts connecting to `url` (absolute) with the JS class's `options`
     /// (`credentials`, `method`, `headers`, `body`, `fetch`,
-    /// `inactivityTimeout`, `maxBufferSize`, `lastEventId`, and the retry
+    /// `inactivityTimeout`, `maxBufferSize`, `lastEventId`, `diagnostics`, and the retry
     /// policy's `initialDelay`, `maxDelay`, `multiplier`, `jitter`,
     /// `maxAttempts`; a missing one takes the standard's value). `early`:
     /// the first request, if the class made it while the wasm loaded
@@ -149,6 +157,8 @@ impl Connection {
             seed: seed(),
             early,
             stream,
+            // On unless `false`.
+            diagnostics: Reflect::get(options, &"diagnostics".into()).ok().and_then(|on| on.as_bool()) != Some(false),
         };
         let handler = JsHandler { hooks };
         Connection { inner: Inner::start(&url, options, parser, handler) }

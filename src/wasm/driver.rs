@@ -44,7 +44,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::AbortController;
 
 use crate::machine::{
-    Error, ErrorReason, Machine, Output, ReadyState, Redirect, RetryPolicy, Settings, DEFAULT_METHOD,
+    Error, ErrorReason, Machine, Output, ReadyState, Redirect, RetryPolicy, Settings, Warning, DEFAULT_METHOD,
 };
 use crate::parser::Parser;
 
@@ -114,7 +114,35 @@ export function online() {
   return globalThis.navigator?.onLine !== false;
 }
 export function probesCors(options) {
-  return !options.fetch && ('document' in globalThis || 'WorkerGlobalScope' in globalThis);
+  return !options.fetch && browser();
+}
+const browser = () => 'document' in globalThis || 'WorkerGlobalScope' in globalThis;
+export function limitsConnections() {
+  return browser();
+}
+export function lengthOf(response) {
+  return response.headers.get('content-length');
+}
+// The event streams open or connecting to each origin: this realm's, and where there are
+// Web Locks, every tab's and worker's of the site (a shared lock each, held until released).
+const held = {};
+const lockName = (origin) => `eventsource-wasm ${origin}`;
+export function hold(origin) {
+  held[origin] = (held[origin] | 0) + 1;
+  const token = { origin };
+  const done = new Promise((resolve) => (token.release = resolve));
+  globalThis.navigator?.locks?.request(lockName(origin), { mode: 'shared' }, () => done).catch(() => {});
+  return token;
+}
+export function release(token) {
+  held[token.origin]--;
+  token.release();
+}
+export function count(origin, attempt, settle, counted) {
+  Promise.resolve(globalThis.navigator?.locks?.query())
+    .then((state) => state?.held.filter((lock) => lock.name === lockName(origin)).length)
+    .catch(() => 0)
+    .then((locked) => settle(attempt, counted, Math.max(held[origin], locked | 0), 0));
 }
 "#)]
 extern "C" {
@@ -156,6 +184,20 @@ extern "C" {
     /// request goes through its `fetch`, not the options' own.
     #[wasm_bindgen(js_name = probesCors)]
     fn probes_cors(options: &JsValue) -> bool;
+    /// Whether the runtime limits connections per host (a browser's window
+    /// or worker).
+    #[wasm_bindgen(js_name = limitsConnections)]
+    fn limits_connections() -> bool;
+    /// A response's `Content-Length` header.
+    #[wasm_bindgen(js_name = lengthOf)]
+    fn length_of(response: &JsValue) -> Option<String>;
+    /// Counts a connection to `origin` as open (until `release`d): in this
+    /// realm, and with a shared Web Lock for the tabs and workers of the site.
+    fn hold(origin: &str) -> JsValue;
+    fn release(token: &JsValue);
+    /// Settles (`counted`) with the number of connections to `origin` held,
+    /// this realm's or (with Web Locks) the site's, whichever is more.
+    fn count(origin: &str, attempt: i32, settle: &JsValue, counted: i32);
 }
 
 // The request, in a JS module of its own: the JS class makes a source's first
@@ -220,6 +262,8 @@ enum Settled {
     Online,
     /// The timer fired.
     Timer,
+    /// The connections to the origin were counted.
+    Counted,
 }
 
 impl Settled {
@@ -229,7 +273,7 @@ impl Settled {
     }
 
     /// In the order of their numbers.
-    const ALL: [Settled; 10] = [
+    const ALL: [Settled; 11] = [
         Settled::Start,
         Settled::Response,
         Settled::Probe,
@@ -240,6 +284,7 @@ impl Settled {
         Settled::ReadFailed,
         Settled::Online,
         Settled::Timer,
+        Settled::Counted,
     ];
 }
 
@@ -257,6 +302,8 @@ pub(crate) trait Handler: 'static {
     /// `error`; `content_type` is the response's, for a wrong one, and
     /// `cause` the JS error behind a failure (else `undefined`).
     fn error(&self, error: &Error, content_type: &str, cause: &JsValue);
+    /// Something looks wrong, though nothing failed (each kind once).
+    fn warning(&self, warning: Warning);
 }
 
 /// What a connection is made with.
@@ -278,6 +325,9 @@ pub(crate) struct Options {
     /// ([`Machine::from_stream`]): a reader of it (the stream locked); else
     /// `undefined`.
     pub stream: JsValue,
+    /// Whether to look for what makes a stream seem to send nothing
+    /// ([`Warning`]).
+    pub diagnostics: bool,
 }
 
 /// One source's connection: the machine, what is in flight, and the handler.
@@ -316,6 +366,9 @@ pub(crate) struct Inner<H> {
     online: RefCell<JsValue>,
     /// A slice of a chunk, copied into wasm memory.
     chunk: RefCell<Vec<u8>>,
+    /// While the machine uses a connection (and the connection limit is
+    /// diagnosed): the token of `hold`.
+    held: RefCell<JsValue>,
 }
 
 impl<H: Handler> Inner<H> {
@@ -331,6 +384,8 @@ impl<H: Handler> Inner<H> {
             probe_cors: probes_cors(&options.request),
             online_events: false,
             seed: options.seed,
+            diagnose_buffering: options.diagnostics,
+            diagnose_connection_limit: options.diagnostics && limits_connections(),
         };
         let inner = Rc::new_cyclic(|me: &Weak<Self>| {
             let weak = me.clone();
@@ -369,6 +424,7 @@ impl<H: Handler> Inner<H> {
                 closure: RefCell::new(Some(closure)),
                 online: RefCell::new(online),
                 chunk: RefCell::new(Vec::new()),
+                held: RefCell::new(JsValue::UNDEFINED),
             }
         });
         defer(&inner.settle, Settled::Start as i32);
@@ -409,7 +465,9 @@ impl<H: Handler> Inner<H> {
     /// the `online` event. An input to the machine, then its outputs.
     fn settled(&self, attempt: i32, kind: i32, value: JsValue, status: u16, content_type: JsValue, url: JsValue) {
         let Some(kind) = Settled::from(kind) else { return };
-        if attempt != self.attempt.get() && !matches!(kind, Settled::Start | Settled::Online | Settled::Timer) {
+        if attempt != self.attempt.get()
+            && !matches!(kind, Settled::Start | Settled::Online | Settled::Timer | Settled::Counted)
+        {
             return;
         }
         let now = now();
@@ -434,8 +492,9 @@ impl<H: Handler> Inner<H> {
                     (url, origin)
                 });
                 let redirected = redirected.as_ref().map(|(url, origin)| Redirect { url, origin });
+                let length = length_of(&value);
                 self.response.replace(value);
-                machine.borrow_mut().response(now, status, content_type.as_deref(), redirected);
+                machine.borrow_mut().response(now, status, content_type.as_deref(), redirected, length.as_deref());
                 self.content_type.replace(content_type.unwrap_or_default());
             }
             Settled::FetchFailed => {
@@ -451,6 +510,11 @@ impl<H: Handler> Inner<H> {
             Settled::RequestFailed => {
                 self.cause.replace(value);
                 machine.borrow_mut().request_failed(now);
+            }
+            Settled::Counted => {
+                // Less this connection.
+                let open = value.as_f64().unwrap_or(0.0) as u32;
+                machine.borrow_mut().connections_counted(open.saturating_sub(1));
             }
             Settled::Chunk => return self.chunk(now, value.unchecked_into()),
             Settled::End => machine.borrow_mut().end_of_stream(now),
@@ -498,10 +562,29 @@ impl<H: Handler> Inner<H> {
                         self.close();
                     }
                 }
+                Some(Output::CountConnections) => {
+                    let origin = origin_of(self.machine.borrow().request().url);
+                    count(&origin, self.attempt.get(), &self.settle, Settled::Counted as i32);
+                }
+                Some(Output::Warning(warning)) => self.handler.warning(warning),
             }
         }
         self.draining.set(false);
         self.arm();
+        self.hold();
+    }
+
+    /// Counts the connection as open to its origin while the machine uses
+    /// one (for [`Output::CountConnections`], here and in the site's other
+    /// tabs), and no longer once it does not.
+    fn hold(&self) {
+        let machine = self.machine.borrow();
+        let uses = machine.uses_connection() && machine.settings().diagnose_connection_limit;
+        if uses && self.held.borrow().is_undefined() {
+            self.held.replace(hold(&origin_of(machine.request().url)));
+        } else if !uses {
+            self.release();
+        }
     }
 
     /// The connection opened: fire `open`, then read the body.
@@ -663,9 +746,18 @@ impl<H> Inner<H> {
         if !listener.is_undefined() {
             unlisten(&listener);
         }
+        self.release();
         detach(&self.settle);
         // While it runs (close() from a handler), wasm-bindgen frees it when it returns.
         drop(self.closure.take());
+    }
+
+    /// Stops counting the connection as open.
+    fn release(&self) {
+        let token = self.held.replace(JsValue::UNDEFINED);
+        if !token.is_undefined() {
+            release(&token);
+        }
     }
 
     /// Cancels the timer, if one is set.

@@ -39,7 +39,7 @@ use web_sys::{Headers, RequestCredentials, Url};
 
 use super::driver::{seed, Handler, Inner, Options as DriverOptions};
 use crate::machine::{
-    events_in, Error, ErrorReason, ReadyState, RetryPolicy, DEFAULT_CREDENTIALS, DEFAULT_METHOD, STREAM_URL,
+    events_in, Error, ErrorReason, ReadyState, RetryPolicy, Warning, DEFAULT_CREDENTIALS, DEFAULT_METHOD, STREAM_URL,
 };
 use crate::parser::Parser;
 
@@ -75,6 +75,10 @@ pub struct Options {
     /// cross-origin request need a CORS preflight; removed from the URL of a
     /// request with no ID.
     pub last_event_id_query_parameter: Option<String>,
+    /// Do not look for what makes a stream seem to send nothing (the
+    /// browser's per-host connection limit, a buffering proxy): no
+    /// [`SourceEvent::Warning`], nothing in the console.
+    pub no_diagnostics: bool,
 }
 
 /// A `message` or named event.
@@ -116,6 +120,10 @@ pub enum SourceEvent {
     Message(MessageEvent),
     /// The connection was lost (and will be reestablished) or failed.
     Error(ErrorEvent),
+    /// Something looks wrong, though nothing failed (each kind once per
+    /// source; also said in the console): [`Warning::message`] says what,
+    /// and the fix.
+    Warning(Warning),
 }
 
 type Callback<T> = RefCell<Option<Box<dyn FnMut(&T)>>>;
@@ -133,6 +141,7 @@ struct Callbacks {
     open: Callback<()>,
     message: Callback<MessageEvent>,
     error: Callback<ErrorEvent>,
+    warning: Callback<Warning>,
     queues: RefCell<Vec<Weak<RefCell<Queue>>>>,
 }
 
@@ -151,6 +160,7 @@ impl Callbacks {
             SourceEvent::Open => call(&self.open, &(), &self.closed),
             SourceEvent::Message(message) => call(&self.message, message, &self.closed),
             SourceEvent::Error(error) => call(&self.error, error, &self.closed),
+            SourceEvent::Warning(warning) => call(&self.warning, warning, &self.closed),
         }
         self.queues.borrow_mut().retain(|queue| match queue.upgrade() {
             Some(queue) => {
@@ -172,7 +182,7 @@ impl Callbacks {
     /// Drops the callbacks and ends the streams.
     fn close(&self) {
         self.closed.set(true);
-        drop((self.open.take(), self.message.take(), self.error.take()));
+        drop((self.open.take(), self.message.take(), self.error.take(), self.warning.take()));
         for queue in self.queues.take() {
             if let Some(queue) = queue.upgrade() {
                 let mut queue = queue.borrow_mut();
@@ -227,6 +237,18 @@ impl Handler for Callbacks {
             cause: cause.clone(),
         }));
     }
+    fn warning(&self, warning: Warning) {
+        let mut text = String::from("eventsource-wasm: ");
+        text.push_str(&warning.message());
+        console_warn(&text);
+        self.emit(SourceEvent::Warning(warning));
+    }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = console, js_name = warn)]
+    fn console_warn(text: &str);
 }
 
 /// An event source, from Rust. Cloning gives another handle to the same
@@ -295,6 +317,7 @@ impl EventSource {
             seed: seed(),
             early: JsValue::UNDEFINED,
             stream: JsValue::UNDEFINED,
+            diagnostics: !options.no_diagnostics,
         };
         let inner = Inner::start(&url, options, parser, Callbacks::default());
         Ok(EventSource { handle: Rc::new(Handle { url, inner }) })
@@ -319,6 +342,7 @@ impl EventSource {
             seed: seed(),
             early: JsValue::UNDEFINED,
             stream: stream.get_reader().into(),
+            diagnostics: true,
         };
         let inner = Inner::start(STREAM_URL, options, Parser::new(), Callbacks::default());
         Ok(EventSource { handle: Rc::new(Handle { url: STREAM_URL.into(), inner }) })
@@ -378,6 +402,11 @@ impl EventSource {
     /// Calls `callback` for every `error`.
     pub fn on_error(&self, callback: impl FnMut(&ErrorEvent) + 'static) {
         self.set(&self.handle.inner.handler.error, Box::new(callback));
+    }
+
+    /// Calls `callback` for every [`Warning`] (each kind once per source).
+    pub fn on_warning(&self, callback: impl FnMut(&Warning) + 'static) {
+        self.set(&self.handle.inner.handler.warning, Box::new(callback));
     }
 
     fn set<T>(&self, slot: &Callback<T>, callback: Box<dyn FnMut(&T)>) {

@@ -10,6 +10,8 @@ import type {
   EventSourceInit,
   EventSourceRequestInit,
   EventSourceResponse,
+  EventSourceWarningCode,
+  EventSourceWarningEvent,
   RetryPolicy,
 } from 'eventsource-wasm';
 import { EventSource as PolyfillEventSource } from 'eventsource-wasm/polyfill';
@@ -68,10 +70,21 @@ es.removeEventListener('update', listener);
 es.removeEventListener('message', listener, { capture: false });
 
 declare const errorEvent: EventSourceErrorEvent;
-const map: EventSourceEventMap = { open: new Event('open'), error: errorEvent, message: new MessageEvent('message') };
+declare const warningEvent: EventSourceWarningEvent;
+const map: EventSourceEventMap = {
+  open: new Event('open'),
+  error: errorEvent,
+  message: new MessageEvent('message'),
+  warning: warningEvent,
+};
 void map;
 // @ts-expect-error: an error event has reason, status, message, delay and cause
-const wrongMap: EventSourceEventMap = { open: new Event('open'), error: new Event('error'), message: new MessageEvent('message') };
+const wrongMap: EventSourceEventMap = {
+  open: new Event('open'),
+  error: new Event('error'),
+  message: new MessageEvent('message'),
+  warning: warningEvent,
+};
 void wrongMap;
 
 // Constants: literal types, on the class and instances.
@@ -302,3 +315,17 @@ ext.onerror = (event: MessageEvent) => event.data;
 // @ts-expect-error: not a reason
 const notAReason: EventSourceErrorReason = 'closed';
 void notAReason;
+
+// The diagnostics: an option, and a `warning` event with a code and a message.
+const diagnosed = new EventSource('/s', { diagnostics: false });
+diagnosed.addEventListener('warning', (event) => {
+  const code: EventSourceWarningCode = event.code;
+  const text: string = event.message;
+  void [code, text];
+});
+const warningListener = (event: EventSourceWarningEvent) => event.code === 'held-back';
+diagnosed.removeEventListener('warning', warningListener);
+// @ts-expect-error: a boolean
+new EventSource('/s', { diagnostics: 'on' });
+// @ts-expect-error: not a code
+diagnosed.addEventListener('warning', (event) => event.code === 'slow');
