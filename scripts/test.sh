@@ -90,6 +90,9 @@ uses_dist node tests/early/run.mjs
 step "browsers: EventSource.fromReadableStream() and reset(), the proposal's rules (Chromium, Firefox, WebKit)"
 uses_dist node tests/from-stream/run.mjs
 
+step "browsers: the diagnostics against servers that show each failure (seven sources on HTTP/1.1, across tabs too; a stream held back; a Content-Length), and none said for healthy streams (Chromium, Firefox, WebKit)"
+uses_dist node tests/diagnostics/run.mjs
+
 step "browsers: the benchmark harness, a smoke run (every implementation delivers every event intact; no timing checked)"
 uses_dist node benches/browser/run.mjs --quick
 uses_dist node benches/browser/navigation.mjs --reps=1 --latency=20

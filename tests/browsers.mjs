@@ -10,7 +10,7 @@
 //
 // Override the binaries with E2E_CHROMIUM / E2E_FIREFOX / E2E_WEBKIT (and E2E_WEBKIT_DRIVER, E2E_XVFB).
 import fs from 'node:fs';
-import { killGroup, scaled, tempDir } from './runner.mjs';
+import { falseAlarms, killGroup, scaled, tempDir } from './runner.mjs';
 import { WEBKIT, launchWebKit } from './webkit.mjs';
 
 // puppeteer-core never downloads a browser; this keeps any puppeteer a runner loads from trying.
@@ -89,8 +89,12 @@ export function launchOptions(name, userDataDir, { acceptInsecureCerts = false }
   throw new Error(`unknown browser ${name}`);
 }
 
-/** Launches `name` with a fresh temporary profile; `close()` ends it (killing it if it hangs) and removes the profile. */
-export async function launch(name, { prefix = 'test', acceptInsecureCerts = false } = {}) {
+/**
+ * Launches `name` with a fresh temporary profile; `close()` ends it (killing it if it hangs) and
+ * removes the profile. What our diagnostics say in the console of its pages and workers goes
+ * to `falseAlarms` (runner.mjs), unless `warnings` (the suite that tests them).
+ */
+export async function launch(name, { prefix = 'test', acceptInsecureCerts = false, warnings = false } = {}) {
   // WebKit: a W3C WebDriver adapter with a page-like object (no profile directory: the
   // automation session is ephemeral). `browser.webdriver` is true: see webkit.mjs for what
   // it cannot do (exposeFunction, offline emulation, a forced GC, console).
@@ -103,6 +107,20 @@ export async function launch(name, { prefix = 'test', acceptInsecureCerts = fals
   } catch (error) {
     fs.rmSync(dir, { recursive: true, force: true });
     throw error;
+  }
+  if (!warnings) {
+    const listen = (target) =>
+      target.on('console', (message) => {
+        const text = message.text();
+        if (text.startsWith('eventsource-wasm:') && message.type().startsWith('warn')) falseAlarms.push(`${name}: ${text}`);
+      });
+    const watch = async (target) => {
+      const page = await target.page().catch(() => null);
+      const worker = page ? null : await target.worker?.().catch(() => null);
+      if (page ?? worker) listen(page ?? worker);
+    };
+    browser.on('targetcreated', watch);
+    for (const target of browser.targets()) watch(target);
   }
   const close = async () => {
     const proc = browser.process();

@@ -16,7 +16,8 @@ window.addEventListener('message', async (e) => {
     const ES = d.impl === 'native' ? NativeEventSource : (await import('/dist/index.js')).EventSource;
     const es = d.init === undefined ? new ES(d.url) : new ES(d.url, d.init);
     sources.set(d.e2eOpen, es);
-    for (const type of ['open', 'message', 'error']) {
+    // ('warning': our diagnostics, which no test here should raise: an entry no test expects.)
+    for (const type of ['open', 'message', 'error', 'warning']) {
       es.addEventListener(type, (ev) =>
         send(
           type === 'message'
