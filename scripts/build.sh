@@ -12,6 +12,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 
+# (Also npm's `prepack`, so that `npm pack` and `npm publish` ship a fresh dist/: say what
+# is missing rather than fail half-way.)
+for tool in cargo wasm-bindgen wasm-opt esbuild; do
+  command -v "$tool" >/dev/null || { echo "build: $tool is missing: run \`npm run setup\` (or \`npm run build\`) first" >&2; exit 1; }
+done
+
 # Exactly the wasm features of the engines the README supports (Chrome 96,
 # Firefox 90, Safari 15, Node.js 20), on top of the MVP; wasm-opt refuses a
 # module that uses any other, so a toolchain that starts emitting one (a new

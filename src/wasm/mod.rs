@@ -16,7 +16,7 @@ pub mod source;
 #[cfg(feature = "js-stream-parser")]
 pub mod stream_parser;
 
-pub use crate::machine::ErrorReason;
+pub use crate::machine::{ErrorReason, Warning};
 #[cfg(feature = "js-connection")]
 pub use connection::{Connection, Hooks};
 #[cfg(feature = "stream")]

@@ -1,24 +1,28 @@
 // The npm package as published: `node tests/package/check.mjs` (needs a
 // built dist/, `npm run build`).
 //
-// 1. `npm pack --dry-run --json`: the tarball holds exactly what users need:
-//    dist's JS, wasm and types, package.json, README and the licenses; every
-//    path package.json points at is in it; nothing else (src/, tests/, js/, ...).
+// 1. `npm pack` in a clean checkout (no dist/), its scripts run as `npm publish` runs
+//    them (`prepack` builds): the tarball holds exactly what users need: dist's JS,
+//    wasm and types, package.json, README, CHANGELOG and the licenses; every path
+//    package.json points at is in it; nothing else (src/, tests/, js/, ...); and
+//    `npm publish --dry-run` would publish the same.
 // 2. The gzipped sizes, printed.
 // 3. The real tarball, installed offline into a fresh temp project, imported
 //    from Node.js there (ESM, CommonJS require, the polyfill, the classic
-//    entry, the types) and receiving events from a local SSE server.
+//    entry, the types under every moduleResolution) and receiving events from a
+//    local SSE server.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { dryRun, pack, installInto } from './pack.mjs';
+import { checkout, installInto, packWithScripts, publishDryRun } from './pack.mjs';
 import { scaled, tempDir } from '../runner.mjs';
 import { ROOT } from '../static.mjs';
 
 const EXPECTED = [
+  'CHANGELOG.md',
   'LICENSE-APACHE',
   'LICENSE-MIT',
   'README.md',
@@ -99,17 +103,33 @@ test('browsers: each entry is one file (no round trip behind it); Node.js, worke
   }
 });
 
+const clean = path.join(temp, 'checkout');
 let packed;
-test('npm pack --dry-run: exactly the files users need', () => {
-  packed = dryRun();
+let tarball;
+test('npm pack in a clean checkout builds (prepack) and packs exactly the files users need', { timeout: scaled(600_000) }, () => {
+  checkout(clean);
+  assert.ok(!fs.existsSync(path.join(clean, 'dist')), 'a clean checkout has no dist/');
+  ({ manifest: packed, tarball } = packWithScripts(clean, temp));
   const files = packed.files.map((f) => f.path).sort();
-  const missing = [...EXPECTED, ...builtChunks()].filter((f) => !files.includes(f) && !f.startsWith('LICENSE'));
-  const extra = files.filter((f) => !EXPECTED.includes(f) && !isChunk(f));
-  assert.deepEqual({ missing, extra }, { missing: [], extra: [] });
+  assert.deepEqual(
+    files.filter((f) => !isChunk(f)),
+    EXPECTED,
+  );
+  assert.deepEqual(
+    CHUNKS.map((pattern) => files.filter((f) => pattern.test(f)).length),
+    [1, 1],
+  );
+});
+
+test('npm publish --dry-run would publish the same', { timeout: scaled(60_000) }, () => {
+  assert.ok(packed, 'packed');
+  const published = publishDryRun(clean);
+  assert.equal(published.id, `eventsource-wasm@${manifest.version}`);
+  assert.deepEqual(published.files.map((f) => f.path).sort(), packed.files.map((f) => f.path).sort());
 });
 
 test('the license files are in the tarball', {}, () => {
-  const files = (packed ?? dryRun()).files.map((f) => f.path);
+  const files = packed.files.map((f) => f.path);
   assert.deepEqual(
     EXPECTED.filter((f) => f.startsWith('LICENSE') && !files.includes(f)),
     [],
@@ -117,7 +137,7 @@ test('the license files are in the tarball', {}, () => {
 });
 
 test('no sources, tests, build output or tooling in the tarball', () => {
-  const files = (packed ?? dryRun()).files.map((f) => f.path);
+  const files = packed.files.map((f) => f.path);
   const forbidden = files.filter((f) =>
     /^(src|js|tests|target|fuzz|benches|examples|scripts|node_modules|pkg|\.ci|\.git)\/|^Cargo\.|\.(rs|map|log)$|^webdriver\.json$/.test(f),
   );
@@ -125,7 +145,7 @@ test('no sources, tests, build output or tooling in the tarball', () => {
 });
 
 test('every path package.json points at is in the tarball', () => {
-  const files = new Set((packed ?? dryRun()).files.map((f) => f.path));
+  const files = new Set(packed.files.map((f) => f.path));
   const targets = new Set();
   const walk = (value) => {
     if (typeof value === 'string') targets.add(value.replace(/^\.\//, ''));
@@ -159,8 +179,7 @@ test('sizes (gzip -9)', () => {
 
 let project;
 test('the tarball installs offline into a fresh project', { timeout: scaled(120_000) }, () => {
-  const tarball = pack(temp);
-  assert.ok(fs.statSync(tarball).size > 0);
+  assert.ok(tarball && fs.statSync(tarball).size > 0, 'packed');
   project = path.join(temp, 'consumer');
   const installed = installInto(project, tarball);
   const installedFiles = execFileSync('find', ['.', '-type', 'f'], { cwd: installed, encoding: 'utf8' })
@@ -168,10 +187,7 @@ test('the tarball installs offline into a fresh project', { timeout: scaled(120_
     .filter(Boolean)
     .map((f) => f.slice(2))
     .sort();
-  assert.deepEqual(
-    installedFiles,
-    [...EXPECTED, ...builtChunks()].sort().filter((f) => installedFiles.includes(f)),
-  );
+  assert.deepEqual(installedFiles, packed.files.map((f) => f.path).sort());
   assert.ok(fs.existsSync(path.join(installed, 'dist/eventsource_wasm_bg.wasm')));
 });
 
@@ -250,42 +266,52 @@ test('the installed package works from Node.js', { timeout: scaled(30_000) }, ()
   console.log(`# consumer saw: ${JSON.stringify(results)}`);
 });
 
-test('the installed package type-checks from a TypeScript project', { timeout: scaled(60_000) }, () => {
-  assert.ok(project, 'installed');
-  fs.writeFileSync(
-    path.join(project, 'tsconfig.json'),
-    JSON.stringify({
-      compilerOptions: {
-        target: 'es2022',
-        module: 'nodenext',
-        moduleResolution: 'nodenext',
-        lib: ['es2022', 'dom'],
-        types: [],
-        strict: true,
-        noEmit: true,
-      },
-      files: ['main.ts'],
-    }),
-  );
-  fs.writeFileSync(
-    path.join(project, 'main.ts'),
-    [
-      "import { EventSource } from 'eventsource-wasm';",
-      "import { EventSource as Polyfilled } from 'eventsource-wasm/polyfill';",
-      "import { EventStreamParser, type EventStreamMessage } from 'eventsource-wasm/stream-parser';",
-      'EventSource satisfies typeof globalThis.EventSource;',
-      'Polyfilled satisfies typeof globalThis.EventSource;',
-      "const es = new EventSource('https://example.test/', { withCredentials: true });",
-      "es.addEventListener('named', (e: MessageEvent) => console.log(e.data));",
-      '// @ts-expect-error: readonly',
-      'es.readyState = 2;',
-      'const parser: TransformStream<Uint8Array, EventStreamMessage> = new EventStreamParser({ maxBufferSize: 1024 });',
-      "new Response('data: x\\n\\n').body?.pipeThrough(new EventStreamParser()).getReader().read().then((r) => r.value?.data);",
-      'void parser;',
-      '',
-    ].join('\n'),
-  );
-  const tsc = path.join(ROOT, 'node_modules/.bin/tsc');
-  const run = () => execFileSync(tsc, ['-p', '.', '--pretty', 'false'], { cwd: project, encoding: 'utf8' });
-  assert.doesNotThrow(run);
-});
+// Every subpath's types under each moduleResolution a project may have: `exports` for nodenext
+// and bundler, `typesVersions` for node10 (TypeScript's "node", which reads no `exports`).
+const RESOLUTIONS = { nodenext: 'nodenext', bundler: 'esnext', node10: 'commonjs' };
+for (const [moduleResolution, module] of Object.entries(RESOLUTIONS))
+  test(`the installed package type-checks from a TypeScript project (moduleResolution ${moduleResolution})`, {
+    timeout: scaled(60_000),
+  }, () => {
+    assert.ok(project, 'installed');
+    fs.writeFileSync(
+      path.join(project, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'es2022',
+          module,
+          moduleResolution,
+          lib: ['es2022', 'dom'],
+          types: [],
+          strict: true,
+          noEmit: true,
+        },
+        files: ['main.ts'],
+      }),
+    );
+    fs.writeFileSync(
+      path.join(project, 'main.ts'),
+      [
+        "import { EventSource } from 'eventsource-wasm';",
+        "import { EventSource as Polyfilled } from 'eventsource-wasm/polyfill';",
+        "import { EventStreamParser, type EventStreamMessage } from 'eventsource-wasm/stream-parser';",
+        'EventSource satisfies typeof globalThis.EventSource;',
+        'Polyfilled satisfies typeof globalThis.EventSource;',
+        "const es = new EventSource('https://example.test/', { withCredentials: true });",
+        "es.addEventListener('named', (e: MessageEvent) => console.log(e.data));",
+        '// @ts-expect-error: readonly',
+        'es.readyState = 2;',
+        'const parser: TransformStream<Uint8Array, EventStreamMessage> = new EventStreamParser({ maxBufferSize: 1024 });',
+        "new Response('data: x\\n\\n').body?.pipeThrough(new EventStreamParser()).getReader().read().then((r) => r.value?.data);",
+        'void parser;',
+        '',
+      ].join('\n'),
+    );
+    const tsc = path.join(ROOT, 'node_modules/.bin/tsc');
+    const run = () => execFileSync(tsc, ['-p', '.', '--pretty', 'false'], { cwd: project, encoding: 'utf8' });
+    try {
+      run();
+    } catch (error) {
+      assert.fail(`${error.stdout}${error.stderr}`);
+    }
+  });

@@ -14,15 +14,43 @@ const npm = (args, cwd) =>
     env: { ...process.env, npm_config_update_notifier: 'false' },
   });
 
-/** The tarball's manifest from `npm pack --dry-run --json`. */
-export function dryRun() {
-  return JSON.parse(npm(['pack', '--dry-run', '--json', '--ignore-scripts'], ROOT))[0];
-}
-
-/** Packs the repository into `dir`; returns the tarball's path. */
+/** Packs the repository (its dist/ as it is) into `dir`; returns the tarball's path. */
 export function pack(dir) {
   const [{ filename }] = JSON.parse(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', dir], ROOT));
   return path.join(dir, filename);
+}
+
+/**
+ * Makes `dir` what a clean clone of this tree holds (the files git tracks, and the new ones it
+ * does not ignore: no dist/), with this tree's node_modules (what `npm ci` installs) and
+ * target/ (cargo's cache: the crate is compiled again, the standard library is not).
+ */
+export function checkout(dir) {
+  const list = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' });
+  for (const file of list.split('\0').filter(Boolean)) {
+    const from = path.join(ROOT, file);
+    if (!fs.existsSync(from)) continue; // deleted, not committed yet
+    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    fs.copyFileSync(from, path.join(dir, file));
+  }
+  for (const shared of ['node_modules', 'target']) fs.symlinkSync(path.join(ROOT, shared), path.join(dir, shared));
+}
+
+/**
+ * Packs `project` as `npm publish` does, its scripts run (`prepack` builds dist/), into `dir`;
+ * returns npm's manifest of the tarball (`files`, `size`...) and the tarball's path.
+ */
+export function packWithScripts(project, dir) {
+  const out = npm(['pack', '--json', '--pack-destination', dir], project);
+  // (The scripts' output comes first; the manifest is the JSON array that ends it.)
+  const [manifest] = JSON.parse(out.slice(out.lastIndexOf('\n[\n') + 1));
+  return { manifest, tarball: path.join(dir, manifest.filename) };
+}
+
+/** `npm publish --dry-run` in `project` (dist/ built): npm's manifest of what it would publish. */
+export function publishDryRun(project) {
+  const out = npm(['publish', '--dry-run', '--json', '--ignore-scripts'], project);
+  return JSON.parse(out.slice(out.indexOf('{')))['eventsource-wasm'];
 }
 
 /**
