@@ -64,6 +64,11 @@ pub use parser::{Event, ParseError, Parser, Sink, Status};
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
 
+/// The crate's README (docs/crate.md): its examples, compiled and run as doctests.
+#[doc = include_str!("../docs/crate.md")]
+#[cfg(doctest)]
+pub struct CrateReadmeDoctests;
+
 /// The Rust examples of docs/design.md (the parser), compiled and run as doctests.
 #[doc = include_str!("../docs/design.md")]
 #[cfg(doctest)]
