@@ -92,7 +92,8 @@ export function launchOptions(name, userDataDir, { acceptInsecureCerts = false }
 /**
  * Launches `name` with a fresh temporary profile; `close()` ends it (killing it if it hangs) and
  * removes the profile. What our diagnostics say in the console of its pages and workers goes
- * to `falseAlarms` (runner.mjs), unless `warnings` (the suite that tests them).
+ * to `falseAlarms` (runner.mjs), unless `warnings` is true (the suite that tests them) or a
+ * RegExp that the line matches (a warning the suite's servers are right to raise).
  */
 export async function launch(name, { prefix = 'test', acceptInsecureCerts = false, warnings = false } = {}) {
   // WebKit: a W3C WebDriver adapter with a page-like object (no profile directory: the
@@ -108,11 +109,12 @@ export async function launch(name, { prefix = 'test', acceptInsecureCerts = fals
     fs.rmSync(dir, { recursive: true, force: true });
     throw error;
   }
-  if (!warnings) {
+  if (warnings !== true) {
     const listen = (target) =>
       target.on('console', (message) => {
         const text = message.text();
-        if (text.startsWith('eventsource-wasm:') && message.type().startsWith('warn')) falseAlarms.push(`${name}: ${text}`);
+        if (!text.startsWith('eventsource-wasm:') || !message.type().startsWith('warn') || warnings?.test?.(text)) return;
+        falseAlarms.push(`${name}: ${text}`);
       });
     const watch = async (target) => {
       const page = await target.page().catch(() => null);
