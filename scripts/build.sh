@@ -103,8 +103,8 @@ b=target/bindgen
 esbuild --log-level=warning --bundle --minify --format=esm --target=es2022 $b/shared.js --outfile=dist/shared.js
 cp js/index.d.ts js/stream-parser.d.ts dist/
 
-# The classic script: one file, the wasm (both sets of exports) inlined, instantiated
-# synchronously.
+# The classic script: one file, the wasm (both sets of exports) inlined, compiled
+# asynchronously (js/classic.js).
 cp dist/eventsource_wasm_full_bg.wasm target/bindgen/
 esbuild --log-level=error --bundle --minify --format=iife --target=es2022 --loader:.wasm=binary \
   target/bindgen/classic.js --outfile=dist/eventsource-wasm.js

@@ -1,4 +1,5 @@
-// The classic script under the page's CSP (it compiles its inlined wasm synchronously).
+// The classic script under the page's CSP (it compiles its inlined wasm asynchronously, as
+// the ES entry does: without 'wasm-unsafe-eval' its sources fail).
 (() => {
   var csp = window.__csp;
   if (typeof EventSourceWasm === 'undefined') {

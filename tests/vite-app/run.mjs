@@ -152,7 +152,7 @@ const PAGES = [
     },
   },
   {
-    name: 'classic <script src> where there is no EventSource: installs it',
+    name: 'classic <script src> where there is no EventSource, nor synchronous wasm compilation: installs it',
     path: '/pages/classic-install.html',
     check: (result) => {
       assert.equal(result.installed, true);
