@@ -6,7 +6,7 @@
 #   - Rust: the wasm32-unknown-unknown target, the nightly toolchain with
 #     rust-src and wasm32 (cargo-fuzz, scripts/build.sh), wasm-bindgen-cli pinned to the
 #     wasm-bindgen in Cargo.lock (its wasm-bindgen-test-runner runs the wasm32 tests),
-#     cargo-fuzz, geckodriver;
+#     wasm-pack (`wasm-pack test`), cargo-fuzz, geckodriver;
 #   - Debian packages: chromium, chromium-driver, firefox-esr, webkit2gtk-driver and xvfb
 #     (WebKit's MiniBrowser in a virtual display), openssl (browser tests);
 #   - npm dependencies (npm ci), when package-lock.json is newer than them, and those of
@@ -127,6 +127,8 @@ bindgen_version=$(locked_version wasm-bindgen)
 cargo_install wasm-bindgen "wasm-bindgen $bindgen_version" wasm-bindgen-cli --version "$bindgen_version"
 cargo_install cargo-fuzz "cargo-fuzz" cargo-fuzz
 cargo_install geckodriver "geckodriver" geckodriver
+# wasm-pack: the crate's browser tests as its users run them (`wasm-pack test`).
+cargo_install wasm-pack "wasm-pack" wasm-pack --locked
 
 wait_background
 say "ready"

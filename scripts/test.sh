@@ -64,15 +64,22 @@ cargo test --quiet
 step "native: benchmarks, run once each as tests (numbers come from npm run bench:parser)"
 cargo test --quiet --benches
 
-step "browsers: the parser, the driver and the Rust API compiled to wasm32, their tests in headless Chromium and Firefox, and WebKit under Xvfb"
-# cargo runs each wasm32 test binary with wasm-bindgen-test-runner (installed with the
-# pinned wasm-bindgen CLI), which drives the browser through the driver named by
-# CHROMEDRIVER, GECKODRIVER or SAFARIDRIVER (one per run: it takes whichever is set),
-# headless, with the capabilities of ./webdriver.json. (No --quiet: cargo would pass it
-# on to the runner.) `wasm_test PREFIX...` runs the tests under the command PREFIX.
-wasm_test() { "$@" CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner cargo test --target wasm32-unknown-unknown --features stream,js-connection,js-stream-parser; }
-wasm_test env -u GECKODRIVER -u SAFARIDRIVER CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}"
-wasm_test env -u CHROMEDRIVER -u SAFARIDRIVER GECKODRIVER="${GECKODRIVER:-$(command -v geckodriver)}"
+step "browsers: the parser, the driver and the Rust API compiled to wasm32, their tests in headless Chromium and Firefox (wasm-pack test), and WebKit under Xvfb"
+# Chromium and Firefox as the crate's users run them: `wasm-pack test --headless --chrome`
+# and `--firefox`. wasm-pack finds the pinned wasm-bindgen CLI that setup installed (it
+# cannot download its own here) and the drivers named by CHROMEDRIVER and GECKODRIVER;
+# wasm-bindgen-test-runner drives the browser headless, with the capabilities of
+# ./webdriver.json.
+features=stream,js-connection,js-stream-parser
+env -u GECKODRIVER -u SAFARIDRIVER CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}" \
+  wasm-pack test --headless --chrome --features "$features"
+env -u CHROMEDRIVER -u SAFARIDRIVER GECKODRIVER="${GECKODRIVER:-$(command -v geckodriver)}" \
+  wasm-pack test --headless --firefox --features "$features"
+# cargo runs each wasm32 test binary with wasm-bindgen-test-runner, which takes the driver
+# named by CHROMEDRIVER, GECKODRIVER or SAFARIDRIVER (one per run: whichever is set). (No
+# --quiet: cargo would pass it on to the runner.) `wasm_test PREFIX...` runs the tests under
+# the command PREFIX.
+wasm_test() { "$@" CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner cargo test --target wasm32-unknown-unknown --features "$features"; }
 # WebKit: WebKitWebDriver stands in for safaridriver and starts MiniBrowser, which has no
 # headless mode (a virtual display). The runner sends it no capabilities for Safari (it
 # ignores webdriver.json there): MiniBrowser's defaults; only loopback is reachable here.
