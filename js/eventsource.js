@@ -328,8 +328,10 @@ export function defineEventSource(load, share = undefined) {
           // The wasm is still loading: the first request leaves now, not after it; the
           // connection takes it over in flight. (A shared source may not connect at all.)
           this.#early = early(options, this.#url);
-          watchStop();
-          live.add(this.#early);
+          if (this.#early) {
+            watchStop();
+            live.add(this.#early);
+          }
         }
         loaded.then(start, (error) => {
           // The wasm module did not load (a wrong path, a blocked fetch, a CSP

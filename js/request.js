@@ -62,13 +62,25 @@ export function request(options, url, lastEventId, dropCredentials, signal, atte
 }
 
 /**
+ * How many first requests leave before the wasm has loaded, at most (the sources made after
+ * them make theirs once it has). A browser opens six HTTP/1.1 connections per host, and the
+ * wasm's own request must not wait behind streams that wait for it: Firefox may send it
+ * after requests made later (seen once in tests/many, a page that opens ten at once).
+ */
+export const EARLY_MAX = 5;
+let earlyMade = 0;
+
+/**
  * A source's first request, made before its connection exists (the wasm is loading): the
  * request the connection's first attempt would make (the options' `lastEventId`, if any;
  * the credentials headers kept), after the current task's microtasks, as the connection's
  * own would be. What it settles with waits for `adopt`. `stopped()`: `window.stop()` was
- * called meanwhile (the class tells the connection). Aborted with `controller`.
+ * called meanwhile (the class tells the connection). Aborted with `controller`. Undefined
+ * past the first EARLY_MAX of the realm: that source's connection makes its request.
  */
 export function early(options, url) {
+  if (earlyMade >= EARLY_MAX) return undefined;
+  earlyMade++;
   const controller = new AbortController();
   const id = options.lastEventId || undefined;
   const made = { controller, settled: null, wasStopped: false, stopped: () => (made.wasStopped = true) };
