@@ -178,7 +178,8 @@ export interface EventSourceErrorEvent extends Event {
 /**
  * What a `warning` event is about:
  * - `'connection-limit'`: the request has had no answer for 3 s while six other streams to
- *   its origin are open, in this page and other tabs of the site (the browser holds it back);
+ *   its origin are open or connecting, in this page and other tabs of the site (the browser
+ *   holds it back);
  * - `'content-length'`: the stream has a Content-Length (it was buffered whole);
  * - `'held-back'`: events and comments arrived at once after 3 s of silence (a buffering
  *   proxy, compression).

@@ -343,7 +343,7 @@ pub enum Warning {
     /// [`CONNECTION_LIMIT`]): on HTTP/1.1 the browser holds it back until
     /// one of them closes.
     ConnectionLimit {
-        /// The other streams open to the origin.
+        /// The other streams to the origin, open or connecting.
         open: u32,
     },
     /// The event stream has a `Content-Length`: its whole body existed
@@ -387,8 +387,8 @@ impl Warning {
                 text.push_str(" s, with ");
                 push_number(&mut text, open);
                 text.push_str(
-                    " other streams open to this origin (in this page and other tabs): browsers allow 6 \
-                     HTTP/1.1 connections per host. Fix: `shared: true`, or HTTP/2.",
+                    " other streams to this origin open or connecting (in this page and other tabs): \
+                     browsers allow 6 HTTP/1.1 connections per host. Fix: `shared: true`, or HTTP/2.",
                 );
             }
             Warning::ContentLength => text.push_str(
@@ -2032,7 +2032,11 @@ mod tests {
     fn warnings_say_what_is_wrong_and_the_fix() {
         let limit = Warning::ConnectionLimit { open: 12 };
         assert_eq!(limit.code(), "connection-limit");
-        assert!(limit.message().starts_with("No answer for 3 s, with 12 other streams open"), "{}", limit.message());
+        assert!(
+            limit.message().starts_with("No answer for 3 s, with 12 other streams to this origin open or connecting"),
+            "{}",
+            limit.message()
+        );
         assert!(limit.message().contains("shared: true") && limit.message().contains("HTTP/2"));
         assert_eq!(Warning::ContentLength.code(), "content-length");
         assert!(Warning::ContentLength.message().contains("X-Accel-Buffering: no"));

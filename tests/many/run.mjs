@@ -147,7 +147,7 @@ for (const name of opts.browser) {
   try {
     // (The sources held back at the limit say so, rightly: 'connection-limit', which
     // tests/diagnostics checks. Any other warning here is a false alarm.)
-    const warnings = /^eventsource-wasm: \S+: No answer for \d+ s, with \d+ other streams open/;
+    const warnings = /^eventsource-wasm: \S+: No answer for \d+ s, with \d+ other streams to this origin open or connecting/;
     ({ browser, close: closeBrowser } = await launch(name, { prefix: 'many', acceptInsecureCerts: true, warnings }));
     cleanups.push(closeBrowser);
   } catch (e) {

@@ -78,9 +78,9 @@ const map: EventSourceEventMap = {
   warning: warningEvent,
 };
 void map;
-// @ts-expect-error: an error event has reason, status, message, delay and cause
 const wrongMap: EventSourceEventMap = {
   open: new Event('open'),
+  // @ts-expect-error: an error event has reason, status, message, delay and cause
   error: new Event('error'),
   message: new MessageEvent('message'),
   warning: warningEvent,
