@@ -487,6 +487,22 @@ export const scenarios = {
     ],
   },
 
+  // WPT eventsource-cross-origin.window.js, "redirect use recon" (resources/status-reconnect.py):
+  // the first answer sets a cookie (no Path, HttpOnly) and has no event, only `retry: 2`;
+  // the reconnection must carry the cookie. (WPT's answer also has a Content-Length, which
+  // our diagnostics rightly call out: left out here.)
+  'cors-credentials-recon': {
+    responses: [
+      {
+        cors: 'credentials',
+        setCookie: 'recon_{run}=200; HttpOnly',
+        chunks: ['retry: 2\n'],
+        end: 'end',
+      },
+      { cors: 'credentials', chunks: ['data: data\n\n'] },
+    ],
+  },
+
   // spec 13: close().
   'close-in-message': {
     responses: [{ chunks: ['data: 1\n\ndata: 2\n\nevent: x\ndata: 3\n\n', 'data: 4\n\n'] }],

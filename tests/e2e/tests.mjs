@@ -1421,6 +1421,22 @@ test('credentials: cookies cross-origin only with withCredentials and Allow-Cred
   },
 });
 
+test('credentials: a cross-origin reconnection after an answer with no event carries the cookie it set (WPT "redirect use recon")', {
+  spec: [2, 8, 11],
+  async run(ctx) {
+    const src = ctx.open(ctx.url('cors-credentials-recon', { origin: 'B' }), { withCredentials: true });
+    await src.rec.untilMessage('data');
+    src.es.close();
+    const requests = (await ctx.server('cors-credentials-recon')).requests;
+    const recon = (req) => (req.headers.cookie ?? '').split('; ').some((c) => c.startsWith('recon_'));
+    return { log: src.rec.log, cookieSent: requests.map(recon) };
+  },
+  expect: {
+    log: [open(), err(0), open(), msg('data', { origin: 'B' })],
+    cookieSent: [false, true],
+  },
+});
+
 // Last-Event-ID is not a CORS-safelisted request header (whatwg/fetch#568): a cross-origin
 // fetch() that carries it is preflighted, in every engine, and the native class sends it
 // without a preflight. A server whose preflights do not allow it serves the native class
