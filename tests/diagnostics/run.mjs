@@ -187,7 +187,10 @@ const said = (warned, code) => warned.filter((line) => line.startsWith('eventsou
 const EXPECT = {
   limit({ done, log, warned, readyState }) {
     const warnings = log.filter((line) => line.includes(' warning '));
-    if (warnings.length !== 1 || !warnings[0].startsWith('s7 warning connection-limit No answer for 3 s, with 6 other streams to this origin open or connecting'))
+    if (
+      warnings.length !== 1 ||
+      !warnings[0].startsWith('s7 warning connection-limit No answer for 3 s, with 6 other streams to this origin open or connecting')
+    )
       throw new Error(`warnings: ${JSON.stringify(warnings)}`);
     if (!warnings[0].includes('shared: true') || !warnings[0].includes('HTTP/2')) throw new Error(`no fix: ${warnings[0]}`);
     if (readyState !== 0) throw new Error(`the seventh's readyState at the warning: ${readyState}`);

@@ -17,6 +17,9 @@ test(`at most ${EARLY_MAX} first requests leave before the wasm has loaded; the 
     made.map((m) => m !== undefined),
     [true, true, true, true, true, false, false],
   );
-  assert.deepEqual(urls, ['s0', 's1', 's2', 's3', 's4'].map((s) => `http://a.test/${s}`));
+  assert.deepEqual(
+    urls,
+    ['s0', 's1', 's2', 's3', 's4'].map((s) => `http://a.test/${s}`),
+  );
   for (const m of made) if (m) abandon(m);
 });
