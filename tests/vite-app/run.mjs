@@ -5,9 +5,10 @@
 //    app/ (its own node_modules, not the repository's), builds the app with
 //    Vite and with webpack 5 (no plugins).
 // 2. Serves both builds, the repository's dist/ and pages/, with an SSE
-//    endpoint (server.mjs), on 127.0.0.1.
+//    endpoint (server.mjs), on 127.0.0.1; and the app unbuilt, from Vite's dev
+//    server (`vite`, dependencies pre-bundled), its /sse proxied there.
 // 3. In headless Chromium (and Firefox), each page runs pages/scenario.js
-//    through our class: the Vite app, the webpack app, the classic script
+//    through our class: the Vite dev server's app, the Vite app, the webpack app, the classic script
 //    (beside a native EventSource, and installing itself where there is
 //    none), the ES module entry and the polyfill entry with no bundler, and
 //    the module entry in a dedicated worker and a SharedWorker, the classic
@@ -97,9 +98,25 @@ test('webpack build of the app, no plugins', { timeout: scaled(180_000) }, () =>
   );
 });
 
-/** What every context must see (pages/scenario.js against server.mjs). */
-function checkScenario(result, tag) {
-  const { origin } = server;
+// The app served by Vite's dev server, not built: the package pre-bundled into
+// node_modules/.vite/deps (esbuild), which must still find its wasm; /sse proxied to server.mjs.
+let vite;
+test('vite dev server of the app (dependencies pre-bundled), the package from the tarball', { timeout: scaled(60_000) }, async () => {
+  const { createServer } = await import('vite');
+  vite = await createServer({
+    root: app,
+    configFile: false,
+    logLevel: 'warn',
+    server: { host: '127.0.0.1', port: 0, hmr: false, proxy: { '/sse': server.origin } },
+    optimizeDeps: { force: true },
+  });
+  await vite.listen();
+  closers.add(() => vite.close());
+  assert.ok(vite.resolvedUrls?.local?.[0], 'the dev server listens');
+});
+
+/** What every context must see (pages/scenario.js against server.mjs; `origin`: the page's). */
+function checkScenario(result, tag, origin = server.origin) {
   assert.equal(result.error, undefined, `the page reported: ${result.error}`);
   assert.equal(result.thrown, undefined, `the constructor threw: ${result.thrown}`);
   assert.deepEqual(result.events, [
@@ -129,6 +146,16 @@ function checkServiceWorkerGlobal(result) {
 }
 
 const PAGES = [
+  {
+    name: 'Vite dev server (vite, not built; the package pre-bundled)',
+    path: '/',
+    origin: () => new URL(vite.resolvedUrls.local[0]).origin,
+    check: async (result, page) => {
+      assert.deepEqual(await page.evaluate(() => window.__events), result.events);
+      const wasm = await page.evaluate(() => performance.getEntriesByType('resource').find((e) => e.name.includes('.wasm'))?.name);
+      console.log(`# the dev server served the wasm as ${wasm}`);
+    },
+  },
   {
     name: 'Vite app',
     path: '/app-vite/',
@@ -220,7 +247,8 @@ for (const name of BROWSERS) {
     test(`${name}: ${spec.name}`, { timeout: PAGE_TIMEOUT + scaled(10_000) }, async (t) => {
       if (!browser) return t.skip(`${name} did not launch: ${launchError?.message}`);
       const tag = `${name}-${spec.path}`;
-      const url = new URL(spec.path, server.origin);
+      const origin = spec.origin?.() ?? server.origin;
+      const url = new URL(spec.path, origin);
       url.searchParams.set('tag', tag);
       const page = await browser.newPage();
       const problems = [];
@@ -236,7 +264,7 @@ for (const name of BROWSERS) {
             throw new Error(`no result after ${PAGE_TIMEOUT} ms; ${problems.join('; ') || 'no page error'} (${error.message})`);
           });
         const result = await page.evaluate(() => window.__result);
-        checkScenario(result, tag);
+        checkScenario(result, tag, origin);
         await spec.check?.(result, page);
       } finally {
         await page.close().catch(() => {});
