@@ -1428,7 +1428,8 @@ test('credentials: a cross-origin reconnection after an answer with no event car
     await src.rec.untilMessage('data');
     src.es.close();
     const requests = (await ctx.server('cors-credentials-recon')).requests;
-    const recon = (req) => (req.headers.cookie ?? '').split('; ').some((c) => c.startsWith('recon_'));
+    // (This run's cookie: the other implementation's run set one of its own.)
+    const recon = (req) => (req.headers.cookie ?? '').split('; ').some((c) => c.startsWith(`recon_${ctx.run}=`));
     return { log: src.rec.log, cookieSent: requests.map(recon) };
   },
   expect: {
