@@ -503,7 +503,7 @@ async function partCsp(bname, browser) {
         isDeepStrictEqual(m.log, [['error', 2, 'module']]) &&
         m.console.some((l) => l.startsWith('console.error: eventsource-wasm: the WebAssembly module did not load')),
       `${bname} csp: without 'wasm-unsafe-eval', ${what} logs an error and fires error, CLOSED, reason 'module'`,
-      [`events ${show(m.log)}; violations ${show(m.violations)}; script errors ${show(m.errors)}`, m.console.slice(0, 3), m.error],
+      [`events ${show(m.log)}; violations ${show(m.violations)}`, m.console.slice(0, 3), m.error],
     );
   }
 }
