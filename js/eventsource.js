@@ -104,7 +104,7 @@ function connectionOptions(init, url) {
     maxBufferSize,
     lastEventId,
     lastEventIdQueryParameter,
-    diagnostics,
+    diagnostics: diagnostics ? 1 : 0, // (a number: the connection reads its options' numbers in one helper)
   };
 }
 

@@ -735,9 +735,9 @@ impl Machine {
         }
     }
 
-    /// The fetch gave a response: `status`, the `Content-Type` and
-    /// `Content-Length` headers, and the final URL if a redirect was
-    /// followed.
+    /// The fetch gave a response: `status`, the `Content-Type` header, the
+    /// final URL if a redirect was followed, and whether it has a
+    /// `Content-Length`.
     ///
     /// A 200 whose MIME type essence is `text/event-stream` opens the
     /// connection; anything else fails it (spec 6, 7). After a redirect,
@@ -752,7 +752,7 @@ impl Machine {
         status: u16,
         content_type: Option<&str>,
         redirected_to: Option<Redirect<'_>>,
-        content_length: Option<&str>,
+        content_length: bool,
     ) {
         if self.phase != Phase::Fetching {
             return;
@@ -779,7 +779,7 @@ impl Machine {
         self.push(Output::Open);
         // (A `data:` or `blob:` URL's body is whole by nature: Firefox gives it a length.)
         let network = self.url.starts_with("http:") || self.url.starts_with("https:");
-        if content_length.is_some() && network && self.settings.diagnose_buffering {
+        if content_length && network && self.settings.diagnose_buffering {
             self.warn(Warning::ContentLength);
         }
     }
@@ -1232,7 +1232,7 @@ mod tests {
 
     fn open_machine() -> Machine {
         let mut machine = started(Settings::default());
-        assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None, None)), Transition::Open);
+        assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None, false)), Transition::Open);
         machine
     }
 
@@ -1384,7 +1384,7 @@ mod tests {
         ] {
             let mut machine = started(Settings::default());
             assert_eq!(
-                step(&mut machine, |m| m.response(T0, status, content_type, None, None)),
+                step(&mut machine, |m| m.response(T0, status, content_type, None, false)),
                 Transition::Fail(reason, expected)
             );
             assert_eq!(machine.ready_state(), ReadyState::Closed);
@@ -1414,7 +1414,7 @@ mod tests {
         assert_eq!(step(&mut machine, |m| m.handle_timeout(T0 + 1510.0, true)), Transition::Connect);
         assert_eq!(machine.request().last_event_id, Some("4"));
         // The next connection opens as the first did.
-        assert_eq!(step(&mut machine, |m| m.response(T0 + 1600.0, 200, STREAM, None, None)), Transition::Open);
+        assert_eq!(step(&mut machine, |m| m.response(T0 + 1600.0, 200, STREAM, None, false)), Transition::Open);
     }
 
     #[test]
@@ -1450,7 +1450,7 @@ mod tests {
     /// CONNECTING, with the reconnection's request made.
     fn reconnecting_with_id(id: &[u8]) -> Machine {
         let mut machine = started(Settings { probe_cors: true, ..Settings::default() });
-        assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None, None)), Transition::Open);
+        assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None, false)), Transition::Open);
         let _ = feed(&mut machine, T0, id, &mut Vec::new());
         assert!(matches!(step(&mut machine, |m| m.end_of_stream(T0)), Transition::Reconnect { .. }));
         assert_eq!(wait_out(&mut machine), Transition::Connect);
@@ -1520,7 +1520,7 @@ mod tests {
         // The ID itself is kept: the events of the new stream carry it.
         assert_eq!(machine.last_event_id(), "7");
         // The retry passes CORS: the stream goes on.
-        assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None, None)), Transition::Open);
+        assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None, false)), Transition::Open);
         // The next reconnection tries the header again.
         assert!(matches!(step(&mut machine, |m| m.end_of_stream(T0)), Transition::Reconnect { .. }));
         assert_eq!(wait_out(&mut machine), Transition::Connect);
@@ -1555,7 +1555,7 @@ mod tests {
         assert!(items.is_empty());
         assert_eq!(step(&mut machine, |m| m.read_failed(T0, true)), Transition::None);
         assert_eq!(step(&mut machine, |m| m.end_of_stream(T0)), Transition::None);
-        assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None, None)), Transition::None);
+        assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None, false)), Transition::None);
         assert_eq!(machine.poll_timeout(), None);
         assert_eq!(step(&mut machine, |m| m.handle_timeout(T0 + 1e9, true)), Transition::None);
         assert_eq!(step(&mut machine, |m| m.online(T0)), Transition::None);
@@ -1583,7 +1583,7 @@ mod tests {
         assert!(matches!(step(&mut machine, |m| m.end_of_stream(T0)), Transition::Reconnect { .. }));
         let _ = wait_out(&mut machine);
         assert_eq!(
-            step(&mut machine, |m| m.response(T0, 500, STREAM, None, None)),
+            step(&mut machine, |m| m.response(T0, 500, STREAM, None, false)),
             Transition::Fail(ErrorReason::Status, 500)
         );
         assert_eq!(machine.parser.pending_bytes(), 0);
@@ -1594,7 +1594,7 @@ mod tests {
     fn inputs_only_queue_and_the_getters_move_with_what_is_taken() {
         let mut machine = machine_with(Settings::default());
         machine.start(T0);
-        machine.response(T0, 200, STREAM, None, None);
+        machine.response(T0, 200, STREAM, None, false);
         // Nothing told yet: still CONNECTING.
         assert_eq!(machine.ready_state(), ReadyState::Connecting);
         assert_eq!(machine.poll(), Some(Output::Fetch));
@@ -1605,7 +1605,7 @@ mod tests {
         // Events, then a failure: OPEN while the events are dispatched, CLOSED with the error.
         let mut machine = Machine::new(URL, ORIGIN, Parser::with_max_buffer_size(8), Settings::default());
         machine.start(T0);
-        machine.response(T0, 200, STREAM, None, None);
+        machine.response(T0, 200, STREAM, None, false);
         while machine.poll().is_some() {}
         assert_eq!(machine.feed(T0, b"id: 1\ndata: a\n\ndata: 0123456789"), 31);
         assert_eq!(machine.poll(), Some(Output::Events));
@@ -1694,7 +1694,7 @@ mod tests {
     fn a_parse_error_fails_the_connection() {
         let mut machine = Machine::new(URL, ORIGIN, Parser::with_max_buffer_size(8), Settings::default());
         assert_eq!(step(&mut machine, |m| m.start(T0)), Transition::Connect);
-        assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None, None)), Transition::Open);
+        assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None, false)), Transition::Open);
         let mut items = Vec::new();
         let transition = feed(&mut machine, T0, b"data: 0123456789", &mut items);
         assert_eq!(transition, Transition::Fail(ErrorReason::BufferFull, 0));
@@ -1751,7 +1751,7 @@ mod tests {
         let mut machine = failing(settings_with(policy(100, u32::MAX, 3.0, 0.0, u32::MAX)));
         assert_eq!(delays(&mut machine, 2), [300, 900]);
         assert_eq!(wait_out(&mut machine), Transition::Connect);
-        assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None, None)), Transition::Open);
+        assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None, false)), Transition::Open);
         let _ = feed(&mut machine, T0, b"retry: 50\n", &mut Vec::new());
         assert_eq!(machine.reconnection_time(), 50);
         assert_eq!(
@@ -1796,7 +1796,7 @@ mod tests {
         for _ in 0..5 {
             assert_eq!(delays(&mut machine, 1), [10]);
             assert_eq!(wait_out(&mut machine), Transition::Connect);
-            assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None, None)), Transition::Open);
+            assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None, false)), Transition::Open);
             assert!(matches!(step(&mut machine, |m| m.end_of_stream(T0)), Transition::Reconnect { .. }));
         }
     }
@@ -1806,7 +1806,7 @@ mod tests {
         let mut machine = started(Settings { inactivity_timeout: 500, ..Settings::default() });
         // Fetching: from the request.
         assert_eq!(machine.poll_timeout(), Some(T0 + 500.0));
-        assert_eq!(step(&mut machine, |m| m.response(T0 + 100.0, 200, STREAM, None, None)), Transition::Open);
+        assert_eq!(step(&mut machine, |m| m.response(T0 + 100.0, 200, STREAM, None, false)), Transition::Open);
         assert_eq!(machine.poll_timeout(), Some(T0 + 600.0));
         let _ = feed(&mut machine, T0 + 400.0, b": ping\n", &mut Vec::<Item>::new());
         // A timer set for the old deadline fires early: nothing, and a new deadline.
@@ -1851,7 +1851,7 @@ mod tests {
         let to = |url, origin| Some(Redirect { url, origin });
         let redirected = |method: &str, url: &'static str, origin: &'static str| {
             let mut machine = started(Settings { method: method.into(), ..Settings::default() });
-            assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, to(url, origin), None)), Transition::Open);
+            assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, to(url, origin), false)), Transition::Open);
             assert!(matches!(step(&mut machine, |m| m.end_of_stream(T0)), Transition::Reconnect { .. }));
             assert_eq!(wait_out(&mut machine), Transition::Connect);
             machine
@@ -1874,14 +1874,14 @@ mod tests {
         let mut machine = redirected("POST", "https://b.test/x", "https://b.test");
         assert_eq!(machine.request(), Request { url: URL, last_event_id: None, drop_credentials: false });
         assert_eq!(
-            step(&mut machine, |m| m.response(T0, 200, STREAM, to("https://b.test/x", "https://b.test"), None)),
+            step(&mut machine, |m| m.response(T0, 200, STREAM, to("https://b.test/x", "https://b.test"), false)),
             Transition::Open
         );
         assert_eq!(machine.origin(), "https://b.test");
         // A failed response after a redirect still moves the URL of a GET (for nothing: it fails).
         let mut machine = started(Settings::default());
         assert_eq!(
-            step(&mut machine, |m| m.response(T0, 500, None, to("http://c.test/", "http://c.test"), None)),
+            step(&mut machine, |m| m.response(T0, 500, None, to("http://c.test/", "http://c.test"), false)),
             Transition::Fail(ErrorReason::Status, 500)
         );
         // Without a redirect, the origin is the URL's.
@@ -1912,7 +1912,7 @@ mod tests {
     #[test]
     fn a_content_length_on_an_event_stream_warns_after_open_once() {
         let mut machine = started(diagnosing());
-        let open = outputs(&mut machine, |m| m.response(T0, 200, STREAM, None, Some("24")));
+        let open = outputs(&mut machine, |m| m.response(T0, 200, STREAM, None, true));
         assert_eq!(open, [Output::Open, Output::Warning(Warning::ContentLength)]);
         assert_eq!(
             step(&mut machine, |m| m.end_of_stream(T0)),
@@ -1920,27 +1920,27 @@ mod tests {
         );
         assert_eq!(wait_out(&mut machine), Transition::Connect);
         // Once per source.
-        assert_eq!(step(&mut machine, |m| m.response(T0 + 3000.0, 200, STREAM, None, Some("24"))), Transition::Open);
+        assert_eq!(step(&mut machine, |m| m.response(T0 + 3000.0, 200, STREAM, None, true)), Transition::Open);
 
         // Not asked for, or not an event stream that opens: nothing.
         let mut machine = started(Settings::default());
-        assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None, Some("24"))), Transition::Open);
+        assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None, true)), Transition::Open);
         let mut machine = started(diagnosing());
         assert_eq!(
-            step(&mut machine, |m| m.response(T0, 500, STREAM, None, Some("24"))),
+            step(&mut machine, |m| m.response(T0, 500, STREAM, None, true)),
             Transition::Fail(ErrorReason::Status, 500)
         );
         // A body whole by nature (Firefox gives a `data:` URL's a length).
         let mut machine = Machine::new("data:text/event-stream,data:%20x%0A%0A", "null", Parser::new(), diagnosing());
         assert_eq!(step(&mut machine, |m| m.start(T0)), Transition::Connect);
-        assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None, Some("9"))), Transition::Open);
+        assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None, true)), Transition::Open);
     }
 
     #[test]
     fn events_held_back_then_sent_at_once_warn_after_them_once() {
         let quiet = f64::from(HELD_BACK_QUIET);
         let mut machine = started(diagnosing());
-        assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None, None)), Transition::Open);
+        assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None, false)), Transition::Open);
         // A burst that does not come after a silence, and a silence before fewer: nothing.
         let mut items = Vec::new();
         assert_eq!(
@@ -1966,7 +1966,7 @@ mod tests {
         // response with the first bytes of its body; Chromium's at once).
         for answered in [T0 + 1.0, T0 + quiet] {
             let mut machine = started(diagnosing());
-            assert_eq!(step(&mut machine, |m| m.response(answered, 200, STREAM, None, None)), Transition::Open);
+            assert_eq!(step(&mut machine, |m| m.response(answered, 200, STREAM, None, false)), Transition::Open);
             let warned = feed(&mut machine, T0 + quiet, b"data: 1\n\ndata: 2\n\ndata: 3\n\n", &mut items);
             assert_eq!(warned, Transition::Warn(Warning::HeldBack { quiet: HELD_BACK_QUIET }));
         }
@@ -2015,11 +2015,11 @@ mod tests {
         // A count that comes after the answer: nothing.
         let mut machine = started(diagnosing());
         assert_eq!(wait_out(&mut machine), Transition::Count);
-        assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None, None)), Transition::Open);
+        assert_eq!(step(&mut machine, |m| m.response(T0, 200, STREAM, None, false)), Transition::Open);
         assert_eq!(step(&mut machine, |m| m.connections_counted(10)), Transition::None);
         // An answer in time: no count.
         let mut machine = started(diagnosing());
-        assert_eq!(step(&mut machine, |m| m.response(T0 + 1.0, 200, STREAM, None, None)), Transition::Open);
+        assert_eq!(step(&mut machine, |m| m.response(T0 + 1.0, 200, STREAM, None, false)), Transition::Open);
         assert_eq!(machine.poll_timeout(), None);
         // A shorter inactivity timeout goes first; not asked for: no deadline.
         let settings = Settings { inactivity_timeout: 500, ..diagnosing() };

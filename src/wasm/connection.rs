@@ -118,7 +118,7 @@ pub struct Connection {
 impl Connection {
     /// Starts connecting to `url` (absolute) with the JS class's `options`
     /// (`credentials`, `method`, `headers`, `body`, `fetch`,
-    /// `inactivityTimeout`, `maxBufferSize`, `lastEventId`, `diagnostics`, and the retry
+    /// `inactivityTimeout`, `maxBufferSize`, `lastEventId`, `diagnostics` (0: off), and the retry
     /// policy's `initialDelay`, `maxDelay`, `multiplier`, `jitter`,
     /// `maxAttempts`; a missing one takes the standard's value). `early`:
     /// the first request, if the class made it while the wasm loaded
@@ -157,8 +157,7 @@ impl Connection {
             seed: seed(),
             early,
             stream,
-            // On unless `false`.
-            diagnostics: Reflect::get(options, &"diagnostics".into()).ok().and_then(|on| on.as_bool()) != Some(false),
+            diagnostics: number("diagnostics", 1.0) != 0.0,
         };
         let handler = JsHandler { hooks };
         Connection { inner: Inner::start(&url, options, parser, handler) }

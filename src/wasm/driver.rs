@@ -120,8 +120,8 @@ const browser = () => 'document' in globalThis || 'WorkerGlobalScope' in globalT
 export function limitsConnections() {
   return browser();
 }
-export function lengthOf(response) {
-  return response.headers.get('content-length');
+export function hasLength(response) {
+  return response.headers.has('content-length');
 }
 // The event streams open or connecting to each origin: this realm's, and where there are
 // Web Locks, every tab's and worker's of the site (a shared lock each, held until released).
@@ -142,7 +142,7 @@ export function count(origin, attempt, settle, counted) {
   Promise.resolve(globalThis.navigator?.locks?.query())
     .then((state) => state?.held.filter((lock) => lock.name === lockName(origin)).length)
     .catch(() => 0)
-    .then((locked) => settle(attempt, counted, Math.max(held[origin], locked | 0), 0));
+    .then((locked) => settle(attempt, counted, undefined, Math.min(Math.max(held[origin], locked | 0), 65535)));
 }
 "#)]
 extern "C" {
@@ -188,15 +188,16 @@ extern "C" {
     /// or worker).
     #[wasm_bindgen(js_name = limitsConnections)]
     fn limits_connections() -> bool;
-    /// A response's `Content-Length` header.
-    #[wasm_bindgen(js_name = lengthOf)]
-    fn length_of(response: &JsValue) -> Option<String>;
+    /// Whether a response has a `Content-Length` header.
+    #[wasm_bindgen(js_name = hasLength)]
+    fn has_length(response: &JsValue) -> bool;
     /// Counts a connection to `origin` as open (until `release`d): in this
     /// realm, and with a shared Web Lock for the tabs and workers of the site.
     fn hold(origin: &str) -> JsValue;
     fn release(token: &JsValue);
     /// Settles (`counted`) with the number of connections to `origin` held,
-    /// this realm's or (with Web Locks) the site's, whichever is more.
+    /// this realm's or (with Web Locks) the site's, whichever is more, as
+    /// its `status`.
     fn count(origin: &str, attempt: i32, settle: &JsValue, counted: i32);
 }
 
@@ -492,9 +493,9 @@ impl<H: Handler> Inner<H> {
                     (url, origin)
                 });
                 let redirected = redirected.as_ref().map(|(url, origin)| Redirect { url, origin });
-                let length = length_of(&value);
+                let length = has_length(&value);
                 self.response.replace(value);
-                machine.borrow_mut().response(now, status, content_type.as_deref(), redirected, length.as_deref());
+                machine.borrow_mut().response(now, status, content_type.as_deref(), redirected, length);
                 self.content_type.replace(content_type.unwrap_or_default());
             }
             Settled::FetchFailed => {
@@ -511,11 +512,8 @@ impl<H: Handler> Inner<H> {
                 self.cause.replace(value);
                 machine.borrow_mut().request_failed(now);
             }
-            Settled::Counted => {
-                // Less this connection.
-                let open = value.as_f64().unwrap_or(0.0) as u32;
-                machine.borrow_mut().connections_counted(open.saturating_sub(1));
-            }
+            // (The count comes as the status; less this connection.)
+            Settled::Counted => machine.borrow_mut().connections_counted(u32::from(status).saturating_sub(1)),
             Settled::Chunk => return self.chunk(now, value.unchecked_into()),
             Settled::End => machine.borrow_mut().end_of_stream(now),
             Settled::ReadFailed => {
