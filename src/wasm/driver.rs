@@ -368,8 +368,9 @@ pub(crate) struct Inner<H> {
     /// A slice of a chunk, copied into wasm memory.
     chunk: RefCell<Vec<u8>>,
     /// While the machine uses a connection (and the connection limit is
-    /// diagnosed): the token of `hold`.
-    held: RefCell<JsValue>,
+    /// diagnosed): the token of `hold`. (An `Option`: looked at after every
+    /// input, where `JsValue::is_undefined` would cross into JS.)
+    held: RefCell<Option<JsValue>>,
 }
 
 impl<H: Handler> Inner<H> {
@@ -425,7 +426,7 @@ impl<H: Handler> Inner<H> {
                 closure: RefCell::new(Some(closure)),
                 online: RefCell::new(online),
                 chunk: RefCell::new(Vec::new()),
-                held: RefCell::new(JsValue::UNDEFINED),
+                held: RefCell::new(None),
             }
         });
         defer(&inner.settle, Settled::Start as i32);
@@ -578,8 +579,8 @@ impl<H: Handler> Inner<H> {
     fn hold(&self) {
         let machine = self.machine.borrow();
         let uses = machine.uses_connection() && machine.settings().diagnose_connection_limit;
-        if uses && self.held.borrow().is_undefined() {
-            self.held.replace(hold(&origin_of(machine.request().url)));
+        if uses && self.held.borrow().is_none() {
+            self.held.replace(Some(hold(&origin_of(machine.request().url))));
         } else if !uses {
             self.release();
         }
@@ -752,8 +753,7 @@ impl<H> Inner<H> {
 
     /// Stops counting the connection as open.
     fn release(&self) {
-        let token = self.held.replace(JsValue::UNDEFINED);
-        if !token.is_undefined() {
+        if let Some(token) = self.held.take() {
             release(&token);
         }
     }
