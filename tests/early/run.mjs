@@ -14,6 +14,10 @@
 //             CLOSED, reason 'status', status 204), no second request
 //   stop      window.stop() while the wasm loads (the wasm's fetch is stopped too, and is
 //             released only after it): one error, CLOSED, and no request after it
+//   cap       six sources while the wasm loads: five requests leave (js/request.js,
+//             EARLY_MAX: a connection of the host's six stays for the wasm), the sixth once
+//             it has loaded; all six get their event (through a fetch option that answers
+//             at once and counts its calls: no connection used)
 //
 //   node tests/early/run.mjs [--browser=chromium,firefox,webkit]   (a built dist/)
 
@@ -69,6 +73,17 @@ await fetch('/early/stopped');
 await closed;
 await settled();
 window.__done = { readyState: es.readyState };`,
+  cap: `
+let calls = 0;
+const answer = (url) => (calls++, Promise.resolve(new Response('data: ' + url.slice(-1) + '\\n\\n', { headers: { 'Content-Type': 'text/event-stream' } })));
+const sources = [0, 1, 2, 3, 4, 5].map((n) => watch(new EventSource('/early/sse?case=cap&n=' + n, { fetch: answer })));
+const messages = sources.map((es) => new Promise((resolve) => es.addEventListener('message', resolve, { once: true })));
+await new Promise((resolve) => setTimeout(resolve));
+const early = calls;
+await fetch('/early/recorded'); // the wasm is held until the server has this
+await Promise.all(messages);
+for (const es of sources) es.close();
+window.__done = { early, calls };`,
 };
 const html = (name) =>
   `<!doctype html><meta charset="utf-8"><title>early ${name}</title><script type="module">import { EventSource } from '/dist/index.js';${record}${CASES[name]}</script>`;
@@ -112,6 +127,12 @@ const server = http.createServer(async (req, res) => {
   }
   if (url.pathname === '/early/arrived') {
     await until('the stream request', () => state.requests.some((r) => r.name === name)).catch(() => {});
+    res.writeHead(204, headers);
+    return res.end();
+  }
+  if (url.pathname === '/early/recorded') {
+    state.recorded = true;
+    changed();
     res.writeHead(204, headers);
     return res.end();
   }
@@ -176,6 +197,15 @@ const EXPECT = {
     if (seen !== 'error 2 status 204') throw new Error(`events: ${seen}`);
     if (requestsOf('status').length !== 1) throw new Error(`${requestsOf('status').length} requests`);
   },
+  async cap(done, events) {
+    if (done.early !== 5) throw new Error(`${done.early} requests before the wasm loaded, expected 5`);
+    if (done.calls !== 6) throw new Error(`${done.calls} requests in all, expected 6`);
+    const data = events
+      .filter((e) => e.type === 'message')
+      .map((e) => e.data)
+      .sort();
+    if (JSON.stringify(data) !== JSON.stringify(['0', '1', '2', '3', '4', '5'])) throw new Error(`events: ${JSON.stringify(events)}`);
+  },
   async stop(done, events) {
     const seen = events.map((e) => `${e.type} ${e.readyState}`).join(', ');
     if (seen !== 'error 2') throw new Error(`events: ${seen} (reason ${events[0]?.reason})`);
@@ -194,14 +224,16 @@ for (const name of browsers) {
     continue;
   }
   for (const c of Object.keys(CASES)) {
-    Object.assign(state, { requests: [], gone: [], wasmHeld: [], holding: true, stopped: false });
+    Object.assign(state, { requests: [], gone: [], wasmHeld: [], holding: true, stopped: false, recorded: false });
     const context = browser.webdriver ? null : await browser.createBrowserContext();
     const page = await (context ?? browser).newPage();
     await attempt(`${name} ${c}`, async () => {
       try {
         const loading = page.goto(`${origin}/early/page/${c}`, { waitUntil: 'load' });
-        // The stream's request arrives while the wasm is held.
-        await until('the stream request, the wasm held', () => requestsOf(c).length > 0 && state.wasmHeld.length > 0);
+        // The stream's request arrives while the wasm is held ('cap': its requests go to its
+        // fetch option; the page says when it has counted them).
+        if (c === 'cap') await until('the requests counted, the wasm held', () => state.recorded && state.wasmHeld.length > 0);
+        else await until('the stream request, the wasm held', () => requestsOf(c).length > 0 && state.wasmHeld.length > 0);
         if (c === 'close') await until('the request aborted, the wasm held', () => state.gone.includes('close'));
         if (c === 'stop') await until('window.stop(), the wasm held', () => state.stopped);
         release();
